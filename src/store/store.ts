@@ -1,0 +1,135 @@
+import type {
+  Article,
+  ArticleTags,
+  AuditEntry,
+  Click,
+  Edition,
+  FeedRecord,
+  IsoDate,
+  IsoTime,
+  Lease,
+  NewFeed,
+  SettingsVersion,
+  StoryCluster,
+  Subscriber,
+} from '../model.js';
+
+/** Fetch-state fields a poll may change on a feed. */
+export type FeedPatch = Partial<Omit<FeedRecord, 'id' | 'createdAt'>>;
+
+export type SubscriberPatch = Partial<Omit<Subscriber, 'id' | 'createdAt'>>;
+
+export interface ArticleQuery {
+  /** publishedAt >= since */
+  since?: IsoTime;
+  /** publishedAt < until */
+  until?: IsoTime;
+  feedId?: string;
+  /** Only articles that have (true) or lack (false) tags. */
+  tagged?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+  /** Stored article id for each input, in input order (an existing id when it was a duplicate). */
+  ids: string[];
+  /** For each input: true when it was new. */
+  isNew: boolean[];
+}
+
+export interface ClickQuery {
+  subscriberId?: string;
+  articleId?: string;
+  since?: IsoTime;
+  limit?: number;
+}
+
+/**
+ * The one persistence interface. Two honest implementations: SQLite (embedded
+ * default) and MongoDB (production). Both pass test/store/contract.ts.
+ *
+ * Rules every implementation keeps:
+ * - values from users are bound as parameters / wrapped in $eq, never spliced;
+ * - multi-row writes are atomic (a transaction, or idempotent upserts);
+ * - uniqueness that makes retries safe is enforced by the database itself.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  close(): Promise<void>;
+
+  // feeds — unique by normalized url
+  upsertFeed(feed: NewFeed): Promise<FeedRecord>;
+  getFeed(id: string): Promise<FeedRecord | null>;
+  getFeedByUrl(url: string): Promise<FeedRecord | null>;
+  listFeeds(opts?: { status?: FeedRecord['status'] }): Promise<FeedRecord[]>;
+  /** Applies a patch; rejects a url change onto another feed's url with a clear error. */
+  updateFeed(id: string, patch: FeedPatch): Promise<FeedRecord>;
+  deleteFeed(id: string): Promise<void>;
+
+  // articles — unique by id and by (feedId, guidHash)
+  /**
+   * Stores new articles and refreshes existing ones (same id or same feedId+guidHash)
+   * in one atomic write. Existing tags and clusterId are kept on update.
+   */
+  upsertArticles(articles: Article[]): Promise<UpsertResult>;
+  getArticle(id: string): Promise<Article | null>;
+  getArticles(ids: string[]): Promise<Article[]>;
+  /** Newest first (publishedAt desc, then id). */
+  listArticles(q?: ArticleQuery): Promise<Article[]>;
+  countArticles(q?: Pick<ArticleQuery, 'since' | 'feedId'>): Promise<number>;
+  setArticleTags(updates: { id: string; tags: ArticleTags }[]): Promise<void>;
+  setArticleCluster(updates: { id: string; clusterId: string }[]): Promise<void>;
+
+  // story clusters
+  upsertClusters(clusters: StoryCluster[]): Promise<void>;
+  getCluster(id: string): Promise<StoryCluster | null>;
+  getClusters(ids: string[]): Promise<StoryCluster[]>;
+  countClusters(): Promise<number>;
+
+  // subscribers — unique by lower-cased email
+  createSubscriber(s: Subscriber): Promise<Subscriber>;
+  getSubscriber(id: string): Promise<Subscriber | null>;
+  getSubscriberByEmail(email: string): Promise<Subscriber | null>;
+  updateSubscriber(id: string, patch: SubscriberPatch): Promise<Subscriber>;
+  /** Ordered by id, for stable paging and partitioning. */
+  listSubscribers(opts?: { status?: Subscriber['status']; afterId?: string; limit?: number }): Promise<Subscriber[]>;
+  countSubscribers(): Promise<number>;
+  /** Erasure: the subscriber, their editions, and their clicks (clicks kept anonymised). */
+  eraseSubscriber(id: string): Promise<void>;
+
+  // clicks
+  addClick(c: Click): Promise<void>;
+  listClicks(q?: ClickQuery): Promise<Click[]>;
+  /** Click counts per article since a time (popularity). */
+  clickCounts(since: IsoTime): Promise<Map<string, number>>;
+
+  // editions — unique by (subscriberId, date): saving again replaces
+  saveEdition(e: Edition): Promise<void>;
+  getEdition(subscriberId: string, date: IsoDate): Promise<Edition | null>;
+  getEditionById(id: string): Promise<Edition | null>;
+  listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]>;
+  countEditions(opts?: { date?: IsoDate }): Promise<number>;
+
+  // editor settings — versioned, append-only
+  getSettings<S = unknown>(): Promise<SettingsVersion<S> | null>;
+  getSettingsVersion<S = unknown>(version: number): Promise<SettingsVersion<S> | null>;
+  listSettingsVersions<S = unknown>(): Promise<SettingsVersion<S>[]>;
+  /** Appends version = latest + 1. */
+  saveSettings<S>(settings: S, author: string, note?: string): Promise<SettingsVersion<S>>;
+  addAudit(entry: AuditEntry): Promise<void>;
+  listAudit(opts?: { limit?: number }): Promise<AuditEntry[]>;
+
+  // job leases (one runner per job across instances)
+  /** Takes the lease if free or expired; null if someone else holds it. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | null>;
+  /** Extends a lease still held with the same token; false if it was lost. */
+  renewLease(lease: Lease, ttlMs: number): Promise<boolean>;
+  releaseLease(lease: Lease): Promise<void>;
+
+  // small documents: models (TF-IDF document frequencies, topic weights), job marks
+  getKv<T>(key: string): Promise<T | null>;
+  setKv<T>(key: string, value: T): Promise<void>;
+}
