@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { HomePlace, Lang, Subscriber } from '../model.js';
+import { randomId } from '../util/ids.js';
+import { UserError } from '../util/errors.js';
+
+export interface NewSubscriberInput {
+  email: string;
+  name?: string;
+  lang: Lang;
+  home?: HomePlace;
+  timezone?: string;
+  editionTime?: string;
+  followTopics?: string[];
+  muteTopics?: string[];
+  consents: { personalization: boolean; tracking: boolean; newsletter: boolean };
+  /** Where the consents were given ("signup-form", "demo", "cli"). */
+  source: string;
+}
+
+const Email = z.email();
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new subscriber record with every consent stored with its time and source.
+ * Status stays "pending" until the e-mail address is confirmed (double opt-in).
+ */
+export function newSubscriber(input: NewSubscriberInput, now: Date): Subscriber {
+  const email = input.email.trim().toLowerCase();
+  if (!Email.safeParse(email).success || email.length > 254) throw new UserError(`not a valid e-mail address: ${JSON.stringify(input.email).slice(0, 100)}`);
+  const timezone = input.timezone ?? 'Europe/Paris';
+  if (!isValidTimeZone(timezone)) throw new UserError(`unknown time zone ${JSON.stringify(timezone)} (use an IANA name such as Europe/Paris)`);
+  const editionTime = input.editionTime ?? '07:00';
+  if (!HHMM.test(editionTime)) throw new UserError(`edition time must be HH:MM (24 h), not ${JSON.stringify(editionTime)}`);
+  const at = now.toISOString();
+  const consent = (granted: boolean) => ({ granted, at, source: input.source });
+  return {
+    id: randomId(),
+    email,
+    ...(input.name ? { name: input.name.slice(0, 120) } : {}),
+    lang: input.lang,
+    ...(input.home ? { home: input.home } : {}),
+    timezone,
+    editionTime,
+    frequency: 'daily',
+    consents: {
+      personalization: consent(input.consents.personalization),
+      tracking: consent(input.consents.tracking),
+      newsletter: consent(input.consents.newsletter),
+    },
+    prefs: {
+      followTopics: [...new Set(input.followTopics ?? [])],
+      muteTopics: [...new Set(input.muteTopics ?? [])],
+      followPlaces: [],
+      mutePlaces: [],
+      followSources: [],
+      muteSources: [],
+      feedback: [],
+    },
+    diversity: 0.5,
+    status: 'pending',
+    createdAt: at,
+    bounceCount: 0,
+  };
+}
