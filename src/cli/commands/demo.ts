@@ -24,7 +24,7 @@ export function registerDemoCommand(program: Command): void {
         scheduler: true,
         onListening: (url) => {
           console.log(`\nKiosque demo is running at ${url}`);
-          console.log(`  rendered editions: ${url}/editions/`);
+          console.log(`  rendered editions: ${run.summary.editionsDir}`);
           console.log(`  sample feeds:      ${run.feedServer.url}/feeds/<key>.xml`);
           console.log('Press Ctrl+C to stop.');
         },
