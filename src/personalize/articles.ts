@@ -1,0 +1,62 @@
+/**
+ * What ranking needs from a stored article, computed once per build:
+ * packed TF-IDF vector, effective topics (an editor's override wins) and
+ * whether the article touches a sensitive topic.
+ */
+import type { Article, PlaceMention, TopicScore } from '../model.js';
+import { packVector, type PackedVector, type TermDict } from './vectors.js';
+
+export interface PreparedArticle {
+  article: Article;
+  id: string;
+  clusterId: string;
+  feedId: string;
+  publishedMs: number;
+  vec: PackedVector;
+  /** Sorted by score, descending; scores in [0, 1]. */
+  topics: TopicScore[];
+  mainTopic?: string;
+  places: PlaceMention[];
+  mainCountry?: string;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 0;
+}
+
+/** The article's topics: an editor's override replaces the classifier's guess. */
+export function effectiveTopics(a: Article): TopicScore[] {
+  const t = a.tags;
+  if (!t) return [];
+  if (t.topicOverride) return [{ id: t.topicOverride, score: 1 }];
+  return (t.topics ?? [])
+    .filter((x) => x && typeof x.id === 'string')
+    .map((x) => ({ id: x.id, score: clamp01(x.score) }))
+    .sort((x, y) => y.score - x.score);
+}
+
+export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
+  const topics = effectiveTopics(a);
+  const ms = Date.parse(a.publishedAt);
+  return {
+    article: a,
+    id: a.id,
+    clusterId: a.clusterId || a.id,
+    feedId: a.feedId,
+    publishedMs: Number.isFinite(ms) ? ms : 0,
+    vec: packVector(a.tags?.vector, dict),
+    topics,
+    mainTopic: topics[0]?.id,
+    places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),
+    mainCountry: a.tags?.mainCountry,
+  };
+}
+
+/** Sensitive topics an article belongs to (main topic, or any topic scoring at least minScore). */
+export function sensitiveTopicsOf(p: Pick<PreparedArticle, 'topics'>, sensitive: ReadonlySet<string>, minScore: number): string[] {
+  const out: string[] = [];
+  p.topics.forEach((t, i) => {
+    if (sensitive.has(t.id) && (i === 0 || t.score >= minScore)) out.push(t.id);
+  });
+  return out;
+}

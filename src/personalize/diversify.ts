@@ -1,0 +1,169 @@
+/**
+ * Diversity injection: a greedy re-ranking that picks, slot by slot, the
+ * candidate with the best trade-off between
+ *   relevance                 λ · rel(i) / max rel
+ *   redundancy (MMR)        − (1 − λ) · max_{j ∈ S} sim(i, j)   (TF-IDF cosine; 1 within a story cluster)
+ *   topic calibration       − c · KL(p_topics ‖ q̃(S ∪ {i}))      (Steck 2018, q̃ = (1 − α) q + α p)
+ *   geographic calibration  − g · KL(p_geo ‖ q̃_geo(S ∪ {i}))    (local / national / world)
+ * under a hard cap of K items per source, then fills a share of exploration
+ * slots with topics outside the subscriber's usual ones (seeded sampling).
+ */
+import type { Rng } from '../util/random.js';
+import { cosine, type PackedVector } from './vectors.js';
+
+export interface DiversifyInput {
+  /** Candidate indices to choose from. */
+  pool: readonly number[];
+  relevance: Float64Array;
+  vecs: readonly PackedVector[];
+  clusterIds: readonly string[];
+  feedIds: readonly string[];
+  /** Topic distribution per candidate: topicDist[i * topicCount + g], rows sum to 1 or 0. */
+  topicDist: Float64Array;
+  topicCount: number;
+  /** Geographic class per candidate: 0 local, 1 national, 2 world. */
+  geo: Uint8Array;
+  /** Items that must come first, in this order (pinned stories). */
+  fixed?: readonly number[];
+  size: number;
+  lambda: number;
+  calibrationStrength: number;
+  /** Target topic distribution over topic indices (sums to 1). */
+  targetTopics: Float64Array;
+  alpha: number;
+  geoStrength: number;
+  /** Target [local, national, world] (sums to 1). */
+  targetGeo: Float64Array;
+  maxPerSource: number;
+  exploreSlots: number;
+  exploreEligible?: (i: number) => boolean;
+  rng?: Rng;
+}
+
+export interface DiversifyResult {
+  /** Chosen candidate indices in edition order. */
+  order: number[];
+  /** Those chosen by an exploration slot. */
+  explore: Set<number>;
+  /** Greedy objective of each chosen item when it was picked. */
+  objective: Map<number, number>;
+}
+
+/** KL(p ‖ (1 − α) q + α p), in bits, over the entries where p > 0. */
+export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, alpha: number): number {
+  let kl = 0;
+  for (let g = 0; g < p.length; g++) {
+    const pg = p[g]!;
+    if (pg <= 0) continue;
+    const qg = (1 - alpha) * q[g]! + alpha * pg;
+    kl += pg * Math.log2(pg / qg);
+  }
+  return kl;
+}
+
+export function diversify(input: DiversifyInput): DiversifyResult {
+  const { relevance, vecs, clusterIds, feedIds, topicDist, topicCount: T, geo, size } = input;
+  const order: number[] = [];
+  const explore = new Set<number>();
+  const objective = new Map<number, number>();
+  const chosen = new Set<number>();
+  const perSource = new Map<string, number>();
+  const topicSum = new Float64Array(T);
+  const geoSum = new Float64Array(3);
+  const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));
+  const maxSim = new Map<number, number>();
+  for (const i of pool) maxSim.set(i, 0);
+
+  const take = (i: number, obj: number) => {
+    order.push(i);
+    chosen.add(i);
+    objective.set(i, obj);
+    perSource.set(feedIds[i]!, (perSource.get(feedIds[i]!) ?? 0) + 1);
+    for (let g = 0; g < T; g++) topicSum[g]! += topicDist[i * T + g]!;
+    geoSum[geo[i]!]! += 1;
+    for (const j of pool) {
+      if (chosen.has(j)) continue;
+      const s = clusterIds[j] === clusterIds[i] ? 1 : cosine(vecs[i]!, vecs[j]!);
+      if (s > maxSim.get(j)!) maxSim.set(j, s);
+    }
+  };
+  const sourceOk = (i: number) => (perSource.get(feedIds[i]!) ?? 0) < input.maxPerSource;
+
+  for (const i of input.fixed ?? []) {
+    if (order.length >= size) break;
+    if (!chosen.has(i)) {
+      if (!maxSim.has(i)) maxSim.set(i, 0);
+      take(i, Number.NaN);
+    }
+  }
+
+  let maxRel = 0;
+  for (const i of pool) maxRel = Math.max(maxRel, relevance[i]!);
+  const relScale = maxRel > 0 ? 1 / maxRel : 0;
+  const exploreSlots = Math.max(0, Math.min(input.exploreSlots, size - order.length));
+  const greedyEnd = size - exploreSlots;
+  const q = new Float64Array(T);
+  const qg = new Float64Array(3);
+  const lambda = input.lambda;
+
+  const greedyFill = (end: number) => {
+    while (order.length < end) {
+      let best = -1;
+      let bestObj = -Infinity;
+      const k = order.length + 1;
+      for (const i of pool) {
+        if (chosen.has(i) || !sourceOk(i)) continue;
+        let obj = lambda * relevance[i]! * relScale - (1 - lambda) * maxSim.get(i)!;
+        if (input.calibrationStrength > 0 && T > 0) {
+          for (let g = 0; g < T; g++) q[g] = (topicSum[g]! + topicDist[i * T + g]!) / k;
+          obj -= input.calibrationStrength * klDivergence(input.targetTopics, q, input.alpha);
+        }
+        if (input.geoStrength > 0) {
+          for (let g = 0; g < 3; g++) qg[g] = (geoSum[g]! + (geo[i] === g ? 1 : 0)) / k;
+          obj -= input.geoStrength * klDivergence(input.targetGeo, qg, input.alpha);
+        }
+        if (obj > bestObj || (obj === bestObj && best >= 0 && i < best)) {
+          bestObj = obj;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      take(best, bestObj);
+    }
+  };
+  greedyFill(greedyEnd);
+
+  // Exploration: weighted sampling without replacement (Efraimidis–Spirakis keys u^(1/w)),
+  // one item per topic first so the slots open different doors.
+  if (exploreSlots > 0 && input.exploreEligible) {
+    const rng = input.rng ?? Math.random;
+    const keyed: { i: number; key: number }[] = [];
+    for (const i of pool) {
+      if (chosen.has(i) || !input.exploreEligible(i)) continue;
+      const w = Math.max(1e-6, relevance[i]!);
+      keyed.push({ i, key: Math.pow(rng(), 1 / w) });
+    }
+    keyed.sort((a, b) => b.key - a.key || a.i - b.i);
+    const topicOf = (i: number) => {
+      let best = -1;
+      let bv = 0;
+      for (let g = 0; g < T; g++) if (topicDist[i * T + g]! > bv) (bv = topicDist[i * T + g]!), (best = g);
+      return best;
+    };
+    const usedTopics = new Set<number>();
+    for (const pass of [0, 1]) {
+      for (const { i } of keyed) {
+        if (order.length >= size) break;
+        if (chosen.has(i) || !sourceOk(i)) continue;
+        const t = topicOf(i);
+        if (pass === 0 && usedTopics.has(t)) continue;
+        usedTopics.add(t);
+        take(i, Number.NaN);
+        explore.add(i);
+      }
+    }
+  }
+  // Whatever exploration could not fill goes back to the greedy.
+  greedyFill(size);
+  return { order, explore, objective };
+}

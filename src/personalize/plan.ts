@@ -1,0 +1,596 @@
+/**
+ * An edition, top to bottom:
+ *
+ *   prepareBuild   (once per build)  candidates, vectors, inverted index,
+ *                                     recency, popularity, editorial priority,
+ *                                     co-visitation table
+ *   planForSubscriber (per subscriber)
+ *     1. profile      buildProfile(clicks, prefs)         — skipped without consent
+ *     2. exclusions   muted, already clicked, "less like this"
+ *     3. relevance    scoreCandidates(...)                 — weighted parts
+ *     4. diversity    diversify(...)                       — MMR + calibration + exploration + caps
+ *     5. sections     top / for you / near you / discover
+ *     6. reasons      explainItem(...)
+ *     7. metrics      editionMetrics(...)
+ *
+ * Everything is pure: time, randomness and data come in as arguments.
+ */
+import type {
+  Article,
+  Click,
+  DiversityMetrics,
+  Edition,
+  EditionItem,
+  EditionSection,
+  IsoTime,
+  Lang,
+  StoryCluster,
+  Subscriber,
+  TopicScore,
+} from '../model.js';
+import type { Rng } from '../util/random.js';
+import { prepareArticle, type PreparedArticle } from './articles.js';
+import { selectCandidates, type Candidate } from './candidates.js';
+import { Covisitation } from './covisit.js';
+import { diversify } from './diversify.js';
+import { explainItem } from './explain.js';
+import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
+import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
+import { editionMetrics } from './metrics.js';
+import { normalizePopularity, popularityCounts } from './popularity.js';
+import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
+import { buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
+import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
+import { dot, TermDict } from './vectors.js';
+
+export interface SourceInfo {
+  /** Readable source name (feed title). */
+  title: string;
+  /** Publisher's country (ISO alpha-2), to place articles without places. */
+  country?: string;
+}
+
+export interface BuildInput {
+  /** Articles of the candidate window plus those the subscribers clicked (for their profiles). */
+  articles: readonly Article[];
+  clusters?: readonly StoryCluster[];
+  sources?: ReadonlyMap<string, SourceInfo> | Readonly<Record<string, SourceInfo>>;
+  /** Recent clicks of all subscribers (popularity, co-visitation); subscriberId null = anonymous. */
+  clicks?: readonly Pick<Click, 'subscriberId' | 'articleId' | 'at'>[];
+  settings?: EditorSettings;
+  now: Date | number;
+  /** Bound of the per-home cache of local scores. */
+  maxHomes?: number;
+}
+
+interface HomeScores {
+  local: Float64Array;
+  geo: Uint8Array;
+  /** Index into the candidate's places of the nearest place (−1 none). */
+  placeIdx: Int16Array;
+}
+
+export interface PreparedBuild {
+  settings: EditorSettings;
+  now: number;
+  dict: TermDict;
+  candidates: Candidate[];
+  ctx: ScoreContext;
+  clusterIds: string[];
+  /** Prepared article by id (candidates, alternatives, clicked history). */
+  articles: Map<string, PreparedArticle>;
+  topicIds: string[];
+  topicIndex: Map<string, number>;
+  topicDist: Float64Array;
+  sourceName(feedId: string): string;
+  sourceCountry(feedId: string): string | undefined;
+  covisit: Covisitation;
+  homeScores(home: Subscriber['home']): HomeScores;
+  baseline: Map<string, number>;
+}
+
+const toMs = (d: Date | number | IsoTime) => (typeof d === 'number' ? d : typeof d === 'string' ? Date.parse(d) : d.getTime());
+
+/** Everything subscriber-independent, computed once per build. */
+export function prepareBuild(input: BuildInput): PreparedBuild {
+  const settings = input.settings ?? DEFAULT_SETTINGS;
+  const now = toMs(input.now);
+  const dict = new TermDict();
+  const articles = new Map<string, PreparedArticle>();
+  for (const a of input.articles) if (a && typeof a.id === 'string' && !articles.has(a.id)) articles.set(a.id, prepareArticle(a, dict));
+  const candidates = selectCandidates({ articles: [...articles.values()], clusters: input.clusters, settings, now });
+  const n = candidates.length;
+  const clusterIds = candidates.map((c) => c.clusterId);
+  const clusterIndex = new Map(clusterIds.map((c, i) => [c, i]));
+  const vecs = candidates.map((c) => c.lead.vec);
+
+  const src = input.sources;
+  const srcGet = (id: string): SourceInfo | undefined =>
+    src instanceof Map ? src.get(id) : (src as Record<string, SourceInfo> | undefined)?.[id];
+
+  // Topics: taxonomy first, then any other id the classifier emits.
+  const topicIds: string[] = [...TAXONOMY_TOPICS];
+  const topicIndex = new Map(topicIds.map((t, i) => [t, i]));
+  const topicOf = (id: string) => {
+    let i = topicIndex.get(id);
+    if (i === undefined) topicIndex.set(id, (i = topicIds.push(id) - 1));
+    return i;
+  };
+  for (const c of candidates) for (const t of c.lead.topics) topicOf(t.id);
+  for (const t of Object.keys(settings.calibration.baseline)) topicOf(t);
+  const T = topicIds.length;
+  const topicDist = new Float64Array(n * T);
+  candidates.forEach((c, i) => {
+    const ts = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2);
+    const s = ts.reduce((x, t) => x + t.score, 0);
+    for (const t of ts) if (s > 0) topicDist[i * T + topicIndex.get(t.id)!] = t.score / s;
+  });
+
+  // Popularity and co-visitation are per story (cluster).
+  const clusterOf = (articleId: string) => articles.get(articleId)?.clusterId ?? articleId;
+  const clicks = (input.clicks ?? []).map((c) => ({ sub: c.subscriberId, key: clusterOf(c.articleId), atMs: toMs(c.at) }));
+  const pop = popularityCounts(clicks, now, settings.popularityHalfLifeHours);
+  const popularity = normalizePopularity(pop, clusterIds);
+  const covisit = new Covisitation({ halfLifeHours: settings.popularityHalfLifeHours, epochMs: now });
+  const byReader = new Map<string, { key: string; atMs: number }[]>();
+  for (const c of clicks) {
+    if (!c.sub) continue;
+    let l = byReader.get(c.sub);
+    if (!l) byReader.set(c.sub, (l = []));
+    l.push(c);
+  }
+  for (const l of byReader.values()) covisit.addReader(l, settings.covisitWindowHours);
+  const rowCache = new Map<string, Postings | undefined>();
+  const covisitRow = (key: string): Postings | undefined => {
+    if (rowCache.has(key)) return rowCache.get(key);
+    const row = covisit.row(key, now);
+    const entries: [number, number][] = [];
+    for (const [b, v] of row) {
+      const i = clusterIndex.get(b);
+      if (i !== undefined && v > 0) entries.push([i, v]);
+    }
+    // Sorted by candidate index, so one entry can be found by binary search.
+    entries.sort((x, y) => x[0] - y[0]);
+    const r = entries.length
+      ? { idx: Int32Array.from(entries, (e) => e[0]), w: Float64Array.from(entries, (e) => e[1]) }
+      : undefined;
+    rowCache.set(key, r);
+    return r;
+  };
+
+  const recency = new Float64Array(n);
+  const editorial = new Float64Array(n);
+  const sectionPriority = new Map(Object.entries(settings.sectionPriority).map(([k, v]) => [k.toLowerCase(), v]));
+  candidates.forEach((c, i) => {
+    recency[i] = recencyScore(now - c.lead.publishedMs, settings.recencyHalfLifeHours);
+    const coverage = Math.min(1, Math.log2(c.feedIds.length) / 3);
+    let section = 0;
+    for (const m of [c.lead, ...c.alsoCoveredBy]) section = Math.max(section, sectionPriority.get((m.article.section ?? '').toLowerCase()) ?? 0);
+    editorial[i] = c.pinned ? 1 : Math.min(1, Math.max(Math.min(1, section), 0.8 * coverage));
+  });
+
+  const ctx: ScoreContext = {
+    n,
+    vecs,
+    postings: buildPostings(vecs),
+    topics: candidates.map((c) => c.lead.topics),
+    places: candidates.map((c) => c.lead.places),
+    feedIds: candidates.map((c) => c.lead.feedId),
+    recency,
+    popularity,
+    editorial,
+    covisitRow,
+  };
+
+  const homeCache = new Map<string, HomeScores>();
+  const maxHomes = input.maxHomes ?? 1000;
+  const noHome = computeHomeScores(candidates, undefined, settings, (f) => srcGet(f)?.country);
+  const homeScores = (home: Subscriber['home']): HomeScores => {
+    if (!home) return noHome;
+    const key = `${home.lat},${home.lon},${home.countryCode},${home.admin1 ?? ''}`;
+    let h = homeCache.get(key);
+    if (!h) {
+      h = computeHomeScores(candidates, home, settings, (f) => srcGet(f)?.country);
+      if (homeCache.size >= maxHomes) homeCache.delete(homeCache.keys().next().value!);
+      homeCache.set(key, h);
+    }
+    return h;
+  };
+
+  const bsum = Object.values(settings.calibration.baseline).reduce((a, b) => a + b, 0);
+  const baseline = new Map(Object.entries(settings.calibration.baseline).map(([k, v]) => [k, bsum > 0 ? v / bsum : 0]));
+
+  return {
+    settings,
+    now,
+    dict,
+    candidates,
+    ctx,
+    clusterIds,
+    articles,
+    topicIds,
+    topicIndex,
+    topicDist,
+    sourceName: (f) => srcGet(f)?.title ?? f,
+    sourceCountry: (f) => srcGet(f)?.country,
+    covisit,
+    homeScores,
+    baseline,
+  };
+}
+
+function computeHomeScores(
+  candidates: readonly Candidate[],
+  home: Subscriber['home'],
+  settings: EditorSettings,
+  sourceCountry: (feedId: string) => string | undefined,
+): HomeScores {
+  const n = candidates.length;
+  const local = new Float64Array(n);
+  const geo = new Uint8Array(n);
+  const placeIdx = new Int16Array(n).fill(-1);
+  const radius = settings.geoMix.localRadiusKm;
+  candidates.forEach((c, i) => {
+    const p = c.lead;
+    if (home) {
+      const m = localMatch(p.places, home, radius);
+      local[i] = m.score;
+      if (m.place) placeIdx[i] = p.places.indexOf(m.place);
+    }
+    const g = geoClass(p.places, p.mainCountry, home, radius, settings.defaultCountry, sourceCountry(p.feedId));
+    geo[i] = GEO_CLASSES.indexOf(g);
+  });
+  return { local, geo, placeIdx };
+}
+
+// ───────────────────────── per subscriber ─────────────────────────
+
+export type PlanSubscriber = Pick<Subscriber, 'id' | 'lang' | 'home' | 'prefs' | 'diversity'> & {
+  consents?: Partial<Subscriber['consents']>;
+};
+
+export interface EditionPlan {
+  subscriberId: string;
+  lang: Lang;
+  personalized: boolean;
+  items: EditionItem[];
+  sections: EditionSection[];
+  metrics: DiversityMetrics;
+  /** Topic mix the calibration aimed at. */
+  target: Record<string, number>;
+}
+
+export interface PlanOptions {
+  /** Only the relevance ranking, no diversity re-ranking (evaluation). */
+  relevanceOnly?: boolean;
+}
+
+function clamp01(x: number | undefined, dflt: number): number {
+  return typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : dflt;
+}
+
+/** The subscriber's profile, as the build sees it (also for the "My profile" page). */
+export function profileFor(build: PreparedBuild, subscriber: PlanSubscriber, clicks: readonly ProfileClickInput[]): Profile {
+  const s = build.settings;
+  return buildProfile({
+    prefs: subscriber.prefs,
+    clicks,
+    lookup: (id) => build.articles.get(id),
+    now: build.now,
+    halfLifeDays: s.profileHalfLifeDays,
+    sensitiveTopics: s.sensitiveTopics,
+    sensitiveMinScore: s.sensitiveMinScore,
+  });
+}
+
+export function planForSubscriber(
+  build: PreparedBuild,
+  subscriber: PlanSubscriber,
+  clicks: readonly ProfileClickInput[],
+  rng: Rng,
+  opts: PlanOptions = {},
+): EditionPlan {
+  const { settings, candidates, ctx, topicIds, topicIndex, topicDist } = build;
+  const lang: Lang = subscriber.lang === 'en' ? 'en' : 'fr';
+  const consent = subscriber.consents?.personalization?.granted !== false;
+  // 1. profile (mutes always apply: they are the subscriber's explicit choice)
+  const profile = profileFor(build, subscriber, consent ? clicks : []);
+  const personalized = consent && !profile.empty;
+
+  // 2. exclusions
+  const n = ctx.n;
+  const excluded = new Uint8Array(n);
+  candidates.forEach((c, i) => {
+    if (c.pinned) return;
+    const lead = c.lead;
+    if (profile.clickedClusterIds.has(c.clusterId) || profile.clickedArticleIds.has(lead.id) || profile.dislikedClusterIds.has(c.clusterId)) excluded[i] = 1;
+    else if (c.feedIds.every((f) => profile.muteSources.has(f))) excluded[i] = 1;
+    else if (lead.topics.some((t, k) => profile.muteTopics.has(t.id) && (k === 0 || t.score >= 0.5))) excluded[i] = 1;
+    else if (lead.places.some((p) => profile.mutePlaces.has(p.geoId))) excluded[i] = 1;
+  });
+
+  // 3. relevance
+  const home = build.homeScores(subscriber.home);
+  const scored = scoreCandidates(ctx, settings, {
+    personalized,
+    profile,
+    local: subscriber.home ? home.local : null,
+  });
+  const rel = scored.relevance;
+
+  // 4. diversity
+  const dial = clamp01(subscriber.diversity, 0.5);
+  const f = 0.5 + dial; // 0.5× (familiar) … 1.5× (surprise me)
+  const T = topicIds.length;
+  const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial), 0) : 0;
+  const target = new Float64Array(T);
+  for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
+  for (const [t, v] of profile.topicDistribution) {
+    const i = topicIndex.get(t);
+    if (i !== undefined) target[i]! += historyShare * v;
+  }
+  for (const t of profile.muteTopics) {
+    const i = topicIndex.get(t);
+    if (i !== undefined) target[i] = 0;
+  }
+  normalize(target);
+  const gm = settings.geoMix;
+  const targetGeo = Float64Array.from([subscriber.home ? gm.local : 0, gm.national, gm.world]);
+  normalize(targetGeo);
+
+  const size = settings.editionSize;
+  const order = rankedIndices(rel, excluded);
+  const pool = poolOf(order, topicDist, T, home.geo, size);
+  const fixed = order.filter((i) => candidates[i]!.pinned);
+  let chosen: number[];
+  let explore = new Set<number>();
+  if (opts.relevanceOnly) {
+    chosen = [...fixed, ...order.filter((i) => !candidates[i]!.pinned)].slice(0, size);
+  } else {
+    const exploreOk = personalized && profile.usualTopics.size > 0;
+    const d = diversify({
+      pool,
+      relevance: rel,
+      vecs: ctx.vecs,
+      clusterIds: build.clusterIds,
+      feedIds: ctx.feedIds,
+      topicDist,
+      topicCount: T,
+      geo: home.geo,
+      fixed,
+      size,
+      lambda: 1 - (1 - settings.mmrLambda) * f,
+      calibrationStrength: Math.min(1, settings.calibration.strength * f),
+      targetTopics: target,
+      alpha: settings.calibration.alpha,
+      geoStrength: Math.min(1, gm.strength * f),
+      targetGeo,
+      maxPerSource: settings.maxPerSource,
+      exploreSlots: exploreOk ? Math.round(size * Math.min(0.5, settings.explorationShare * f)) : 0,
+      exploreEligible: (i) => {
+        const main = ctx.topics[i]![0]?.id;
+        return main !== undefined && !profile.usualTopics.has(main);
+      },
+      rng,
+    });
+    chosen = d.order;
+    explore = d.explore;
+  }
+
+  // 5. sections
+  const sectionOf = new Map<number, SectionId>();
+  const topPicks = chosen
+    .filter((i) => !explore.has(i))
+    .filter((i) => candidates[i]!.pinned || ctx.editorial[i]! >= 0.5)
+    .sort((a, b) => Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) || ctx.editorial[b]! - ctx.editorial[a]!);
+  const topCount = personalized ? 3 : 4;
+  for (const i of topPicks.slice(0, Math.max(topCount, fixed.length))) sectionOf.set(i, 'top');
+  if (!personalized) for (const i of chosen) if (!sectionOf.has(i) && [...sectionOf.values()].filter((s) => s === 'top').length < topCount) sectionOf.set(i, 'top');
+  for (const i of chosen) if (explore.has(i)) sectionOf.set(i, 'discover');
+  let near = 0;
+  for (const i of chosen) {
+    if (!sectionOf.has(i) && subscriber.home && home.geo[i] === 0 && near < 3) {
+      sectionOf.set(i, 'near-you');
+      near++;
+    }
+  }
+  const mainSection: SectionId = personalized ? 'for-you' : 'more';
+  for (const i of chosen) if (!sectionOf.has(i)) sectionOf.set(i, mainSection);
+  const sectionOrder: SectionId[] = ['top', mainSection, 'near-you', 'discover'];
+  const ordered = sectionOrder.flatMap((s) => chosen.filter((i) => sectionOf.get(i) === s));
+
+  // 6. items and reasons
+  const items: EditionItem[] = ordered.map((i, pos) =>
+    renderItem(build, i, {
+      lang,
+      profile,
+      personalized,
+      scored,
+      explore: explore.has(i),
+      section: sectionOf.get(i)!,
+      position: pos + 1,
+      placeIdx: home.placeIdx[i]!,
+    }),
+  );
+  const sections: EditionSection[] = sectionOrder
+    .map((s) => ({ id: s, title: SECTION_TITLES[s][lang], itemIds: items.filter((it) => it.section === s).map((it) => it.articleId) }))
+    .filter((s) => s.itemIds.length > 0);
+
+  // 7. metrics
+  const targetMap = new Map<string, number>();
+  target.forEach((v, g) => v > 0 && targetMap.set(topicIds[g]!, v));
+  const metrics = editionMetrics(
+    ordered.map((i) => ({ vec: ctx.vecs[i]!, topics: ctx.topics[i]!, feedId: ctx.feedIds[i]!, geo: GEO_CLASSES[home.geo[i]!]! })),
+    { target: targetMap, taxonomySize: TAXONOMY_TOPICS.length, alpha: settings.calibration.alpha },
+  );
+  return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
+}
+
+function normalize(a: Float64Array): void {
+  let s = 0;
+  for (const v of a) s += v;
+  if (s > 0) for (let i = 0; i < a.length; i++) a[i] = a[i]! / s;
+}
+
+/** Candidate indices by relevance (descending, ties by index), excluded ones left out. */
+function rankedIndices(rel: Float64Array, excluded: Uint8Array): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < rel.length; i++) if (!excluded[i]) idx.push(i);
+  idx.sort((a, b) => rel[b]! - rel[a]! || a - b);
+  return idx;
+}
+
+/** The greedy's pool: the best by relevance, plus the best few of every topic and geographic class. */
+function poolOf(order: readonly number[], topicDist: Float64Array, T: number, geo: Uint8Array, size: number): number[] {
+  const head = Math.max(60, size * 8);
+  const perTopic = 4;
+  const perGeo = Math.max(4, Math.ceil(size / 2));
+  const out: number[] = [];
+  const topicCount = new Int32Array(T);
+  const geoCount = new Int32Array(3);
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r]!;
+    let main = -1;
+    let best = 0;
+    for (let g = 0; g < T; g++) if (topicDist[i * T + g]! > best) (best = topicDist[i * T + g]!), (main = g);
+    const g = geo[i]!;
+    const take = r < head || (main >= 0 && topicCount[main]! < perTopic) || geoCount[g]! < perGeo;
+    if (main >= 0) topicCount[main]!++;
+    geoCount[g]!++;
+    if (take) out.push(i);
+  }
+  return out;
+}
+
+interface RenderOpts {
+  lang: Lang;
+  profile: Profile;
+  personalized: boolean;
+  scored: ReturnType<typeof scoreCandidates>;
+  explore: boolean;
+  section: SectionId;
+  position: number;
+  placeIdx: number;
+}
+
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem {
+  const c = build.candidates[i]!;
+  const { ctx } = build;
+  // A muted source never shows: another outlet of the same story leads instead.
+  const all = [c.lead, ...c.alsoCoveredBy];
+  const shown = all.find((a) => !o.profile.muteSources.has(a.feedId)) ?? c.lead;
+  const others = all.filter((a) => a !== shown && !o.profile.muteSources.has(a.feedId));
+  const parts = {} as Record<string, number>;
+  const partVals = {} as Record<RelevancePart, number>;
+  for (const k of RELEVANCE_PARTS) {
+    partVals[k] = o.scored.parts[k][i]!;
+    parts[k] = r4(partVals[k]);
+  }
+  const topics = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id);
+  const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
+  const mainPlace = place ?? [...c.lead.places].sort((a, b) => b.confidence - a.confidence)[0]?.name;
+
+  let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
+  if (o.personalized && o.profile.signals.length) {
+    let best = 0;
+    for (const s of o.profile.signals) {
+      const cv = partVals.covisit > 0 ? rowValue(build.ctx.covisitRow(s.article.clusterId), i) : 0;
+      const sim = s.article.vec.norm && ctx.vecs[i]!.norm ? dot(s.article.vec, ctx.vecs[i]!) / (s.article.vec.norm * ctx.vecs[i]!.norm) : 0;
+      const topicMatch = s.article.mainTopic && s.article.mainTopic === c.lead.mainTopic ? 0.05 : 0;
+      const v = s.weight * (sim + cv + topicMatch);
+      if (v > best) {
+        best = v;
+        becauseOf = { articleId: s.article.id, title: s.article.article.title, kind: s.kind };
+      }
+    }
+  }
+  const followedTopic = topics.find((t) => o.profile.followTopics.has(t));
+  const followedSource = c.feedIds.find((f) => o.profile.followSources.has(f));
+  const reasons = explainItem({
+    lang: o.lang,
+    parts: partVals,
+    weights: o.scored.weights,
+    pinned: c.pinned,
+    explore: o.explore,
+    becauseOf,
+    followedTopic: o.personalized && followedTopic ? { id: followedTopic, label: topicLabel(followedTopic, o.lang) } : undefined,
+    followedSource: o.personalized && followedSource ? build.sourceName(followedSource) : undefined,
+    topicLabel: c.lead.mainTopic ? topicLabel(c.lead.mainTopic, o.lang) : undefined,
+    nearPlace: place,
+    sources: c.feedIds.length,
+  });
+  const a = shown.article;
+  return {
+    articleId: a.id,
+    clusterId: c.clusterId,
+    title: a.title,
+    url: a.url,
+    source: build.sourceName(a.feedId),
+    feedId: a.feedId,
+    summary: a.summary,
+    publishedAt: a.publishedAt,
+    topics,
+    place: mainPlace,
+    alsoCoveredBy: others.map((m) => ({
+      source: build.sourceName(m.feedId),
+      feedId: m.feedId,
+      articleId: m.id,
+      url: m.article.url,
+      title: m.article.title,
+    })),
+    section: o.section,
+    position: o.position,
+    score: r4(o.scored.relevance[i]!),
+    scoreParts: parts,
+    reasons,
+  };
+}
+
+function rowValue(row: Postings | undefined, i: number): number {
+  if (!row) return 0;
+  let lo = 0;
+  let hi = row.idx.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = row.idx[mid]!;
+    if (v === i) return row.w[mid]!;
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
+// ───────────────────────── one-shot ─────────────────────────
+
+export interface PlanInput extends BuildInput {
+  subscriber: PlanSubscriber;
+  /** The subscriber's own clicks (their articles must be in `articles`). */
+  subscriberClicks?: readonly ProfileClickInput[];
+  rng: Rng;
+  relevanceOnly?: boolean;
+}
+
+/** One edition from scratch (tests, previews). Builds should call prepareBuild once and planForSubscriber per subscriber. */
+export function planEdition(input: PlanInput): EditionPlan {
+  const build = prepareBuild(input);
+  return planForSubscriber(build, input.subscriber, input.subscriberClicks ?? [], input.rng, { relevanceOnly: input.relevanceOnly });
+}
+
+/** The stored form: an Edition ready for Store.saveEdition. */
+export function toEdition(plan: EditionPlan, meta: { id: string; date: string; settingsVersion: number; createdAt: IsoTime }): Edition {
+  return {
+    id: meta.id,
+    subscriberId: plan.subscriberId,
+    date: meta.date,
+    lang: plan.lang,
+    personalized: plan.personalized,
+    settingsVersion: meta.settingsVersion,
+    createdAt: meta.createdAt,
+    sections: plan.sections,
+    items: plan.items,
+    metrics: plan.metrics,
+  };
+}
+

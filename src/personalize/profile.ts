@@ -1,0 +1,299 @@
+/**
+ * A subscriber's interest profile: time-decayed sums over what they clicked
+ * (keywords, topics, places, sources), merged with what they told us
+ * (follow / mute, more / less like this). Clicks on sensitive topics stay out
+ * unless the subscriber follows that topic.
+ */
+import type { IsoTime, Lang, SubscriberPrefs } from '../model.js';
+import { sensitiveTopicsOf, type PreparedArticle } from './articles.js';
+import { fromMap, truncate, type PackedVector, EMPTY_VECTOR } from './vectors.js';
+import { topicLabel } from './labels.js';
+
+export interface ProfileClickInput {
+  articleId: string;
+  at: IsoTime | number;
+  editionId?: string;
+  position?: number;
+}
+
+export interface ProfileInput {
+  prefs?: Partial<SubscriberPrefs>;
+  clicks: readonly ProfileClickInput[];
+  /** Finds a clicked article (the build's prepared articles). Unknown ids are skipped. */
+  lookup: (articleId: string) => PreparedArticle | undefined;
+  now: number;
+  halfLifeDays: number;
+  sensitiveTopics: readonly string[];
+  sensitiveMinScore: number;
+  /** Profile keyword vector keeps this many terms. */
+  maxTerms?: number;
+  /** Weight of an explicit "more like this" relative to a fresh click. */
+  likeWeight?: number;
+}
+
+export interface ProfileClick {
+  article: PreparedArticle;
+  at: number;
+  /** Decayed weight in [0, likeWeight]. */
+  weight: number;
+  kind: 'click' | 'like';
+}
+
+export interface Profile {
+  terms: PackedVector;
+  dislikes: PackedVector;
+  /** Affinity in [0, 1] per topic; followed topics are 1. */
+  topicAffinity: Map<string, number>;
+  /** History topic mix (sums to 1; followed topics included) — the p(g|u) of calibration. */
+  topicDistribution: Map<string, number>;
+  /** Affinity in [0, 1] per place geoId; followed places are 1. */
+  placeAffinity: Map<string, number>;
+  /** Affinity in [0, 1] per feed id; followed sources are 1. */
+  sourceAffinity: Map<string, number>;
+  /** Clicks and likes that shaped the profile, heaviest first. */
+  signals: ProfileClick[];
+  /** Clicks kept out because their topic is sensitive and not followed. */
+  excludedSensitive: { articleId: string; topics: string[] }[];
+  /** Every clicked article / cluster (sensitive ones too), never shown again. */
+  clickedArticleIds: Set<string>;
+  clickedClusterIds: Set<string>;
+  /** Clusters given "less like this". */
+  dislikedClusterIds: Set<string>;
+  followTopics: Set<string>;
+  followSources: Set<string>;
+  followPlaces: Set<string>;
+  muteTopics: Set<string>;
+  muteSources: Set<string>;
+  mutePlaces: Set<string>;
+  /** Topics the subscriber usually reads or follows (exploration picks outside these). */
+  usualTopics: Set<string>;
+  totalWeight: number;
+  /** True when nothing is known: no usable click, like or follow. */
+  empty: boolean;
+}
+
+function toMs(at: IsoTime | number): number {
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  return Number.isFinite(ms) ? ms : NaN;
+}
+
+const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+
+function scaleToMax(m: Map<string, number>): Map<string, number> {
+  let max = 0;
+  for (const v of m.values()) if (v > max) max = v;
+  const out = new Map<string, number>();
+  if (max <= 0) return out;
+  for (const [k, v] of m) if (v > 0) out.set(k, v / max);
+  return out;
+}
+
+export function buildProfile(input: ProfileInput): Profile {
+  const prefs = input.prefs ?? {};
+  const set = (xs: readonly string[] | undefined) => new Set((xs ?? []).filter((x) => typeof x === 'string'));
+  const followTopics = set(prefs.followTopics);
+  const muteTopics = set(prefs.muteTopics);
+  const followPlaces = set(prefs.followPlaces);
+  const mutePlaces = set(prefs.mutePlaces);
+  const followSources = set(prefs.followSources);
+  const muteSources = set(prefs.muteSources);
+  const sensitive = new Set(input.sensitiveTopics);
+  const halfLifeMs = Math.max(1, input.halfLifeDays * 86_400_000);
+  const likeWeight = input.likeWeight ?? 2;
+  const decay = (at: number) => (at > input.now ? 1 : Math.pow(2, -(input.now - at) / halfLifeMs));
+
+  const signals: ProfileClick[] = [];
+  const excludedSensitive: Profile['excludedSensitive'] = [];
+  const clickedArticleIds = new Set<string>();
+  const clickedClusterIds = new Set<string>();
+  for (const c of input.clicks) {
+    clickedArticleIds.add(c.articleId);
+    const a = input.lookup(c.articleId);
+    if (!a) continue;
+    clickedClusterIds.add(a.clusterId);
+    const at = toMs(c.at);
+    if (!Number.isFinite(at)) continue;
+    const sens = sensitiveTopicsOf(a, sensitive, input.sensitiveMinScore);
+    if (sens.some((t) => !followTopics.has(t))) {
+      excludedSensitive.push({ articleId: a.id, topics: sens });
+      continue;
+    }
+    signals.push({ article: a, at, weight: decay(at), kind: 'click' });
+  }
+  const dislikedClusterIds = new Set<string>();
+  const dislikeTerms = new Map<number, number>();
+  for (const f of prefs.feedback ?? []) {
+    const a = input.lookup(f.articleId);
+    if (!a) continue;
+    const at = toMs(f.at);
+    const w = Number.isFinite(at) ? decay(at) : 1;
+    if (f.signal === 1) signals.push({ article: a, at: Number.isFinite(at) ? at : input.now, weight: w * likeWeight, kind: 'like' });
+    else if (f.signal === -1) {
+      dislikedClusterIds.add(a.clusterId);
+      addVector(dislikeTerms, a.vec, w);
+    }
+  }
+  signals.sort((x, y) => y.weight - x.weight);
+
+  const terms = new Map<number, number>();
+  const topics = new Map<string, number>();
+  const places = new Map<string, number>();
+  const sources = new Map<string, number>();
+  let totalWeight = 0;
+  for (const s of signals) {
+    const w = s.weight;
+    totalWeight += w;
+    addVector(terms, s.article.vec, w);
+    const ts = s.article.topics.filter((t, i) => i === 0 || t.score >= 0.2);
+    const tsum = ts.reduce((x, t) => x + t.score, 0);
+    for (const t of ts) if (tsum > 0) add(topics, t.id, (w * t.score) / tsum);
+    for (const p of s.article.places) add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
+    add(sources, s.article.feedId, w);
+  }
+  for (const t of muteTopics) topics.delete(t);
+  for (const p of mutePlaces) places.delete(p);
+  for (const f of muteSources) sources.delete(f);
+
+  // The calibration target: history mix, with each followed topic worth at least an average topic.
+  const distribution = new Map(topics);
+  const followShare = Math.max(totalWeight / Math.max(1, topics.size), 1);
+  for (const t of followTopics) if (!muteTopics.has(t)) distribution.set(t, Math.max(distribution.get(t) ?? 0, followShare));
+  const dsum = [...distribution.values()].reduce((x, y) => x + y, 0);
+  if (dsum > 0) for (const [k, v] of distribution) distribution.set(k, v / dsum);
+
+  const topicAffinity = scaleToMax(topics);
+  for (const t of followTopics) if (!muteTopics.has(t)) topicAffinity.set(t, 1);
+  const placeAffinity = scaleToMax(places);
+  for (const p of followPlaces) if (!mutePlaces.has(p)) placeAffinity.set(p, 1);
+  const sourceAffinity = scaleToMax(sources);
+  for (const s of followSources) if (!muteSources.has(s)) sourceAffinity.set(s, 1);
+
+  const usualTopics = new Set<string>();
+  for (const [t, share] of distribution) if (share >= 0.1) usualTopics.add(t);
+
+  return {
+    terms: terms.size ? fromMap(truncate(terms, input.maxTerms ?? 200)) : EMPTY_VECTOR,
+    dislikes: dislikeTerms.size ? fromMap(truncate(dislikeTerms, input.maxTerms ?? 200)) : EMPTY_VECTOR,
+    topicAffinity,
+    topicDistribution: distribution,
+    placeAffinity,
+    sourceAffinity,
+    signals,
+    excludedSensitive,
+    clickedArticleIds,
+    clickedClusterIds,
+    dislikedClusterIds,
+    followTopics,
+    followSources,
+    followPlaces,
+    muteTopics,
+    muteSources,
+    mutePlaces,
+    usualTopics,
+    totalWeight,
+    empty: signals.length === 0 && followTopics.size === 0 && followSources.size === 0 && followPlaces.size === 0,
+  };
+}
+
+function addVector(acc: Map<number, number>, v: PackedVector, w: number): void {
+  if (v.norm === 0) return;
+  const scale = w / v.norm;
+  for (let k = 0; k < v.ids.length; k++) {
+    const id = v.ids[k]!;
+    acc.set(id, (acc.get(id) ?? 0) + v.weights[k]! * scale);
+  }
+}
+
+// ───────────────────────── "My profile" page ─────────────────────────
+
+export interface ProfileSource {
+  articleId: string;
+  title: string;
+  at: IsoTime;
+}
+
+export interface ProfileEntry {
+  id: string;
+  label: string;
+  weight: number;
+  followed: boolean;
+  /** The clicks this interest came from, heaviest first (at most 5). */
+  from: ProfileSource[];
+}
+
+export interface ProfileView {
+  topics: ProfileEntry[];
+  places: ProfileEntry[];
+  sources: ProfileEntry[];
+  keywords: { term: string; weight: number }[];
+  clicksUsed: number;
+  /** Clicks left out because their topic is sensitive and not followed. */
+  sensitiveClicksExcluded: number;
+}
+
+/** What the profile holds, readable by the subscriber, with where each interest came from. */
+export function describeProfile(
+  profile: Profile,
+  opts: { lang: Lang; sourceName?: (feedId: string) => string | undefined; top?: number; terms?: readonly string[] },
+): ProfileView {
+  const top = opts.top ?? 10;
+  const src = (a: ProfileClick): ProfileSource => ({
+    articleId: a.article.id,
+    title: a.article.article.title,
+    at: new Date(a.at).toISOString(),
+  });
+  const entries = (
+    aff: Map<string, number>,
+    follows: Set<string>,
+    has: (s: ProfileClick, key: string) => boolean,
+    label: (key: string) => string,
+  ): ProfileEntry[] =>
+    [...aff.entries()]
+      .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+      .slice(0, top)
+      .map(([key, weight]) => ({
+        id: key,
+        label: label(key),
+        weight: Math.round(weight * 1000) / 1000,
+        followed: follows.has(key),
+        from: profile.signals.filter((s) => has(s, key)).slice(0, 5).map(src),
+      }));
+  const placeNames = new Map<string, string>();
+  const surface = new Map<string, string>();
+  for (const s of profile.signals) {
+    for (const p of s.article.places) if (!placeNames.has(p.geoId)) placeNames.set(p.geoId, p.name);
+    for (const k of s.article.article.tags?.keywords ?? []) if (!surface.has(k.stem)) surface.set(k.stem, k.term);
+  }
+  const keywords: { term: string; weight: number }[] = [];
+  if (opts.terms) {
+    const order = [...profile.terms.ids.keys()].sort((x, y) => profile.terms.weights[y]! - profile.terms.weights[x]!);
+    const max = order.length ? profile.terms.weights[order[0]!]! : 1;
+    for (const k of order.slice(0, 15)) {
+      const stem = opts.terms[profile.terms.ids[k]!] ?? '';
+      keywords.push({ term: surface.get(stem) ?? stem, weight: Math.round((profile.terms.weights[k]! / max) * 1000) / 1000 });
+    }
+  }
+  return {
+    topics: entries(
+      profile.topicAffinity,
+      profile.followTopics,
+      (s, k) => s.article.topics.some((t) => t.id === k),
+      (k) => topicLabel(k, opts.lang),
+    ),
+    places: entries(
+      profile.placeAffinity,
+      profile.followPlaces,
+      (s, k) => s.article.places.some((p) => p.geoId === k),
+      (k) => placeNames.get(k) ?? k,
+    ),
+    sources: entries(
+      profile.sourceAffinity,
+      profile.followSources,
+      (s, k) => s.article.feedId === k,
+      (k) => opts.sourceName?.(k) ?? k,
+    ),
+    keywords,
+    clicksUsed: profile.signals.filter((s) => s.kind === 'click').length,
+    sensitiveClicksExcluded: profile.excludedSensitive.length,
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Relevance: a weighted sum of parts, each in [0, 1], kept separately so the
+ * edition can say why an item is there.
+ *
+ *   content    similarity of the article to the profile (TF-IDF cosine, topic,
+ *              place and source affinity, minus "less like this")
+ *   covisit    stories co-clicked by readers of what the subscriber read
+ *   recency    2^(−age / half-life)
+ *   popularity decayed clicks of all subscribers (log-scaled)
+ *   local      closeness of the article's places to the subscriber's home
+ *   editorial  pinned stories, front-page sections, breadth of coverage
+ */
+import type { TopicScore, PlaceMention } from '../model.js';
+import type { Profile } from './profile.js';
+import { RELEVANCE_PARTS, type EditorSettings, type RelevancePart } from './settings.js';
+import type { PackedVector } from './vectors.js';
+
+export interface Postings {
+  idx: Int32Array;
+  w: Float64Array;
+}
+
+/** Everything about the candidates that does not depend on the subscriber. */
+export interface ScoreContext {
+  n: number;
+  vecs: PackedVector[];
+  /** Inverted index: term id → candidates containing it (weights divided by the vector norm). */
+  postings: Map<number, Postings>;
+  topics: TopicScore[][];
+  places: PlaceMention[][];
+  feedIds: string[];
+  recency: Float64Array;
+  popularity: Float64Array;
+  editorial: Float64Array;
+  /** Co-visitation from a story (cluster id) to the candidates, normalized; memoized per build. */
+  covisitRow(key: string): Postings | undefined;
+}
+
+export type ScoreParts = Record<RelevancePart, Float64Array>;
+
+export interface Scored {
+  relevance: Float64Array;
+  parts: ScoreParts;
+  /** Weights actually used (personalized parts are 0 without consent or profile). */
+  weights: Record<RelevancePart, number>;
+}
+
+/** Mix of the content part's components. */
+export const CONTENT_MIX = { text: 0.5, topic: 0.3, place: 0.1, source: 0.1, dislike: 0.5 } as const;
+
+export function buildPostings(vecs: readonly PackedVector[]): Map<number, Postings> {
+  const lists = new Map<number, { idx: number[]; w: number[] }>();
+  vecs.forEach((v, i) => {
+    if (v.norm === 0) return;
+    for (let k = 0; k < v.ids.length; k++) {
+      const id = v.ids[k]!;
+      let l = lists.get(id);
+      if (!l) lists.set(id, (l = { idx: [], w: [] }));
+      l.idx.push(i);
+      l.w.push(v.weights[k]! / v.norm);
+    }
+  });
+  const out = new Map<number, Postings>();
+  for (const [id, l] of lists) out.set(id, { idx: Int32Array.from(l.idx), w: Float64Array.from(l.w) });
+  return out;
+}
+
+/** Cosine of a profile vector with every candidate, through the inverted index. */
+export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings'>, v: PackedVector): Float64Array {
+  const out = new Float64Array(ctx.n);
+  if (v.norm === 0) return out;
+  for (let k = 0; k < v.ids.length; k++) {
+    const p = ctx.postings.get(v.ids[k]!);
+    if (!p) continue;
+    const q = v.weights[k]! / v.norm;
+    for (let j = 0; j < p.idx.length; j++) out[p.idx[j]!] += q * p.w[j]!;
+  }
+  return out;
+}
+
+function maxOf(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
+  return m;
+}
+
+/** Content part for every candidate. */
+export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array {
+  const n = ctx.n;
+  const out = new Float64Array(n);
+  const cos = cosineAll(ctx, profile.terms);
+  // Relative to the best match, with a floor so weak similarity stays weak.
+  const cosScale = 1 / Math.max(maxOf(cos), 0.15);
+  const dis = profile.dislikes.norm > 0 ? cosineAll(ctx, profile.dislikes) : null;
+  const ta = profile.topicAffinity;
+  const pa = profile.placeAffinity;
+  const sa = profile.sourceAffinity;
+  for (let i = 0; i < n; i++) {
+    let topic = 0;
+    for (const t of ctx.topics[i]!) topic += t.score * (ta.get(t.id) ?? 0);
+    let place = 0;
+    if (pa.size) for (const p of ctx.places[i]!) place = Math.max(place, pa.get(p.geoId) ?? 0);
+    const source = sa.get(ctx.feedIds[i]!) ?? 0;
+    let s =
+      CONTENT_MIX.text * Math.min(1, cos[i]! * cosScale) +
+      CONTENT_MIX.topic * Math.min(1, topic) +
+      CONTENT_MIX.place * place +
+      CONTENT_MIX.source * source;
+    if (dis) s -= CONTENT_MIX.dislike * Math.max(0, dis[i]!);
+    out[i] = s > 0 ? (s < 1 ? s : 1) : 0;
+  }
+  return out;
+}
+
+/** Co-visitation part: Σ over the profile's clicks, scaled by the subscriber's best candidate. */
+export function covisitPart(ctx: ScoreContext, signals: readonly { key: string; weight: number }[], floor = 0.02): Float64Array {
+  const out = new Float64Array(ctx.n);
+  for (const s of signals) {
+    const row = ctx.covisitRow(s.key);
+    if (!row) continue;
+    for (let j = 0; j < row.idx.length; j++) out[row.idx[j]!] += s.weight * row.w[j]!;
+  }
+  const scale = 1 / Math.max(maxOf(out), floor);
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i]! * scale);
+  return out;
+}
+
+export interface ScoreOptions {
+  /** The subscriber agreed to personalization and has a usable profile. */
+  personalized: boolean;
+  profile?: Profile;
+  /** Local part per candidate (null without a home place). */
+  local: Float64Array | null;
+}
+
+/**
+ * Relevance of every candidate. Never NaN: every part is in [0, 1] and the
+ * weights (validated, at least one positive) are renormalized; when the
+ * personalized parts are switched off and nothing else is weighted, recency
+ * and popularity take over.
+ */
+export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings, 'weights'>, opts: ScoreOptions): Scored {
+  const n = ctx.n;
+  const zeros = new Float64Array(n);
+  const usePersonal = opts.personalized && !!opts.profile && !opts.profile.empty;
+  const parts: ScoreParts = {
+    content: usePersonal ? contentScores(ctx, opts.profile!) : zeros,
+    covisit: usePersonal
+      ? covisitPart(
+          ctx,
+          opts.profile!.signals.map((s) => ({ key: s.article.clusterId, weight: s.weight })),
+        )
+      : zeros,
+    recency: ctx.recency,
+    popularity: ctx.popularity,
+    local: opts.local ?? zeros,
+    editorial: ctx.editorial,
+  };
+  const weights = { ...settings.weights } as Record<RelevancePart, number>;
+  if (!usePersonal) {
+    weights.content = 0;
+    weights.covisit = 0;
+  }
+  if (!opts.local) weights.local = 0;
+  let sum = 0;
+  for (const k of RELEVANCE_PARTS) sum += Number.isFinite(weights[k]) && weights[k] > 0 ? weights[k] : (weights[k] = 0);
+  if (sum === 0) {
+    weights.recency = 1;
+    weights.popularity = 1;
+    sum = 2;
+  }
+  const relevance = new Float64Array(n);
+  for (const k of RELEVANCE_PARTS) {
+    const w = weights[k] / sum;
+    if (w === 0) continue;
+    const p = parts[k];
+    for (let i = 0; i < n; i++) relevance[i] += w * p[i]!;
+  }
+  return { relevance, parts, weights };
+}
+
+export function recencyScore(ageMs: number, halfLifeHours: number): number {
+  if (!Number.isFinite(ageMs)) return 0;
+  return Math.pow(2, -Math.max(0, ageMs) / (halfLifeHours * 3_600_000));
+}
