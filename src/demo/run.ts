@@ -4,6 +4,7 @@ import type { HomePlace } from '../model.js';
 import type { AppContext } from '../cli/context.js';
 import { openContext } from '../cli/context.js';
 import { runIngest, summarizeIngest } from '../cli/commands/ingest.js';
+import { runBuild } from '../cli/commands/editions.js';
 import { newSubscriber } from '../subscribers/subscriber.js';
 import { stableId } from '../util/ids.js';
 import { loadDemoContent, demoItemUrl, type DemoFeed, type DemoSubscriber } from './content.js';
@@ -44,6 +45,8 @@ export async function setUpDemo(opts: { quiet?: boolean } = {}): Promise<DemoRun
     const report = await runIngest(ctx, { force: true, fetchOverrides: { allowHosts: [feedServer.host] } });
     ctx.log.info(summarizeIngest(report));
     await createDemoSubscribers(ctx, feeds, subscribers);
+    const built = await runBuild(ctx);
+    ctx.log.info(`demo: built ${built.editions} editions under ${built.editionsDir}`);
     const summary: DemoSummary = {
       articles: await ctx.store.countArticles(),
       stories: await ctx.store.countClusters(),

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.js';
+import { createProgress } from '../../util/progress.js';
+import type { AppContext } from '../context.js';
+import type { BuildOptions, BuildReport } from '../../edition/build.js';
+import { withContext, printJson } from './shared.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -13,9 +17,14 @@ export function registerEditionCommands(program: Command): void {
     .command('build')
     .description("build every due subscriber's edition for a date (JSON, Markdown, HTML under editions/)")
     .option('--date <YYYY-MM-DD>', 'edition date (default: today in each subscriber\'s time zone)', parseDateOption)
+    .option('--subscriber <id...>', 'only these subscribers')
     .option('--json', 'print the result as JSON')
-    .action(async () => {
-      throw new UserError('edition building is not part of this version yet (issue #4)');
+    .action(async (opts: { date?: string; subscriber?: string[]; json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const r = await runBuild(ctx, { ...(opts.date ? { date: opts.date } : {}), ...(opts.subscriber ? { subscriberIds: opts.subscriber } : {}) });
+        if (opts.json) printJson(r);
+        else console.log(`built ${r.editions} editions for ${r.dates.join(', ') || 'no date'} (settings v${r.settingsVersion}) in ${r.seconds} s, written under ${r.editionsDir}`);
+      });
     });
 
   program
@@ -26,4 +35,21 @@ export function registerEditionCommands(program: Command): void {
     .action(async () => {
       throw new UserError('newsletter delivery is not part of this version yet (issue #6)');
     });
+}
+
+/** The build stage with the project's settings: used by the CLI, the scheduler and the demo. */
+export async function runBuild(ctx: AppContext, opts: BuildOptions = {}): Promise<BuildReport> {
+  const { buildEditions } = await import('../../edition/build.js');
+  return buildEditions(
+    {
+      store: ctx.store,
+      log: ctx.log,
+      clock: ctx.clock,
+      editionsDir: ctx.config.editionsDir,
+      baseUrl: ctx.config.baseUrl,
+      secret: ctx.config.secret,
+      progress: (title, total) => createProgress(title, total, ctx.log),
+    },
+    opts,
+  );
 }

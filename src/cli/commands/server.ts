@@ -5,6 +5,7 @@ import { UserError, oneLine } from '../../util/errors.js';
 import { Scheduler, type JobDefinition } from '../../scheduler/scheduler.js';
 import { createWebServer } from '../../web/server.js';
 import { runIngest, summarizeIngest } from './ingest.js';
+import { runBuild } from './editions.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -35,6 +36,22 @@ export function defaultJobs(ctx: AppContext): JobDefinition[] {
         const r = await runIngest(ctx);
         ctx.log.info(summarizeIngest(r));
         return { feeds: r.feeds, inserted: r.inserted, failed: r.failed };
+      },
+    },
+    {
+      // Every minute: the editions whose local edition time has come (each subscriber's own zone).
+      name: 'editions',
+      cron: '* * * * *',
+      leaseTtlMs: 10 * 60_000,
+      run: async () => {
+        const { dueSubscribers } = await import('../../edition/build.js');
+        const due = await dueSubscribers(ctx.store, ctx.clock.now());
+        let built = 0;
+        for (const date of new Set(due.map((d) => d.date))) {
+          const ids = due.filter((d) => d.date === date).map((d) => d.subscriber.id);
+          built += (await runBuild(ctx, { date, subscriberIds: ids })).editions;
+        }
+        return { built };
       },
     },
   ];

@@ -1,0 +1,185 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Article, Click, Edition, EditionItem, Subscriber } from '../model.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import type { Progress } from '../util/progress.js';
+import { stableId } from '../util/ids.js';
+import { seededRng } from '../util/random.js';
+import { fnv1a } from '../ingest/dedupe.js';
+import { localDate } from '../util/time.js';
+import { signToken } from '../util/tokens.js';
+import { lastGoodSettings, type EditorSettings } from '../personalize/settings.js';
+import { prepareBuild, planForSubscriber, toEdition, type PreparedBuild, type SourceInfo } from '../personalize/plan.js';
+import { renderEdition } from './render.js';
+
+export interface BuildDeps {
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  editionsDir: string;
+  baseUrl: string;
+  secret: string;
+  progress?: (title: string, total: number) => Progress;
+}
+
+export interface BuildOptions {
+  /** Edition date; by default each subscriber's "today" in their own time zone. */
+  date?: string;
+  subscriberIds?: string[];
+}
+
+export interface BuildReport {
+  editions: number;
+  subscribers: number;
+  dates: string[];
+  settingsVersion: number;
+  seconds: number;
+  editionsDir: string;
+}
+
+/** How far back clicks count for profiles, popularity and co-visitation. */
+const CLICK_HISTORY_DAYS = 60;
+
+/**
+ * Builds (or rebuilds: the store replaces an edition of the same subscriber
+ * and date) the editions of every subscriber, stores them with the settings
+ * version that made them, and renders each once into editions/DATE/.
+ */
+export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): Promise<BuildReport> {
+  const t0 = performance.now();
+  const { store, clock } = deps;
+  const now = clock.now();
+  const { settings, version } = await currentSettings(store, deps.log);
+  const build = await prepareFromStore(store, settings, now);
+
+  const subscribers = opts.subscriberIds
+    ? (await Promise.all(opts.subscriberIds.map((id) => store.getSubscriber(id)))).filter((s): s is Subscriber => !!s)
+    : await allSubscribers(store);
+  const clicksBySubscriber = groupClicks(build.clicks);
+  const progress = deps.progress?.('build', subscribers.length);
+  const dates = new Set<string>();
+  let editions = 0;
+  for (const sub of subscribers) {
+    const date = opts.date ?? localDate(now, sub.timezone);
+    dates.add(date);
+    const plan = planForSubscriber(build.prepared, sub, clicksBySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)));
+    const edition = toEdition(plan, {
+      id: stableId(`edition:${sub.id}:${date}`),
+      date,
+      settingsVersion: version,
+      createdAt: now.toISOString(),
+    });
+    await store.saveEdition(edition);
+    await writeEditionFiles(deps, sub, edition);
+    editions++;
+    progress?.tick(1);
+  }
+  progress?.done();
+  return {
+    editions,
+    subscribers: subscribers.length,
+    dates: [...dates].sort(),
+    settingsVersion: version,
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+    editionsDir: deps.editionsDir,
+  };
+}
+
+/** The editors' current settings, or the last version that validates (a bad save never stops a build). */
+export async function currentSettings(store: Store, log?: Logger): Promise<{ settings: EditorSettings; version: number }> {
+  const versions = await store.listSettingsVersions();
+  const good = lastGoodSettings(versions);
+  for (const s of good.skipped) log?.warn(`settings version ${s.version} refused: ${s.error}`);
+  return { settings: good.settings, version: good.version };
+}
+
+/** Loads what every edition of a build shares: candidates, clusters, sources, clicks. */
+export async function prepareFromStore(
+  store: Store,
+  settings: EditorSettings,
+  now: Date,
+): Promise<{ prepared: PreparedBuild; clicks: Click[] }> {
+  const since = new Date(now.getTime() - settings.candidateWindowHours * 3600_000).toISOString();
+  const candidates = await store.listArticles({ since, limit: 50_000 });
+  const clicks = await store.listClicks({ since: new Date(now.getTime() - CLICK_HISTORY_DAYS * 86400_000).toISOString() });
+  const have = new Set(candidates.map((a) => a.id));
+  const clickedIds = [...new Set(clicks.map((c) => c.articleId))].filter((id) => !have.has(id));
+  const clicked: Article[] = clickedIds.length ? await store.getArticles(clickedIds) : [];
+  const articles = [...candidates, ...clicked];
+  const clusters = await store.getClusters([...new Set(candidates.map((a) => a.clusterId))]);
+  const sources: Record<string, SourceInfo> = {};
+  for (const f of await store.listFeeds()) sources[f.id] = { title: f.title, ...(f.country ? { country: f.country } : {}) };
+  const prepared = prepareBuild({ articles, clusters, sources, clicks, settings, now });
+  return { prepared, clicks };
+}
+
+async function allSubscribers(store: Store): Promise<Subscriber[]> {
+  const out: Subscriber[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await store.listSubscribers({ limit: 1000, ...(afterId ? { afterId } : {}) });
+    out.push(...page);
+    if (page.length < 1000) return out;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+function groupClicks(clicks: Click[]): Map<string, Click[]> {
+  const m = new Map<string, Click[]>();
+  for (const c of clicks) {
+    if (!c.subscriberId) continue;
+    const list = m.get(c.subscriberId);
+    if (list) list.push(c);
+    else m.set(c.subscriberId, [c]);
+  }
+  return m;
+}
+
+/** The click-tracking link of an item on the web edition: a signed token naming the article, never a URL. */
+export function webClickLink(baseUrl: string, secret: string, edition: Edition, item: EditionItem, articleId = item.articleId): string {
+  const token = signToken({ s: edition.subscriberId, a: articleId, e: edition.id, p: item.position }, secret, 'click');
+  return `${baseUrl}/c/${token}`;
+}
+
+/** Writes editions/DATE/<subscriber>.{json,md,html}, each atomically (temp file + rename). */
+export async function writeEditionFiles(deps: Pick<BuildDeps, 'editionsDir' | 'baseUrl' | 'secret' | 'clock'>, sub: Subscriber, edition: Edition): Promise<void> {
+  const rendered = renderEdition(edition, {
+    lang: edition.lang,
+    ...(sub.name ? { readerName: sub.name } : {}),
+    ...(sub.home?.name ? { placeName: sub.home.name } : {}),
+    now: new Date(edition.createdAt),
+    linkFor: (it) => webClickLink(deps.baseUrl, deps.secret, edition, it),
+    linkForAlso: (it, i) => webClickLink(deps.baseUrl, deps.secret, edition, it, it.alsoCoveredBy[i]!.articleId),
+  });
+  const dir = join(deps.editionsDir, edition.date);
+  await mkdir(dir, { recursive: true });
+  for (const [ext, content] of [
+    ['json', rendered.json],
+    ['md', rendered.markdown],
+    ['html', rendered.html],
+  ] as const) {
+    const file = join(dir, `${edition.subscriberId}.${ext}`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  }
+}
+
+/**
+ * Subscribers whose edition for their local today is due (their local time is
+ * past their edition time) and not built yet. Catch-up after downtime is
+ * natural: a missed edition stays due until it exists.
+ */
+export async function dueSubscribers(store: Store, now: Date): Promise<{ subscriber: Subscriber; date: string }[]> {
+  const { localTime } = await import('../util/time.js');
+  const due: { subscriber: Subscriber; date: string }[] = [];
+  for (const s of await allSubscribers(store)) {
+    const date = localDate(now, s.timezone);
+    if (localTime(now, s.timezone) < s.editionTime) continue;
+    if (await store.getEdition(s.id, date)) continue;
+    due.push({ subscriber: s, date });
+  }
+  return due;
+}
