@@ -6,7 +6,7 @@ import type { Progress } from '../util/progress.js';
 import { stableId } from '../util/ids.js';
 import { oneLine } from '../util/errors.js';
 import { fetchFeed, DEFAULT_FETCH_OPTIONS, type FetchOptions, type FetchOutcome } from './fetch/fetcher.js';
-import { nextFeedState } from './fetch/policy.js';
+import { nextFeedState, DEFAULT_POLL_POLICY, type PollPolicy } from './fetch/policy.js';
 import { createHostLimiter } from './fetch/host-limiter.js';
 import { decodeFeedBytes } from './parse/decode.js';
 import { parseFeed } from './parse/parse.js';
@@ -32,6 +32,8 @@ export interface IngestDeps {
   log: Logger;
   clock: Clock;
   fetchOptions?: Partial<FetchOptions>;
+  /** Polling intervals, backoff and redirect policy (defaults: DEFAULT_POLL_POLICY with a 15-minute base). */
+  pollPolicy?: Partial<PollPolicy>;
   /** Feeds fetched at once (at most one per host at a time). */
   concurrency?: number;
   tagger?: ArticleTagger;
@@ -117,21 +119,31 @@ async function ingestOneFeed(deps: IngestDeps, feed: FeedRecord, index: StoryInd
   let feedTitle: string | undefined;
 
   if (outcome.kind === 'ok') {
+    let parsed: Awaited<ReturnType<typeof parseFeed>> | undefined;
     try {
       const { text } = decodeFeedBytes(outcome.body, outcome.contentType);
-      const parsed = await parseFeed(text, { baseUrl: outcome.finalUrl });
-      feedTitle = parsed.feed.title;
-      const now = clock.now();
-      const articles = parsed.items.map((item) => toArticle(feed, item, now));
-      result.items = articles.length;
-      const stored = await storeArticles(deps, feed, articles, index);
-      result.inserted = stored.inserted;
-      result.updated = stored.updated;
+      parsed = await parseFeed(text, { baseUrl: outcome.finalUrl });
     } catch (e) {
       // A body that is not a feed is an error of this feed, recorded on its health.
       outcome = { kind: 'error', message: `not a valid feed: ${oneLine(e)}`, transient: false };
       result.outcome = 'parse-error';
       result.error = outcome.message;
+    }
+    if (parsed) {
+      feedTitle = parsed.feed.title;
+      const now = clock.now();
+      const articles = parsed.items.map((item) => toArticle(feed, item, now));
+      result.items = articles.length;
+      try {
+        const stored = await storeArticles(deps, feed, articles, index);
+        result.inserted = stored.inserted;
+        result.updated = stored.updated;
+      } catch (e) {
+        // Items not durable: record the failure, but not the validators (ING-20), so the next poll refetches.
+        outcome = { kind: 'error', message: `storing items failed: ${oneLine(e)}`, transient: true };
+        result.outcome = 'error';
+        result.error = outcome.message;
+      }
     }
   } else if (outcome.kind === 'error') {
     result.error = outcome.message;
@@ -142,9 +154,9 @@ async function ingestOneFeed(deps: IngestDeps, feed: FeedRecord, index: StoryInd
   }
 
   // Only now, with the items durable, record validators and the next poll time.
-  const patch = nextFeedState(feed, outcome, clock.now());
+  const policy = { ...DEFAULT_POLL_POLICY, baseIntervalSeconds: 15 * 60, ...deps.pollPolicy };
+  const patch = nextFeedState(feed, outcome, clock.now(), policy, outcome.kind === 'ok' ? { itemCount: result.items } : {});
   if (feedTitle && (feed.title === feed.url || !feed.title)) patch.title = feedTitle.slice(0, 300);
-  if (outcome.kind === 'ok') patch.lastItemCount = result.items;
   try {
     await store.updateFeed(feed.id, patch);
   } catch (e) {
