@@ -130,6 +130,7 @@ export async function startSilentServer(host = '127.0.0.1') {
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
+    socket.resume(); // read and drop what the client sends, so its FIN is seen
     socket.on('error', () => {});
     socket.on('close', () => {
       closedSockets++;
