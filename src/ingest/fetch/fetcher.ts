@@ -122,9 +122,14 @@ const MAX_URL_LENGTH = 4096;
 /**
  * Validates a feed URL (at input and on every redirect hop): absolute,
  * http or https only, no credentials, no whitespace or control characters.
- * Returns the WHATWG-normalised URL. Throws a UserError with a one-line reason.
+ * Returns the WHATWG-normalised URL without its fragment (never sent, and the
+ * store drops it too). Throws a UserError with a one-line reason.
+ *
+ * With `guard` (subscribe time: admin form, OPML import), also refuses what
+ * can be judged without DNS: private IP literals and localhost names. Names
+ * that resolve to private addresses are caught at fetch time, on every poll.
  */
-export function checkFeedUrl(raw: string): URL {
+export function checkFeedUrl(raw: string, guard?: { allowPrivate?: boolean; allowHosts?: string[] }): URL {
   if (typeof raw !== 'string' || raw.length === 0) throw new UserError('feed URL is empty');
   if (raw.length > MAX_URL_LENGTH) throw new UserError(`feed URL is longer than ${MAX_URL_LENGTH} characters`);
   // The URL parser silently trims and drops these; a stored URL must be exactly what is fetched.
@@ -138,7 +143,17 @@ export function checkFeedUrl(raw: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError('only http and https feed URLs are allowed');
   if (url.username || url.password) throw new UserError('feed URL must not contain a username or password');
   if (!url.hostname) throw new UserError('feed URL has no host');
+  url.hash = '';
+  if (guard && !guard.allowPrivate && !isAllowedHost(url, guard.allowHosts)) {
+    const host = bareHost(url);
+    const local = host === 'localhost' || host.endsWith('.localhost') || host === 'localhost.' || host.endsWith('.localhost.');
+    if (local || (net.isIP(host) && !isPublicAddress(host))) throw new UserError(BLOCKED_MESSAGE.replace(/^refused: /, ''));
+  }
   return url;
+}
+
+function bareHost(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
 /**
@@ -233,7 +248,7 @@ function isAllowedHost(url: URL, allowHosts: string[] | undefined): boolean {
 /** One request to one URL; resolves with the response head. */
 function requestOnce(url: URL, headers: Record<string, string>, o: ResolvedOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
   const exempt = o.allowPrivate || isAllowedHost(url, o.allowHosts);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const host = bareHost(url);
   // IP literals never reach the lookup hook: check them here, on the normalised form.
   if (!exempt && net.isIP(host) && !isPublicAddress(host)) return Promise.reject(new FetchFailure(BLOCKED_MESSAGE, false));
   if (signal.aborted) return Promise.reject(new FetchFailure('aborted', true));

@@ -317,6 +317,17 @@ describe('ING-05 scheme allow-list', () => {
     expect(checkFeedUrl('https://Example.COM/feed?a=1').href).toBe('https://example.com/feed?a=1');
     expect(() => checkFeedUrl('file:///etc/passwd')).toThrow('only http and https feed URLs are allowed');
     expect(() => checkFeedUrl('http://user:pw@example.com/')).toThrow('must not contain a username or password');
+    expect(checkFeedUrl('https://example.com/feed#top').href).toBe('https://example.com/feed');
+  });
+
+  it('checkFeedUrl with a guard refuses, at subscribe time, what needs no DNS to judge', () => {
+    const guard = { allowPrivate: false };
+    for (const url of ['http://127.1/', 'http://[::ffff:7f00:1]/', 'http://10.0.0.1/', 'http://localhost:8080/', 'http://LOCALHOST./', 'http://app.localhost/']) {
+      expect(() => checkFeedUrl(url, guard), url).toThrow('the feed address points to a private or reserved network');
+    }
+    expect(checkFeedUrl('http://93.184.216.34/feed', guard).href).toBe('http://93.184.216.34/feed');
+    expect(checkFeedUrl('http://127.0.0.1:8080/feed', { allowHosts: ['127.0.0.1:8080'] }).host).toBe('127.0.0.1:8080');
+    expect(checkFeedUrl('http://127.0.0.1/', { allowPrivate: true }).host).toBe('127.0.0.1');
   });
 
   it('an upper-case HTTP scheme is fetched as http', async () => {
