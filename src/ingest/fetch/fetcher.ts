@@ -98,6 +98,11 @@ export type FetchOutcome =
     } & CacheHints)
   | { kind: 'gone'; status: 410; finalUrl?: string }
   | { kind: 'rate-limited'; status: 429 | 503; retryAfterSeconds?: number }
+  /**
+   * `message` is one generic line (never the body, never a resolved IP).
+   * `transient`: likely to pass later with nobody changing anything (5xx,
+   * timeouts, network); false for refusals, 4xx, oversize, TLS, bad encodings.
+   */
   | { kind: 'error'; message: string; status?: number; transient: boolean };
 
 /** The one message for every address-guard refusal (no IPs echoed back). */

@@ -30,7 +30,8 @@ export interface PollPolicy {
   /** Upper bound for error backoff (base × 2^(errors−1)). */
   maxBackoffSeconds: number;
   /**
-   * Consecutive failures after which the feed is disabled. With the defaults
+   * Consecutive failures (errors of any kind, 429/503 included) after which
+   * the feed is disabled; re-enabling is an editor's action. With the defaults
    * (1 h base, doubling, 24 h cap) 30 failures take about four weeks, so a
    * weekend outage never disables a feed but a dead one stops being polled.
    */
