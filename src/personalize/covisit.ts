@@ -75,7 +75,7 @@ export class Covisitation {
    * count(a→b) / (total(a) + smoothing) — the share of a's readers who also
    * clicked b, damped for stories with very few clicks.
    */
-  row(a: string, now: number, smoothing = 1): Map<string, number> {
+  row(a: string, now: number, smoothing = 5): Map<string, number> {
     const row = this.rows.get(a);
     const out = new Map<string, number>();
     if (!row) return out;

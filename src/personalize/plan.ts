@@ -37,7 +37,7 @@ import { explainItem } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
-import { normalizePopularity, popularityCounts } from './popularity.js';
+import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
 import { buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
@@ -57,6 +57,11 @@ export interface BuildInput {
   sources?: ReadonlyMap<string, SourceInfo> | Readonly<Record<string, SourceInfo>>;
   /** Recent clicks of all subscribers (popularity, co-visitation); subscriberId null = anonymous. */
   clicks?: readonly Pick<Click, 'subscriberId' | 'articleId' | 'at'>[];
+  /**
+   * Times each article was shown in editions (same window as clicks). When
+   * given, popularity is a smoothed click-through rate rather than a click count.
+   */
+  shown?: ReadonlyMap<string, number>;
   settings?: EditorSettings;
   now: Date | number;
   /** Bound of the per-home cache of local scores. */
@@ -130,7 +135,15 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const clusterOf = (articleId: string) => articles.get(articleId)?.clusterId ?? articleId;
   const clicks = (input.clicks ?? []).map((c) => ({ sub: c.subscriberId, key: clusterOf(c.articleId), atMs: toMs(c.at) }));
   const pop = popularityCounts(clicks, now, settings.popularityHalfLifeHours);
-  const popularity = normalizePopularity(pop, clusterIds);
+  let popularity: Float64Array;
+  if (input.shown && input.shown.size > 0) {
+    const shownByCluster = new Map<string, number>();
+    for (const [id, v] of input.shown) {
+      const k = clusterOf(id);
+      shownByCluster.set(k, (shownByCluster.get(k) ?? 0) + (Number.isFinite(v) ? v : 0));
+    }
+    popularity = ctrPopularity(pop, shownByCluster, clusterIds);
+  } else popularity = normalizePopularity(pop, clusterIds);
   const covisit = new Covisitation({ halfLifeHours: settings.popularityHalfLifeHours, epochMs: now });
   const byReader = new Map<string, { key: string; atMs: number }[]>();
   for (const c of clicks) {

@@ -32,3 +32,32 @@ export function normalizePopularity(counts: ReadonlyMap<string, number>, keys: r
   if (max > 0) for (let i = 0; i < out.length; i++) out[i] = out[i]! / max;
   return out;
 }
+
+/**
+ * Popularity as a click-through rate when exposure is known (how often each
+ * story was shown in editions): (clicks + k·prior) / (shown + k), the prior
+ * being the overall rate, so a story shown twice and clicked once does not
+ * beat one shown a thousand times and clicked three hundred. Scaled to [0, 1]
+ * by the best candidate.
+ */
+export function ctrPopularity(
+  clicks: ReadonlyMap<string, number>,
+  shown: ReadonlyMap<string, number>,
+  keys: readonly string[],
+  pseudoCount = 5,
+): Float64Array {
+  let c = 0;
+  let s = 0;
+  for (const v of clicks.values()) c += Math.max(0, v);
+  for (const v of shown.values()) s += Math.max(0, v);
+  const prior = s > 0 ? Math.min(1, c / s) : 0;
+  const out = new Float64Array(keys.length);
+  let max = 0;
+  keys.forEach((k, i) => {
+    const v = (Math.max(0, clicks.get(k) ?? 0) + pseudoCount * prior) / (Math.max(0, shown.get(k) ?? 0) + pseudoCount);
+    out[i] = Number.isFinite(v) ? v : 0;
+    if (out[i]! > max) max = out[i]!;
+  });
+  if (max > 0) for (let i = 0; i < out.length; i++) out[i] = out[i]! / max;
+  return out;
+}

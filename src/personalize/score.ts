@@ -84,6 +84,10 @@ function maxOf(a: Float64Array): number {
   return m;
 }
 
+function hasContent(ctx: ScoreContext, i: number): boolean {
+  return ctx.vecs[i]!.norm > 0 || ctx.topics[i]!.length > 0 || ctx.places[i]!.length > 0;
+}
+
 /** Content part for every candidate. */
 export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array {
   const n = ctx.n;
@@ -109,11 +113,19 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
     if (dis) s -= CONTENT_MIX.dislike * Math.max(0, dis[i]!);
     out[i] = s > 0 ? (s < 1 ? s : 1) : 0;
   }
+  // An article with no text, topic or place is unknown, not irrelevant: it gets the average.
+  let known = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) if (hasContent(ctx, i)) (known++, (sum += out[i]!));
+  if (known > 0 && known < n) {
+    const mean = sum / known;
+    for (let i = 0; i < n; i++) if (!hasContent(ctx, i)) out[i] = mean;
+  }
   return out;
 }
 
 /** Co-visitation part: Σ over the profile's clicks, scaled by the subscriber's best candidate. */
-export function covisitPart(ctx: ScoreContext, signals: readonly { key: string; weight: number }[], floor = 0.02): Float64Array {
+export function covisitPart(ctx: ScoreContext, signals: readonly { key: string; weight: number }[], floor = 0.3): Float64Array {
   const out = new Float64Array(ctx.n);
   for (const s of signals) {
     const row = ctx.covisitRow(s.key);

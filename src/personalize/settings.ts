@@ -47,9 +47,9 @@ const topicMix = z
 const WeightsSchema = z
   .object({
     content: num(0, 10).default(1.0),
-    covisit: num(0, 10).default(1.0),
-    recency: num(0, 10).default(0.6),
-    popularity: num(0, 10).default(0.8),
+    covisit: num(0, 10).default(0.4),
+    recency: num(0, 10).default(0.3),
+    popularity: num(0, 10).default(1.5),
     local: num(0, 10).default(0.5),
     editorial: num(0, 10).default(0.5),
   })
@@ -61,7 +61,7 @@ export const EditorSettingsSchema = z
     /** Relevance = Σ weight × part / Σ weight; every part is in [0, 1]. */
     weights: WeightsSchema.prefault({}),
     /** Age at which the recency part halves. */
-    recencyHalfLifeHours: num(0.5, 24 * 30).default(18),
+    recencyHalfLifeHours: num(0.5, 24 * 30).default(24),
     /** Age at which a click's weight in the profile halves. */
     profileHalfLifeDays: num(0.5, 3650).default(21),
     /** Half-life of clicks in popularity and co-visitation counts. */
