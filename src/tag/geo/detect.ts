@@ -1,0 +1,326 @@
+/**
+ * Place-mention detection: a single left-to-right scan over word tokens,
+ * longest gazetteer match first, then case and context rules that drop
+ * common words ("Nice weather"), person names ("Paris Hilton", "George
+ * Washington") and abbreviations out of place.
+ */
+import type { Lang } from '../../model.js';
+import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
+import { foldToken } from './normalize.js';
+
+export interface Token {
+  start: number;
+  end: number;
+  text: string;
+  /** 0 lowercase/other, 1 Capitalized, 2 ALL CAPS (two letters or more). */
+  cap: 0 | 1 | 2;
+  /** First token of a sentence (or of the text, a line, a quotation). */
+  sentenceStart: boolean;
+}
+
+export interface Candidate {
+  entry: GeoEntry;
+  type: AliasType;
+}
+
+export interface Detection {
+  start: number;
+  end: number;
+  /** Text as written. */
+  surface: string;
+  key: string;
+  firstToken: number;
+  lastToken: number;
+  candidates: Candidate[];
+  /** 0…1: how sure we are that this is a place at all. */
+  score: number;
+  /** Index of a following detection that qualifies this one ("Paris, Texas"). */
+  qualifier?: number;
+  /** True when this detection qualifies a previous one. */
+  isQualifier?: boolean;
+  inTitle?: boolean;
+}
+
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+const UPPER = /\p{Lu}/u;
+const LOWER = /\p{Ll}/u;
+
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  WORD.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = WORD.exec(text))) {
+    const t = m[0];
+    const c0 = t.charCodeAt(0);
+    let cap: 0 | 1 | 2 = 0;
+    const first = c0 < 128 ? (c0 >= 65 && c0 <= 90 ? 1 : 0) : UPPER.test(t[0]!) ? 1 : 0;
+    if (first) cap = t.length >= 2 && !LOWER.test(t) ? 2 : 1;
+    tokens.push({ start: m.index, end: m.index + t.length, text: t, cap, sentenceStart: isSentenceStart(text, m.index) });
+  }
+  return tokens;
+}
+
+function isSentenceStart(text: string, at: number): boolean {
+  for (let i = at - 1; i >= 0; i--) {
+    const ch = text[i]!;
+    if (ch === ' ' || ch === '\t' || ch === '"' || ch === '“' || ch === '«' || ch === '(' || ch === '‘' || ch === "'" || ch === '\u00a0') continue;
+    return ch === '.' || ch === '!' || ch === '?' || ch === '\n' || ch === ':' || ch === '—' || ch === '-' || ch === '•' || ch === ';';
+  }
+  return true;
+}
+
+/** Titles and honorifics: a capitalized word after one of these is a person. */
+const PERSON_TITLES = new Set(
+  [
+    'mr', 'mrs', 'ms', 'miss', 'dr', 'sen', 'senator', 'gov', 'governor', 'rep', 'representative', 'president',
+    'judge', 'justice', 'officer', 'sgt', 'sergeant', 'capt', 'captain', 'lt', 'lieutenant', 'gen', 'general', 'col',
+    'colonel', 'rev', 'reverend', 'pastor', 'father', 'sister', 'brother', 'coach', 'prof', 'professor', 'deputy',
+    'detective', 'trooper', 'chief', 'sheriff', 'mayor', 'commissioner', 'councilman', 'councilwoman', 'pope',
+    'king', 'queen', 'prince', 'princess', 'lord', 'lady', 'sir', 'dame', 'madame', 'mme', 'mlle', 'monsieur',
+    'maître', 'me', 'président', 'présidente', 'ministre', 'député', 'sénateur', 'maire', 'docteur', 'abbé',
+    'st', 'saint', 'sainte', 'by', 'par',
+  ].map(foldToken),
+);
+
+/** Capitalized words that may stand before a place name without making it part of another name. */
+const PLACE_PRECEDERS = new Set(
+  [
+    'north', 'south', 'east', 'west', 'northern', 'southern', 'eastern', 'western', 'central', 'northeast',
+    'northwest', 'southeast', 'southwest', 'downtown', 'greater', 'upper', 'lower', 'metro', 'suburban', 'rural',
+    'coastal', 'the', 'in', 'at', 'from', 'to', 'of', 'near', 'for', 'and', 'or', 'but', 'a', 'an', 'on', 'by',
+    'with', 'across', 'outside', 'inside', 'around', 'throughout', 'all', 'both', 'while', 'when', 'after',
+    'before', 'since', 'like', 'as', 'than', 'then', 'into', 'over', 'under', 'between', 'via', 'if', 'during',
+    'en', 'à', 'au', 'aux', 'de', 'du', 'des', 'le', 'la', 'les', 'l', 'd', 'et', 'ou', 'dans', 'vers', 'pour',
+    'sud', 'nord', 'est', 'ouest', 'depuis', 'entre', 'chez', 'près', 'sur', 'sous',
+  ].map(foldToken),
+);
+
+/** Words before a place name that make a location reading likely. */
+const LOCATIVES = new Set(
+  [
+    'in', 'at', 'from', 'to', 'near', 'of', 'into', 'outside', 'across', 'around', 'throughout', 'toward',
+    'towards', 'via', 'visit', 'visited', 'visiting', 'leave', 'left', 'reach', 'reached', 'downtown',
+    'à', 'a', 'au', 'en', 'de', 'vers', 'depuis', 'dans', 'pres', 'sur', 'chez',
+  ].map(foldToken),
+);
+
+/** Place names that are also common first names: followed by a capitalized word, they are a person. */
+const FIRST_NAMES = new Set(
+  [
+    'paris', 'georgia', 'florence', 'austin', 'sydney', 'chelsea', 'madison', 'savannah', 'jackson', 'charlotte',
+    'victoria', 'virginia', 'carolina', 'tyler', 'jordan', 'eugene', 'marion', 'troy', 'regina', 'adelaide',
+    'alexandria', 'lorraine', 'orlando', 'dallas', 'houston', 'lincoln', 'clinton', 'sofia', 'lima', 'india',
+    'israel', 'china', 'kent', 'warren', 'douglas', 'franklin', 'hamilton', 'milton', 'vernon', 'camden',
+    'elizabeth', 'helena', 'augusta', 'beatrice', 'marietta', 'florence', 'nancy', 'rochelle', 'jasper',
+  ],
+);
+
+/** Verbs right after a bare name that make it a person ("Jackson said"). */
+const SPEECH_VERBS = new Set(['said', 'says', 'told', 'added', 'explained', 'wrote', 'asked', 'declared', 'dit', 'déclaré', 'a', 'estime', 'affirme']);
+
+/** Capitalized words after a place name that make the pair an organisation or event, not a place, in news text. */
+const ORG_FOLLOWERS = new Set(['post', 'times', 'journal', 'tribune', 'herald', 'globe', 'rockets', 'redskins', 'nationals', 'capitals', 'wizards', 'braves', 'mutual', 'hilton']);
+
+export interface DetectOptions {
+  lang: Lang;
+  /** Characters [0, titleEnd) are a headline (often Title Case). */
+  titleEnd?: number;
+}
+
+/** Finds place mentions; candidates are the gazetteer entries each mention may refer to. */
+export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
+  const tokens = tokenize(text);
+  const keys: (string | undefined)[] = new Array(tokens.length);
+  const keyOf = (i: number): string => (keys[i] ??= foldToken(tokens[i]!.text));
+  const found: Detection[] = [];
+  const fr = opts.lang === 'fr';
+  const titleEnd = opts.titleEnd ?? 0;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
+    let key = keyOf(i);
+    let best: { j: number; key: string; list: number[] } | undefined;
+    for (let j = i; ; ) {
+      const list = gaz.byKey.get(key);
+      if (list) best = { j, key, list };
+      if (j + 1 >= tokens.length || !gaz.prefixes.has(key) || !joinable(text, tokens[j]!, tokens[j + 1]!)) break;
+      j++;
+      key += ' ' + keyOf(j);
+    }
+    if (!best) continue;
+    const last = tokens[best.j]!;
+    const candidates = admissible(best.list, gaz, text, tokens, i, best.j, fr);
+    if (!candidates.length) continue;
+    found.push({
+      start: t.start,
+      end: last.end,
+      surface: text.slice(t.start, last.end),
+      key: best.key,
+      firstToken: i,
+      lastToken: best.j,
+      candidates,
+      score: 1,
+      inTitle: t.start < titleEnd,
+    });
+    i = best.j;
+  }
+
+  linkQualifiers(found, text);
+  scoreContext(found, tokens, gaz, keyOf, fr);
+  return found.filter((d) => d.score >= 0.5);
+}
+
+/** Tokens of one name are separated by a space, a hyphen, an apostrophe, or an abbreviation's period. */
+function joinable(text: string, a: Token, b: Token): boolean {
+  const gap = b.start - a.end;
+  if (gap === 1) {
+    const ch = text[a.end]!;
+    return ch === ' ' || ch === '-' || ch === "'" || ch === '’' || ch === '\u00a0' || ch === '‑' || (ch === '.' && a.text.length <= 3);
+  }
+  if (gap === 2) return text[a.end] === '.' && text[a.end + 1] === ' ' && a.text.length <= 3 && a.cap > 0;
+  return false;
+}
+
+/** Candidates whose alias type fits how the words are written. */
+function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[], i: number, j: number, fr: boolean): Candidate[] {
+  const first = tokens[i]!;
+  const last = tokens[j]!;
+  const out: Candidate[] = [];
+  for (const packed of list) {
+    const type = (packed & 3) as AliasType;
+    const entry = gaz.entries[packed >> 2]!;
+    if (type === AliasType.Abbrev) {
+      // "U.S.", "W.Va.", "Ind.", "UK", "TX": capital letters as written, and state abbreviations only after a comma
+      if (first.cap === 0) continue;
+      const surface = text.slice(first.start, last.end + 1);
+      const dotted = surface.endsWith('.');
+      const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.text.length === 1 && t.cap === 1));
+      if (entry.kind === 'country') {
+        if (!dotted && !allCaps) continue;
+      } else {
+        if (!dotted && !(allCaps && last.text.length === 2)) continue;
+        if (!afterComma(text, first.start)) continue;
+      }
+      out.push({ entry, type });
+      continue;
+    }
+    if (first.cap === 0) {
+      // lowercase: only French adjectives of nationality ("le président français")
+      if (!(fr && type === AliasType.Demonym)) continue;
+    } else if (last.cap === 0 && j > i) continue;
+    out.push({ entry, type });
+  }
+  return out;
+}
+
+function afterComma(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && text[k] === ' ') k--;
+  return text[k] === ',' || text[k] === '(';
+}
+
+/** "Paris, Texas", "Portland (Maine)": a region or country right after a city narrows the city. */
+function linkQualifiers(found: Detection[], text: string): void {
+  for (let k = 0; k + 1 < found.length; k++) {
+    const a = found[k]!;
+    const b = found[k + 1]!;
+    const between = text.slice(a.end, b.start);
+    if (!/^\s*[,(]\s*$/.test(between)) continue;
+    const bAreas = b.candidates.filter((c) => c.entry.kind !== 'city' && c.entry.level >= 0 && c.type !== AliasType.Demonym);
+    if (!bAreas.length) continue;
+    const inside = a.candidates.filter((c) => bAreas.some((r) => contains(r.entry, c.entry)));
+    if (!inside.length) continue;
+    a.candidates = inside;
+    a.qualifier = k + 1;
+    b.candidates = bAreas.filter((r) => inside.some((c) => contains(r.entry, c.entry)));
+    b.isQualifier = true;
+  }
+}
+
+/** Whether area contains place (country, then first-level region). */
+export function contains(area: GeoEntry, place: GeoEntry): boolean {
+  if (area === place || area.countryCode !== place.countryCode) return false;
+  if (area.level === 0) return place.level > 0;
+  if (area.level === 1) return place.level > 1 && place.admin1 === area.admin1;
+  return false;
+}
+
+function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
+  const surnames = new Set<string>();
+  for (const d of found) {
+    if (d.isQualifier || d.qualifier !== undefined) continue;
+    const first = tokens[d.firstToken]!;
+    const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
+    const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
+    const single = d.firstToken === d.lastToken;
+    const hasArea = d.candidates.some((c) => c.entry.kind !== 'city');
+    const onlyDemonym = d.candidates.every((c) => c.type === AliasType.Demonym);
+    const prevKey = prev ? keyOf(d.firstToken - 1) : '';
+    const nextKey = next ? keyOf(d.lastToken + 1) : '';
+    const adjacentPrev = prev && prev.end + 1 >= first.start && /^\s?$/.test(' '.repeat(first.start - prev.end));
+    const maxPop = Math.max(...d.candidates.map((c) => c.entry.population));
+
+    // a title (Mr, Gov., président) right before: a person
+    if (prev && adjacentPrev && PERSON_TITLES.has(prevKey) && !onlyDemonym) {
+      d.score = 0;
+      surnames.add(d.key);
+      continue;
+    }
+    // "George Washington", "Whitney Houston": a capitalized non-place word glued before
+    if (
+      prev &&
+      prev.cap > 0 &&
+      !prev.sentenceStart &&
+      first.start - prev.end === 1 &&
+      !PLACE_PRECEDERS.has(prevKey) &&
+      !gaz.byKey.has(prevKey) &&
+      !onlyDemonym &&
+      single &&
+      first.cap !== 2
+    ) {
+      d.score = 0;
+      surnames.add(d.key);
+      continue;
+    }
+    // "Paris Hilton", "Georgia O'Keeffe": a first-name-like place followed by a capitalized word
+    if (next && next.cap === 1 && single && next.start - first.end === 1 && FIRST_NAMES.has(d.key) && !gaz.byKey.has(nextKey) && !/^(county|city|state|river|valley|street|avenue|road|police|university|college|school|high|airport|area|region|department|fire|mayor)$/.test(nextKey)) {
+      d.score = 0;
+      continue;
+    }
+    if (next && next.cap > 0 && single && ORG_FOLLOWERS.has(nextKey)) {
+      d.score = 0;
+      continue;
+    }
+    if (next && single && !hasArea && SPEECH_VERBS.has(nextKey) && next.start - first.end === 1 && !(fr && nextKey === 'a')) {
+      d.score = 0.2;
+      surnames.add(d.key);
+      continue;
+    }
+    // common words: "Nice weather", "Reading is fun", "Orange" the company
+    if (single && gaz.commonWords.has(d.key) && !onlyDemonym) {
+      const locative = prev && LOCATIVES.has(prevKey) && !prev.sentenceStart;
+      if (first.cap === 2) d.score = 0.3;
+      else if (first.sentenceStart || d.inTitle) d.score = hasArea ? 0.6 : 0.2;
+      else if (locative || hasArea || maxPop >= 100000) d.score = 0.7;
+      else d.score = 0.4;
+      continue;
+    }
+    // short all-caps words are usually acronyms, not places
+    if (first.cap === 2 && single && first.text.length <= 3 && !hasArea) {
+      d.score = 0.3;
+      continue;
+    }
+    // lowercase French adjective that is also an ordinary word ("corse" is fine, "normand" fine)
+    if (first.cap === 0 && fr && d.key.length < 5) d.score = 0.4;
+  }
+  // a name seen as a surname elsewhere in the text is a person everywhere unless clearly a place
+  if (surnames.size) {
+    for (const d of found) {
+      if (d.score < 0.5 || !surnames.has(d.key) || d.qualifier !== undefined) continue;
+      if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
+      const prev = d.firstToken > 0 ? keyOf(d.firstToken - 1) : '';
+      if (!LOCATIVES.has(prev)) d.score = 0.3;
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Places: the public API of the geo tagger.
+ *
+ *   extractPlaces(text, { lang, title?, feedCountry? }) → { places, mainCountry? }
+ *   resolveSpan(text, start, end, { lang, feedCountry? }) → PlaceMention | null
+ *   suggestPlaces(prefix, { lang, limit?, country? }) → autocomplete rows
+ *   lookupPlace(geoId) → gazetteer record | null
+ *   haversineKm(a, b) → km
+ *
+ * The gazetteer loads on first use (getGazetteer) and stays in memory.
+ */
+import type { Lang, PlaceMention } from '../../model.js';
+import { detectPlaces, type Candidate, type Detection } from './detect.js';
+import { AliasType, entryByGeoId, getGazetteer, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
+import { nameKey } from './normalize.js';
+import { haversineKm, mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
+
+export { haversineKm } from './resolve.js';
+export { getGazetteer } from './gazetteer.js';
+
+export interface ExtractOptions {
+  lang: Lang;
+  title?: string;
+  /** ISO 3166-1 alpha-2 home country of the feed. */
+  feedCountry?: string;
+}
+
+/** One resolved occurrence with its character offsets in `text`. */
+export interface PlaceOccurrence extends PlaceMention {
+  start: number;
+  end: number;
+}
+
+/** Every place occurrence in text order (offsets refer to `text`; the title only adds context). */
+export function extractOccurrences(text: string, opts: ExtractOptions): { occurrences: PlaceOccurrence[]; mainCountry?: string } {
+  const gaz = getGazetteer();
+  const prefix = opts.title ? `${opts.title}\n` : '';
+  const full = prefix + text;
+  const dets = detectPlaces(full, gaz, { lang: opts.lang, titleEnd: prefix.length });
+  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  const occurrences: PlaceOccurrence[] = [];
+  for (const r of resolved) {
+    if (r.detection.start < prefix.length) continue;
+    occurrences.push({ ...toMention(r), start: r.detection.start - prefix.length, end: r.detection.end - prefix.length });
+  }
+  return { occurrences, mainCountry: mainCountry(resolved) };
+}
+
+/**
+ * The places an article is about: one PlaceMention per distinct place (most
+ * mentioned first), and its main country.
+ */
+export function extractPlaces(text: string, opts: { lang: Lang; title?: string; feedCountry?: string }): { places: PlaceMention[]; mainCountry?: string } {
+  const gaz = getGazetteer();
+  const prefix = opts.title ? `${opts.title}\n` : '';
+  const full = prefix + text;
+  const dets = detectPlaces(full, gaz, { lang: opts.lang, titleEnd: prefix.length });
+  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
+  for (const [k, r] of resolved.entries()) {
+    const m = toMention(r);
+    const seen = byId.get(m.geoId);
+    if (!seen) byId.set(m.geoId, { m, n: 1, first: k });
+    else {
+      seen.n++;
+      if (m.confidence > seen.m.confidence) seen.m.confidence = m.confidence;
+    }
+  }
+  const places = [...byId.values()].sort((a, b) => b.n - a.n || a.first - b.first).map((x) => x.m);
+  const main = mainCountry(resolved);
+  return main ? { places, mainCountry: main } : { places };
+}
+
+/**
+ * Resolves given spans of `text` (gold mentions, an editor's selection): each
+ * span is treated as a place whatever its case, and the rest of the text
+ * (plus the other spans) gives context. Null where no gazetteer name fits.
+ */
+export function resolveSpans(text: string, spans: { start: number; end: number }[], opts: { lang: Lang; feedCountry?: string }): (PlaceMention | null)[] {
+  const gaz = getGazetteer();
+  const own = detectPlaces(text, gaz, { lang: opts.lang });
+  const forced: (Detection | null)[] = spans.map((s) => spanDetection(text, s.start, s.end, gaz, own));
+  const dets: Detection[] = forced.filter((d): d is Detection => d !== null);
+  for (const d of own) if (!spans.some((s) => s.start < d.end && d.start < s.end)) dets.push(d);
+  dets.sort((a, b) => a.start - b.start);
+  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  const byDet = new Map<Detection, Resolved>(resolved.map((r) => [r.detection, r]));
+  return forced.map((d) => {
+    if (!d) return null;
+    const r = byDet.get(d)!;
+    return toMention(r);
+  });
+}
+
+export function resolveSpan(text: string, start: number, end: number, opts: { lang: Lang; feedCountry?: string }): PlaceMention | null {
+  return resolveSpans(text, [{ start, end }], opts)[0] ?? null;
+}
+
+const TRAILING = /(?:'s|’s|'|’)$/;
+
+/** A detection for a given span: the matching own detection, else a direct lookup of the span's words. */
+function spanDetection(text: string, start: number, end: number, gaz: Gazetteer, own: Detection[]): Detection | null {
+  const exact = own.find((d) => d.start === start && d.end === end);
+  if (exact) return { ...exact, candidates: [...exact.candidates] };
+  const surface = text.slice(start, end);
+  const candidates = lookupCandidates(gaz, surface);
+  if (!candidates.length) {
+    // the span may cover a longer or shorter detection ("the Ohio River" ⊃ "Ohio")
+    const inner = own.find((d) => d.start >= start && d.end <= end);
+    if (inner) return { ...inner, start, end, surface, candidates: [...inner.candidates] };
+    return null;
+  }
+  return { start, end, surface, key: nameKey(surface), firstToken: -1, lastToken: -1, candidates, score: 1 };
+}
+
+function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {
+  const tries = [surface, surface.replace(TRAILING, ''), surface.replace(/^(the|la|le|les|l')\s*/i, '')];
+  const plain = surface.replace(TRAILING, '');
+  if (/s$/i.test(plain)) tries.push(plain.slice(0, -1)); // "Palestinians"
+  if (/es$/i.test(plain)) tries.push(plain.slice(0, -2));
+  for (const t of tries) {
+    const list = gaz.byKey.get(nameKey(t));
+    if (list) return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
+  }
+  return [];
+}
+
+// ───────────────────────── autocomplete ─────────────────────────
+
+export interface PlaceSuggestion {
+  name: string;
+  label: string;
+  geoId: string;
+  countryCode: string;
+  admin1?: string;
+  lat: number;
+  lon: number;
+}
+
+let prefixIndex: { keys: string[]; idx: Int32Array } | undefined;
+
+/** Sorted (name key, entry) pairs over every name and alternative name; built on first use. */
+function getPrefixIndex(gaz: Gazetteer): { keys: string[]; idx: Int32Array } {
+  if (prefixIndex) return prefixIndex;
+  const pairs: [string, number][] = [];
+  for (const [key, list] of gaz.byKey) {
+    for (const p of list) {
+      const type = p & 3;
+      if (type === AliasType.Name || type === AliasType.Alt) pairs.push([key, p >> 2]);
+    }
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  prefixIndex = { keys: pairs.map((p) => p[0]), idx: Int32Array.from(pairs.map((p) => p[1])) };
+  return prefixIndex;
+}
+
+/** Places whose name starts with `prefix` (accents and case ignored), most populous first. */
+export function suggestPlaces(prefix: string, opts: { lang: Lang; limit?: number; country?: string }): PlaceSuggestion[] {
+  const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
+  const q = nameKey(prefix);
+  if (!q) return [];
+  const gaz = getGazetteer();
+  const { keys, idx } = getPrefixIndex(gaz);
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < q) lo = mid + 1;
+    else hi = mid;
+  }
+  const seen = new Set<number>();
+  const hits: GeoEntry[] = [];
+  const country = opts.country?.toUpperCase();
+  for (let k = lo; k < keys.length && keys[k]!.startsWith(q) && k - lo < 20000; k++) {
+    const e = gaz.entries[idx[k]!]!;
+    if (seen.has(e.idx) || e.level === -1) continue;
+    if (country && e.countryCode !== country) continue;
+    seen.add(e.idx);
+    hits.push(e);
+  }
+  hits.sort((a, b) => rank(b) - rank(a));
+  return hits.slice(0, limit).map((e) => suggestion(gaz, e, opts.lang));
+}
+
+function rank(e: GeoEntry): number {
+  // countries and regions before cities of similar size
+  return e.population * (e.kind === 'country' ? 4 : e.level === 1 ? 2 : 1);
+}
+
+function displayName(e: GeoEntry, lang: Lang): string {
+  return lang === 'fr' && e.nameFr ? e.nameFr : e.name;
+}
+
+function suggestion(gaz: Gazetteer, e: GeoEntry, lang: Lang): PlaceSuggestion {
+  const parts = [displayName(e, lang)];
+  if (e.kind !== 'country') {
+    const region = e.admin1 && e.level > 1 ? gaz.admin1.get(`${e.countryCode}.${e.admin1}`) : undefined;
+    if (region) parts.push(displayName(region, lang));
+    const country = gaz.countries.get(e.countryCode);
+    if (country) parts.push(displayName(country, lang));
+  }
+  const s: PlaceSuggestion = { name: displayName(e, lang), label: parts.join(', '), geoId: e.geoId, countryCode: e.countryCode, lat: e.lat, lon: e.lon };
+  if (e.admin1) s.admin1 = e.admin1;
+  return s;
+}
+
+export interface PlaceRecord {
+  geoId: string;
+  name: string;
+  nameFr?: string;
+  kind: PlaceKind;
+  countryCode: string;
+  admin1?: string;
+  lat: number;
+  lon: number;
+  population: number;
+}
+
+/** The gazetteer record for an id from a PlaceMention or suggestion, or null. */
+export function lookupPlace(geoId: string): PlaceRecord | null {
+  const e = entryByGeoId(getGazetteer(), geoId);
+  if (!e) return null;
+  const r: PlaceRecord = { geoId: e.geoId, name: e.name, kind: e.kind, countryCode: e.countryCode, lat: e.lat, lon: e.lon, population: e.population };
+  if (e.nameFr) r.nameFr = e.nameFr;
+  if (e.admin1) r.admin1 = e.admin1;
+  return r;
+}
+
+void haversineKm;

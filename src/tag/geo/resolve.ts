@@ -1,0 +1,186 @@
+/**
+ * Resolution: picks one gazetteer entry per detected mention. Each candidate
+ * gets a prior (population, kind, how the name refers to it) plus context:
+ * an explicit qualifier ("Paris, Texas"), the feed's home country, countries
+ * and regions named in the same text, and coherence with the other mentions
+ * (same country, same first-level region, nearby).
+ */
+import type { PlaceMention } from '../../model.js';
+import type { Candidate, Detection } from './detect.js';
+import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
+
+export interface ResolveOptions {
+  feedCountry?: string;
+}
+
+export interface Resolved {
+  detection: Detection;
+  entry: GeoEntry;
+  confidence: number;
+}
+
+const LOG10 = Math.log(10);
+
+export function prior(c: Candidate): number {
+  const e = c.entry;
+  let s = 0.8 * (Math.log(e.population + 100) / LOG10);
+  if (e.kind === 'country') s += 1.5;
+  else if (e.level === 1) s += 0.8;
+  else if (e.level === -1) s += 0.5;
+  if (e.feature === 'PPLC') s += 0.8;
+  else if (e.feature === 'PPLA') s += 0.4;
+  else if (e.feature === 'PPLX' || e.feature === 'PPLL') s -= 0.5;
+  if (c.type === AliasType.Alt) s -= 0.3;
+  return s;
+}
+
+/** Candidates kept per mention (by prior) when weighing coherence. */
+const MAX_CANDIDATES = 25;
+
+/** What one distinct mention says about where the text is: best weight per country and per first-level region. */
+interface Evidence {
+  key: string;
+  countries: Map<string, number>;
+  admin1s: Map<string, number>;
+}
+
+function admin1Key(e: GeoEntry): string | undefined {
+  return e.level >= 1 && e.admin1 ? `${e.countryCode}.${e.admin1}` : undefined;
+}
+
+/**
+ * Evidence from one mention's candidates: every candidate votes for its
+ * country and region, weighted by its share of the prior (floor 0.25, so a
+ * small town still counts when its neighbours agree).
+ */
+function evidenceOf(d: Detection, cands: Candidate[]): Evidence {
+  const priors = cands.map(prior);
+  const top = Math.max(...priors);
+  const ws = priors.map((p) => Math.exp((p - top) * 1.2));
+  const sum = ws.reduce((a, b) => a + b, 0);
+  const countries = new Map<string, number>();
+  const admin1s = new Map<string, number>();
+  const strength = cands.length === 1 ? 1 : 0.8;
+  cands.forEach((c, k) => {
+    const w = strength * (0.25 + 0.75 * (ws[k]! / sum));
+    const cc = c.entry.countryCode;
+    if (cc && (countries.get(cc) ?? 0) < w) countries.set(cc, w);
+    const a = admin1Key(c.entry);
+    if (a && (admin1s.get(a) ?? 0) < w) admin1s.set(a, w);
+  });
+  return { key: d.key, countries, admin1s };
+}
+
+/** Resolves every detection; returns one entry per detection, in text order. */
+export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
+  void gaz;
+  const cands = dets.map((d) => (d.candidates.length > MAX_CANDIDATES ? [...d.candidates].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : d.candidates));
+  // one piece of evidence per distinct name (ten "Paris" do not outvote one "Texas")
+  const evidence = new Map<string, Evidence>();
+  dets.forEach((d, k) => {
+    if (!evidence.has(d.key) || d.qualifier !== undefined) evidence.set(d.qualifier !== undefined ? `${d.key}#${k}` : d.key, evidenceOf(d, cands[k]!));
+  });
+  const evList = [...evidence.values()];
+  const scoreOf = (k: number, c: Candidate, picks: (GeoEntry | undefined)[]): number => {
+    const d = dets[k]!;
+    const e = c.entry;
+    let s = prior(c);
+    if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
+    let cc = 0;
+    let ad = 0;
+    const a = admin1Key(e);
+    for (const ev of evList) {
+      if (ev.key === d.key) continue;
+      if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
+      if (a) ad += ev.admin1s.get(a) ?? 0;
+    }
+    s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4);
+    // nearness to the other mentions' current picks
+    if (e.kind !== 'country' && e.level !== -1) {
+      let near = 0;
+      for (const [m, p] of picks.entries()) {
+        if (!p || m === k || dets[m]!.key === d.key || p.kind === 'country' || p.level === -1) continue;
+        const km = haversineKm(e, p);
+        if (km < 40) near += 1;
+        else if (km < 120) near += 0.5;
+      }
+      s += 0.5 * Math.min(near, 4);
+    }
+    return s;
+  };
+  let picks: (GeoEntry | undefined)[] = dets.map(() => undefined);
+  const scores: number[][] = dets.map(() => []);
+  for (let round = 0; round < 2; round++) {
+    const next: (GeoEntry | undefined)[] = [];
+    dets.forEach((_, k) => {
+      let best = cands[k]![0]!;
+      let bestS = -Infinity;
+      const ss: number[] = [];
+      for (const c of cands[k]!) {
+        const sc = scoreOf(k, c, picks);
+        ss.push(sc);
+        if (sc > bestS) {
+          bestS = sc;
+          best = c;
+        }
+      }
+      scores[k] = ss;
+      next.push(best.entry);
+    });
+    picks = next;
+  }
+  return dets.map((d, k) => {
+    let conf = 1;
+    const ss = [...scores[k]!].sort((a, b) => b - a);
+    if (ss.length > 1) conf = 1 / (1 + Math.exp(-(ss[0]! - ss[1]!) * 1.5));
+    return { detection: d, entry: picks[k]!, confidence: Math.round(conf * Math.min(1, d.score) * 1000) / 1000 };
+  });
+}
+
+export function toMention(r: Resolved): PlaceMention {
+  const e = r.entry;
+  const m: PlaceMention = {
+    name: r.detection.surface,
+    geoId: e.geoId,
+    kind: e.kind,
+    countryCode: e.countryCode,
+    lat: e.lat,
+    lon: e.lon,
+    confidence: r.confidence,
+  };
+  if (e.admin1) m.admin1 = e.admin1;
+  return m;
+}
+
+const EARTH_KM = 6371.0088;
+
+/** Great-circle distance in kilometres. */
+export function haversineKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** The country the text is mostly about: weighted votes of its resolved places, headline counting double. */
+export function mainCountry(resolved: Resolved[]): string | undefined {
+  const votes = new Map<string, number>();
+  for (const r of resolved) {
+    const cc = r.entry.countryCode;
+    if (!cc) continue;
+    let w = r.entry.kind === 'country' ? 1.5 : r.entry.kind === 'region' ? 1.2 : 1;
+    if (r.detection.inTitle) w *= 2;
+    w *= 0.5 + 0.5 * r.confidence;
+    votes.set(cc, (votes.get(cc) ?? 0) + w);
+  }
+  let best: string | undefined;
+  let bestW = 0;
+  for (const [cc, w] of votes) {
+    if (w > bestW) {
+      best = cc;
+      bestW = w;
+    }
+  }
+  return best;
+}
