@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { FeedRecord, NewFeed } from '../../model.js';
 import { parseOpml, toOpml, httpUrl } from '../../ingest/opml.js';
+import { checkFeedUrl } from '../../ingest/fetch/fetcher.js';
 import { UserError } from '../../util/errors.js';
 import { openContext, type AppContext } from '../context.js';
 import { withContext, printJson } from './shared.js';
@@ -19,11 +20,21 @@ export function registerFeedCommands(program: Command): void {
       const text = await readFile(file, 'utf8').catch(() => {
         throw new UserError(`cannot read OPML file ${file}`);
       });
-      const { feeds: list, skipped } = await parseOpml(text, { defaultSection: opts.section });
+      const { feeds: parsed, skipped: badOutlines } = await parseOpml(text, { defaultSection: opts.section });
       await withContext(async (ctx) => {
+        const list: NewFeed[] = [];
+        let skipped = badOutlines;
+        for (const f of parsed) {
+          try {
+            list.push(validateNewFeed(f, { allowPrivate: ctx.config.fetchAllowPrivate }));
+          } catch (e) {
+            skipped++;
+            ctx.log.warn(`${f.url}: ${(e as Error).message}`);
+          }
+        }
         const r = await importFeeds(ctx, list);
         if (opts.json) printJson({ ...r, skipped });
-        else console.log(`imported ${list.length} feeds from ${file}: ${r.added} new, ${r.existing} already known, ${skipped} outlines skipped`);
+        else console.log(`imported ${r.added + r.existing} feeds from ${file}: ${r.added} new, ${r.existing} already known, ${skipped} outlines skipped`);
       });
     });
 
@@ -49,8 +60,11 @@ export function registerFeedCommands(program: Command): void {
     .option('--country <cc>', 'publisher home country, ISO 3166 alpha-2 (e.g. FR)')
     .option('--region <name>', 'region a regional feed covers')
     .action(async (url: string, opts: { section: string; title?: string; lang?: string; country?: string; region?: string }) => {
-      const feed = validateNewFeed({ url, section: opts.section, title: opts.title, lang: opts.lang, country: opts.country, region: opts.region });
       await withContext(async (ctx) => {
+        const feed = validateNewFeed(
+          { url, section: opts.section, title: opts.title, lang: opts.lang, country: opts.country, region: opts.region },
+          { allowPrivate: ctx.config.fetchAllowPrivate },
+        );
         const existing = await ctx.store.getFeedByUrl(feed.url);
         const f = await ctx.store.upsertFeed(feed);
         console.log(`${existing ? 'already known' : 'added'}: ${f.id} ${f.url} [${f.section}]`);
@@ -107,9 +121,21 @@ export async function importFeeds(ctx: Pick<AppContext, 'store'>, list: NewFeed[
   return { added, existing };
 }
 
-export function validateNewFeed(raw: { url: string; section: string; title?: string | undefined; lang?: string | undefined; country?: string | undefined; region?: string | undefined }): NewFeed {
-  const url = httpUrl(raw.url);
-  if (!url) throw new UserError(`feed URL must be an absolute http(s) URL without credentials: ${JSON.stringify(raw.url).slice(0, 200)}`);
+/**
+ * Checks a feed an editor adds: the URL (scheme, credentials, private
+ * addresses that can be judged without DNS — the fetcher checks the resolved
+ * address again on every poll), section, language and country.
+ */
+export function validateNewFeed(
+  raw: { url: string; section: string; title?: string | undefined; lang?: string | undefined; country?: string | undefined; region?: string | undefined },
+  guard: { allowPrivate: boolean } = { allowPrivate: false },
+): NewFeed {
+  let url: string;
+  try {
+    url = checkFeedUrl(raw.url.trim(), guard).toString();
+  } catch (e) {
+    throw new UserError(`feed URL ${JSON.stringify(raw.url).slice(0, 200)} refused: ${(e as Error).message}`);
+  }
   const section = raw.section.trim();
   if (!section || section.length > 120) throw new UserError('section must be 1 to 120 characters');
   if (raw.lang && raw.lang !== 'fr' && raw.lang !== 'en') throw new UserError(`lang must be fr or en, not ${JSON.stringify(raw.lang)}`);
