@@ -410,7 +410,12 @@ export function planForSubscriber(
   const mainSection: SectionId = personalized ? 'for-you' : 'more';
   for (const i of chosen) if (!sectionOf.has(i)) sectionOf.set(i, mainSection);
   const sectionOrder: SectionId[] = ['top', mainSection, 'near-you', 'discover'];
-  const ordered = sectionOrder.flatMap((s) => chosen.filter((i) => sectionOf.get(i) === s));
+  // The set is diversified; within a section the most relevant comes first (pinned stories lead).
+  const ordered = sectionOrder.flatMap((s) =>
+    chosen
+      .filter((i) => sectionOf.get(i) === s)
+      .sort((a, b) => Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) || rel[b]! - rel[a]! || a - b),
+  );
 
   // 6. items and reasons
   const items: EditionItem[] = ordered.map((i, pos) =>

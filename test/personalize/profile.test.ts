@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { prepareArticle } from '../../src/personalize/articles.js';
+import { buildProfile, describeProfile } from '../../src/personalize/profile.js';
+import { TermDict } from '../../src/personalize/vectors.js';
+import { article, hoursAgo, LYON, NOW } from './fixtures.js';
+
+const dict = new TermDict();
+const arts = [
+  article({ id: 'sp1', topic: 'sport', words: ['match', 'but'], places: [LYON], title: 'OL wins' }),
+  article({ id: 'sp2', topic: 'sport', words: ['match', 'coupe'] }),
+  article({ id: 'health', topic: 'sante', words: ['vaccin'] }),
+  article({ id: 'eco', topic: 'economie', words: ['bourse'] }),
+].map((a) => prepareArticle(a, dict));
+const lookup = (id: string) => arts.find((a) => a.id === id);
+const base = { lookup, now: NOW, halfLifeDays: 10, sensitiveTopics: ['sante'], sensitiveMinScore: 0.35 };
+
+describe('profile', () => {
+  it('weighs recent clicks more (half-life) and records where interests come from', () => {
+    const p = buildProfile({
+      ...base,
+      clicks: [
+        { articleId: 'sp1', at: hoursAgo(1) },
+        { articleId: 'eco', at: hoursAgo(24 * 10) },
+      ],
+    });
+    expect(p.signals[0]!.article.id).toBe('sp1');
+    expect(p.signals[1]!.weight).toBeCloseTo(0.5, 2);
+    expect(p.topicAffinity.get('sport')).toBe(1);
+    expect(p.topicAffinity.get('economie')).toBeCloseTo(0.5, 1);
+    expect(p.placeAffinity.get(LYON.geoId)).toBe(1);
+    const view = describeProfile(p, { lang: 'fr', terms: dict.terms });
+    expect(view.topics[0]).toMatchObject({ id: 'sport', label: 'Sport' });
+    expect(view.topics[0]!.from[0]!.articleId).toBe('sp1');
+    expect(view.places[0]!.label).toBe('Lyon');
+    expect(view.keywords.length).toBeGreaterThan(0);
+  });
+
+  it('keeps sensitive clicks out unless the topic is followed', () => {
+    const clicks = [{ articleId: 'health', at: hoursAgo(2) }];
+    const p = buildProfile({ ...base, clicks });
+    expect(p.topicAffinity.has('sante')).toBe(false);
+    expect(p.terms.norm).toBe(0);
+    expect(p.excludedSensitive).toHaveLength(1);
+    expect(p.clickedArticleIds.has('health')).toBe(true);
+    const followed = buildProfile({ ...base, clicks, prefs: { followTopics: ['sante'] } });
+    expect(followed.topicAffinity.get('sante')).toBe(1);
+    expect(followed.excludedSensitive).toHaveLength(0);
+  });
+
+  it('merges follows, mutes and more/less-like-this', () => {
+    const p = buildProfile({
+      ...base,
+      clicks: [{ articleId: 'sp1', at: hoursAgo(1) }],
+      prefs: {
+        followTopics: ['culture'],
+        muteTopics: ['sport'],
+        feedback: [
+          { articleId: 'eco', signal: 1, at: hoursAgo(1) },
+          { articleId: 'sp2', signal: -1, at: hoursAgo(1) },
+        ],
+      },
+    });
+    expect(p.topicAffinity.get('culture')).toBe(1);
+    expect(p.topicAffinity.has('sport')).toBe(false);
+    expect(p.signals.find((s) => s.kind === 'like')?.article.id).toBe('eco');
+    expect(p.dislikedClusterIds.has(arts[1]!.clusterId)).toBe(true);
+    expect(p.dislikes.norm).toBeGreaterThan(0);
+    expect(p.empty).toBe(false);
+  });
+
+  it('is empty without any signal', () => {
+    expect(buildProfile({ ...base, clicks: [] }).empty).toBe(true);
+  });
+});
