@@ -74,6 +74,7 @@ const STORIES: Record<string, string[]> = {
   'WHO antimicrobial report': ['js-oms-antibioresistance', 'dl-who-antimicrobial'],
   'Montréal snowstorm': ['mn-montreal-tempete-neige', 'io-first-snowstorm'],
   'Manchester derby': ['sd-manchester-derby', 'mc-derby-draw'],
+  'Alouettes Eastern Final': ['sd-alouettes-eastern-final', 'io-alouettes-fans'],
 };
 
 const plainText = (html: string) =>
