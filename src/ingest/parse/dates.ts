@@ -55,9 +55,9 @@ function parseIso(s: string): string | undefined {
   return build(+y, +mo - 1, +d, +h, +mi, +sec, Math.round(Number(`0.${frac || '0'}`) * 1000), offset);
 }
 
-const RFC822 = /^(?:[a-z]+\.?,?\s*)?(\d{1,2})(?:er)?[\s-]+([a-z]+)\.?[\s-]+(\d{2,4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap]\.?m\.?))?\s*(?:([+-])(\d{2}):?(\d{2})|\(?([a-z]{1,5})\)?)?(?:\s*\(.*\))?$/i;
+const RFC822 = /^(?:\p{L}+\.?,?\s*)?(\d{1,2})(?:er)?[\s-]+(\p{L}+)\.?[\s-]+(\d{2,4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap]\.?m\.?))?\s*(?:([+-])(\d{2}):?(\d{2})|\(?([a-z]{1,5})\)?)?(?:\s*\(.*\))?$/iu;
 /** "Mon Jan 02 2006 15:04:05 GMT+0100" / asctime-like: month before day. */
-const MONTH_FIRST = /^(?:[a-z]+,?\s+)?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:(?:GMT|UTC)?([+-])(\d{2}):?(\d{2})|([a-z]{1,5}))?)?$/i;
+const MONTH_FIRST = /^(?:\p{L}+,?\s+)?(\p{L}+)\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:(?:GMT|UTC)?([+-])(\d{2}):?(\d{2})|([a-z]{1,5}))?)?$/iu;
 
 function yearOf(y: string): number {
   const n = Number(y);

@@ -6,7 +6,7 @@
 import { stableId } from '../../util/ids.js';
 import { parseFeedDate } from './dates.js';
 import { stripXmlIllegalChars } from './decode.js';
-import { collapseText, escapeHtml, htmlToText, sanitizeHtml } from './sanitize.js';
+import { escapeHtml, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './sanitize.js';
 
 export interface NormalizedItem {
   /** Feed-supplied id (RSS guid, Atom id, JSON Feed id), else the URL, else a content hash. */
@@ -79,6 +79,9 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
   return buf.subarray(0, end).toString('utf8');
 }
+
+/** Length of the title made from the text of an untitled item. */
+const UNTITLED_CHARS = 100;
 
 /** A tag-like sequence: text containing one is treated as HTML, otherwise as literal text. */
 const LOOKS_LIKE_HTML = /<\/?[a-zA-Z][^>]*>|<!--/;
@@ -206,7 +209,10 @@ function contentToHtml(raw: RawText | undefined, base: string | undefined): stri
           .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
           .join('');
   let clean = sanitizeHtml(html, base);
-  if (Buffer.byteLength(clean) > LIMITS.contentBytes) clean = sanitizeHtml(truncateUtf8(clean, LIMITS.contentBytes), base);
+  // Cut, then re-sanitize to close the tags left open; leave room for those closing tags.
+  for (let margin = 4096; Buffer.byteLength(clean) > LIMITS.contentBytes; margin *= 2) {
+    clean = sanitizeHtml(truncateUtf8(clean, Math.max(0, LIMITS.contentBytes - margin)), base);
+  }
   return clean;
 }
 
@@ -226,9 +232,10 @@ export function normalizeItem(raw: RawItem): NormalizedItem {
   if (!url && raw.guid && raw.guidIsPermalink) url = resolveItemUrl(raw.guid, undefined);
 
   const contentHtml = contentToHtml(raw.content ?? raw.summary, base);
-  const text = truncateUtf8(contentHtml ? collapseText(htmlToText(contentHtml)) : '', LIMITS.textBytes);
+  const text = truncateUtf8(sanitizedHtmlToText(contentHtml), LIMITS.textBytes);
   const summarySource = raw.content && raw.summary ? plainText(raw.summary, LIMITS.contentBytes) : text;
-  const title = plainText(raw.title, LIMITS.titleBytes);
+  // Untitled items (micro-posts) get the start of their text, so lists never show a blank line.
+  const title = plainText(raw.title, LIMITS.titleBytes) || makeSummary(text, UNTITLED_CHARS);
 
   const guidRaw = raw.guid?.trim();
   const guid = guidRaw

@@ -8,7 +8,7 @@
  * attributes, no id/class/name (DOM clobbering, page CSS hooks).
  */
 import sanitize from 'sanitize-html';
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 
 /** Tags nested deeper than this are dropped (their text is kept): bounds work on hostile trees. */
 export const MAX_HTML_DEPTH = 256;
@@ -69,6 +69,9 @@ const LINK_REL = 'noopener noreferrer nofollow';
 export function resolveHtmlUrl(value: string, baseUrl: string | undefined, extraSchemes: readonly string[] = []): string | undefined {
   const v = value.trim();
   if (!v || v.length > 2048) return undefined;
+  // Invisible or control characters in front, or a script scheme once they are removed:
+  // junk that could only be an obfuscation attempt, even if it would resolve as relative.
+  if (LEADING_INVISIBLE.test(v) || SCRIPT_SCHEME.test(v.replace(INVISIBLE, ''))) return undefined;
   let u: URL;
   try {
     u = baseUrl ? new URL(v, baseUrl) : new URL(v);
@@ -81,16 +84,47 @@ export function resolveHtmlUrl(value: string, baseUrl: string | undefined, extra
   return undefined;
 }
 
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}\s]/gu;
+const LEADING_INVISIBLE = /^[\p{Cc}\p{Cf}\p{Z}]/u;
+const SCRIPT_SCHEME = /^(?:java|vb|live|ecma|j|mocha)script:|^data:/i;
+
+/** Split a srcset into candidates (HTML's algorithm, simplified): URLs may contain commas. */
+function parseSrcset(value: string): { url: string; descriptor: string }[] {
+  const out: { url: string; descriptor: string }[] = [];
+  let i = 0;
+  while (i < value.length) {
+    while (i < value.length && /[\s,]/.test(value[i])) i++;
+    if (i >= value.length) break;
+    const start = i;
+    while (i < value.length && !/\s/.test(value[i])) i++;
+    let url = value.slice(start, i);
+    let descriptor = '';
+    if (url.endsWith(',')) {
+      url = url.replace(/,+$/, '');
+    } else {
+      const d = i;
+      let depth = 0;
+      while (i < value.length && !(value[i] === ',' && depth === 0)) {
+        if (value[i] === '(') depth++;
+        else if (value[i] === ')') depth = Math.max(0, depth - 1);
+        i++;
+      }
+      descriptor = value.slice(d, i).trim();
+      i++;
+    }
+    if (url) out.push({ url, descriptor });
+  }
+  return out;
+}
+
 function resolveSrcset(value: string, baseUrl: string | undefined): string | undefined {
   const out: string[] = [];
-  for (const candidate of value.split(',')) {
-    const [url, ...descriptor] = candidate.trim().split(/\s+/);
-    if (!url) continue;
+  for (const { url, descriptor } of parseSrcset(value)) {
     const abs = resolveHtmlUrl(url, baseUrl);
-    if (!abs) continue;
-    const d = descriptor.join(' ');
-    if (d && !/^\d+(\.\d+)?[wx]$/.test(d)) continue;
-    out.push(d ? `${abs} ${d}` : abs);
+    if (!abs || (descriptor && !/^\d+(\.\d+)?[wx]$/.test(descriptor))) continue;
+    // A comma inside a kept URL would split it on the way back in: percent-encode it.
+    const safe = abs.replace(/,/g, '%2C');
+    out.push(descriptor ? `${safe} ${descriptor}` : safe);
   }
   return out.length ? out.join(', ') : undefined;
 }
@@ -151,7 +185,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const TEXT_OPTIONS: Parameters<typeof convert>[1] = {
+const TEXT_OPTIONS: Parameters<typeof compile>[0] = {
   wordwrap: false,
   preserveNewlines: false,
   decodeEntities: true,
@@ -181,11 +215,61 @@ const TEXT_OPTIONS: Parameters<typeof convert>[1] = {
   ],
 };
 
+/** Compiled once: html-to-text's option handling is far costlier than a conversion. */
+const convertToText = compile(TEXT_OPTIONS);
+
 /** Plain text of an HTML fragment: entities decoded once, block structure kept as newlines. */
 export function htmlToText(html: string): string {
   if (!html) return '';
   if (!/[<&]/.test(html)) return collapseText(html);
-  return collapseText(convert(html, TEXT_OPTIONS));
+  return collapseText(convertToText(html));
+}
+
+const BLOCK_TAGS = new Set([
+  'p', 'div', 'section', 'article', 'aside', 'header', 'footer', 'nav', 'main', 'address', 'h1', 'h2', 'h3', 'h4',
+  'h5', 'h6', 'figure', 'figcaption', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'table', 'caption', 'tr',
+  'details', 'summary', 'center', 'hr', 'picture',
+]);
+const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>/g;
+const ENTITY = /&(amp|lt|gt|quot|apos|#39|#x[0-9a-fA-F]{1,6}|#[0-9]{1,7});/g;
+
+function decodeBasicEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(ENTITY, (m, e: string) => {
+    switch (e) {
+      case 'amp': return '&';
+      case 'lt': return '<';
+      case 'gt': return '>';
+      case 'quot': return '"';
+      case 'apos':
+      case '#39': return "'";
+    }
+    const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
+  });
+}
+
+/**
+ * Plain text of HTML produced by sanitizeHtml, in one linear pass. Only valid on
+ * sanitizer output, whose shape is known: no comments or raw-text elements, every
+ * ">" and "<" in text and attribute values escaped, only basic entities left.
+ * Much cheaper than building a DOM (html-to-text) for every item.
+ */
+export function sanitizedHtmlToText(html: string): string {
+  if (!html) return '';
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of html.matchAll(TAG)) {
+    parts.push(decodeBasicEntities(html.slice(last, m.index)));
+    last = m.index! + m[0].length;
+    const tag = m[2].toLowerCase();
+    if (tag === 'br') parts.push('\n');
+    else if (tag === 'li') parts.push(m[1] ? '' : '\n- ');
+    else if (tag === 'td' || tag === 'th') parts.push(' ');
+    else if (BLOCK_TAGS.has(tag)) parts.push('\n\n');
+  }
+  parts.push(decodeBasicEntities(html.slice(last)));
+  return collapseText(parts.join(''));
 }
 
 /** Trim lines, drop runs of blank lines, collapse horizontal whitespace. */
@@ -193,7 +277,6 @@ export function collapseText(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .replace(/[ \t\f\v\u00a0]+/g, ' ')
-    .replace(/ ?\n ?/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
+    .replace(/ ?\n[ \n]*/g, (m) => (m.split('\n').length > 2 ? '\n\n' : '\n'))
     .trim();
 }

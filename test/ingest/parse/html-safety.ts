@@ -58,7 +58,7 @@ export function findUnsafe(html: string): string[] {
             }
           }
           if (a === 'rel' && name === 'a' && value !== 'noopener noreferrer nofollow') problems.push(`a[rel]=${value}`);
-          if (/javascript:|vbscript:|data:text\/html/i.test(value) && !URL_ATTRS.has(a) && a !== 'title' && a !== 'alt') {
+          if (/javascript:|vbscript:|data:text\/html/i.test(value) && !URL_ATTRS.has(a) && a !== 'srcset' && a !== 'title' && a !== 'alt') {
             problems.push(`${name}[${a}] carries a script URL`);
           }
         }
