@@ -102,7 +102,6 @@ async function createDemoSubscribers(ctx: AppContext, feeds: DemoFeed[], subscri
     sub.status = 'active';
     sub.confirmedAt = now.toISOString();
     await ctx.store.createSubscriber(sub);
-    if (!s.consents.tracking) continue;
     for (const c of s.clicks) {
       const url = itemUrl.get(c.item);
       const articleId = url ? articleByUrl.get(url) : undefined;
@@ -112,7 +111,8 @@ async function createDemoSubscribers(ctx: AppContext, feeds: DemoFeed[], subscri
       }
       await ctx.store.addClick({
         id: stableId(`demo-click:${sub.id}:${c.item}`),
-        subscriberId: sub.id,
+        // Without tracking consent a click only counts in aggregate (STO-11).
+        subscriberId: s.consents.tracking ? sub.id : null,
         articleId,
         at: new Date(now.getTime() - c.hoursAgo * 3600_000).toISOString(),
       });

@@ -137,7 +137,7 @@ export interface StoryMatchOptions {
 
 export const DEFAULT_STORY_MATCH: StoryMatchOptions = {
   minJaccard: 0.3,
-  minJaccardWithTitle: 0.14,
+  minJaccardWithTitle: 0.18,
   minTitleJaccard: 0.2,
   maxHoursApart: 48,
   maxSimhashBits: 4,
