@@ -44,10 +44,14 @@ export const LIMITS = {
   categoryBytes: 200,
 } as const;
 
-/** A text-bearing field as the feed gave it: plain text or an HTML fragment. */
+/**
+ * A text-bearing field as the feed gave it: plain text, an HTML fragment, or
+ * 'auto' when the format does not say (RSS titles, authors, categories): treated
+ * as HTML only if it contains something tag-like.
+ */
 export interface RawText {
   value: string;
-  type: 'text' | 'html';
+  type: 'text' | 'html' | 'auto';
 }
 
 export interface RawItem {
@@ -89,12 +93,13 @@ const LOOKS_LIKE_HTML = /<\/?[a-zA-Z][^>]*>|<!--/;
 /**
  * Plain text from a feed text field. HTML is stripped and its entities decoded;
  * plain text is taken literally (entities were already decoded once by the XML
- * parser, so "&lt;script&gt;" in the text stays that literal string).
+ * parser, so "&lt;script&gt;" in the text stays that literal string). 'auto'
+ * fields are HTML when they contain a tag or a comment, text otherwise.
  */
 export function plainText(raw: RawText | undefined, maxBytes: number): string {
   if (!raw) return '';
   const input = stripXmlIllegalChars(raw.value.length > maxBytes * 16 ? raw.value.slice(0, maxBytes * 16) : raw.value);
-  const text = raw.type === 'html' || LOOKS_LIKE_HTML.test(input) ? htmlToText(input) : input;
+  const text = raw.type === 'html' || (raw.type === 'auto' && LOOKS_LIKE_HTML.test(input)) ? htmlToText(input) : input;
   return truncateUtf8(text.replace(/\s+/g, ' ').trim(), maxBytes).trim();
 }
 
@@ -200,7 +205,7 @@ function contentToHtml(raw: RawText | undefined, base: string | undefined): stri
   if (!raw || !raw.value.trim()) return '';
   const capped = stripXmlIllegalChars(raw.value.length > LIMITS.contentBytes ? raw.value.slice(0, LIMITS.contentBytes) : raw.value);
   const html =
-    raw.type === 'html'
+    raw.type !== 'text'
       ? capped
       : capped
           .split(/\n{2,}/)
@@ -250,7 +255,7 @@ export function normalizeItem(raw: RawItem): NormalizedItem {
 
   const categories: string[] = [];
   for (const c of raw.categories) {
-    const t = plainText({ value: c, type: 'text' }, LIMITS.categoryBytes);
+    const t = plainText({ value: c, type: 'auto' }, LIMITS.categoryBytes);
     if (t && !categories.includes(t)) categories.push(t);
     if (categories.length >= LIMITS.categories) break;
   }

@@ -183,9 +183,20 @@ function rssHtml(n: XNode | undefined, cap: number): RawText | undefined {
   return t === undefined ? undefined : { value: t, type: 'html' };
 }
 
-function rssPlain(n: XNode | undefined, cap = RAW_TEXT_CAP): RawText | undefined {
+/** RSS text whose kind the format leaves open (titles): HTML only if it has tags. */
+function rssAuto(n: XNode | undefined, cap = RAW_TEXT_CAP): RawText | undefined {
   const t = text(n, cap);
-  return t === undefined ? undefined : { value: t, type: 'text' };
+  return t === undefined ? undefined : { value: t, type: 'auto' };
+}
+
+/** Media RSS description (YouTube, podcasts), directly or inside media:group: a last-resort content. */
+function mediaDescription(n: XNode): RawText | undefined {
+  const d = child(n, 'media:description') ?? (() => {
+    const g = child(n, 'media:group');
+    return g ? child(g, 'media:description') : undefined;
+  })();
+  const t = text(d, RAW_CONTENT_CAP);
+  return d && t !== undefined ? { value: t, type: attr(d, 'type') === 'html' ? 'html' : 'text' } : undefined;
 }
 
 /** "jane@example.com (Jane Doe)" → "Jane Doe"; otherwise unchanged. */
@@ -222,8 +233,9 @@ function atomLinks(n: XNode, base: string | undefined): { href: string; base: st
   return scored.sort((a, b) => b.score - a.score).map(({ href, base: b }) => ({ href, base: b }));
 }
 
+/** Resolve an href against its own base; protocol-relative ones are left to resolveItemUrl's same-host rule. */
 function resolveAgainst(href: string, base: string | undefined): string {
-  if (!base) return href;
+  if (!base || /^\s*[\\/]{2}/.test(href)) return href;
   try {
     return new URL(href.trim(), base).href;
   } catch {
@@ -262,28 +274,23 @@ function rssItem(item: XNode, channelBase: string | undefined, feedLang: string 
     guidIsPermalink: guidNode !== undefined && permalinkAttr?.trim().toLowerCase() !== 'false',
     links,
     base,
-    title: rssHtmlOrText(child(item, 'title', 'dc:title')),
-    author: authorText ? { value: rssAuthorName(authorText), type: 'text' } : undefined,
+    title: rssAuto(child(item, 'title', 'dc:title')),
+    author: authorText ? { value: rssAuthorName(authorText), type: 'auto' } : undefined,
     dates: ['pubDate', 'dc:date', 'atom:published', 'published', 'dcterms:issued', 'dcterms:created', 'atom:updated', 'updated', 'dcterms:modified', 'a10:updated']
       .map((name) => firstText(item, [name], 200))
       .filter((d): d is string => d !== undefined),
-    content: content ?? description,
+    content: content ?? description ?? mediaDescription(item),
     summary: content ? description : undefined,
     categories,
     lang: firstText(item, ['dc:language'], 50)?.trim() ?? xmlLang(item) ?? feedLang,
   };
 }
 
-/** RSS titles: literal text unless they contain markup (see plainText). */
-function rssHtmlOrText(n: XNode | undefined): RawText | undefined {
-  return rssPlain(n, RAW_TEXT_CAP);
-}
-
 function rssFeedInfo(doc: Extract<RawDoc, { kind: 'rss' }>, base: string | undefined): ParsedFeedInfo {
   const ch = doc.channel ?? doc.root;
   const siteLink = firstText(ch, ['link'], LIMITS.urlChars * 2)?.trim();
   const atomSite = atomLinks({ '#name': 'x', $$: children(ch, 'atom:link', 'atom10:link') }, base).find(() => true);
-  const info: ParsedFeedInfo = { title: plainText(rssPlain(child(ch, 'title', 'dc:title')), LIMITS.titleBytes) };
+  const info: ParsedFeedInfo = { title: plainText(rssAuto(child(ch, 'title', 'dc:title')), LIMITS.titleBytes) };
   const site = siteLink ?? (atomSite ? resolveAgainst(atomSite.href, atomSite.base) : undefined);
   if (site) {
     const url = resolveFeedUrl(site, base);
@@ -329,7 +336,7 @@ function atomItem(entry: XNode, feedBase: string | undefined, feedLang: string |
     title: titleNode ? atomText(titleNode, RAW_TEXT_CAP) : undefined,
     author: authorName ? { value: authorName, type: 'text' } : undefined,
     dates,
-    content: atomText(contentNode, RAW_CONTENT_CAP) ?? atomText(summaryNode, RAW_CONTENT_CAP),
+    content: atomText(contentNode, RAW_CONTENT_CAP) ?? atomText(summaryNode, RAW_CONTENT_CAP) ?? mediaDescription(entry),
     summary: contentNode && summaryNode ? atomText(summaryNode, RAW_CONTENT_CAP) : undefined,
     categories,
     lang: (contentNode ? xmlLang(contentNode) : undefined) ?? xmlLang(entry) ?? feedLang,

@@ -78,8 +78,13 @@ describe('plain text fields (WEB-05)', () => {
 
   it('HTML is stripped and its entities decoded', () => {
     expect(plainText({ value: '<b>Tom &amp; Jerry</b> <script>alert(1)</script>', type: 'html' }, 1024)).toBe('Tom & Jerry');
-    expect(plainText({ value: 'A <em>vrai</em> dire', type: 'text' }, 1024)).toBe('A vrai dire');
-    expect(plainText({ value: '3 < 5 & 6 > 2', type: 'text' }, 1024)).toBe('3 < 5 & 6 > 2');
+    expect(plainText({ value: 'A <em>vrai</em> dire', type: 'auto' }, 1024)).toBe('A vrai dire');
+    expect(plainText({ value: '3 < 5 & 6 > 2', type: 'auto' }, 1024)).toBe('3 < 5 & 6 > 2');
+    expect(plainText({ value: 'Use &lt;script&gt; tags', type: 'auto' }, 1024)).toBe('Use &lt;script&gt; tags');
+  });
+
+  it('declared plain text (Atom type="text", JSON Feed) is literal even with brackets', () => {
+    expect(plainText({ value: 'History of the <blink> tag', type: 'text' }, 1024)).toBe('History of the <blink> tag');
   });
 
   it('caps length in UTF-8 bytes without splitting characters', () => {

@@ -288,3 +288,29 @@ describe('ING-22 oversized or deep structures; one bad item never stops the othe
     await expect(parseFeed(rss2(''), { maxChars: 100 })).rejects.toThrow(/feed too large/);
   });
 });
+
+describe('WEB-05 double decoding through the whole pipeline', () => {
+  it('title "Use &amp;lt;script&amp;gt; tags" reads literally "Use &lt;script&gt; tags"; escaped markup in content stays text', async () => {
+    const r = await parseFeed(
+      rss2('<item><title>Use &amp;lt;script&amp;gt; tags</title><description>&lt;p&gt;Literal: &amp;lt;img src=x onerror=alert(1)&amp;gt;&lt;/p&gt;</description></item>'),
+    );
+    const it0 = r.items[0];
+    expect(it0.title).toBe('Use &lt;script&gt; tags');
+    // XML decodes once (→ HTML source), the HTML parser once (→ text): the <img> is text, escaped on output.
+    expect(it0.contentHtml).toBe('<p>Literal: &lt;img src=x onerror=alert(1)&gt;</p>');
+    expect(it0.text).toBe('Literal: <img src=x onerror=alert(1)>');
+    expect(findUnsafe(it0.contentHtml)).toEqual([]);
+  });
+
+  it('an HTML title (tags present) is stripped; Atom type="text" titles stay literal', async () => {
+    const rss = await parseFeed(rss2('<item><title><![CDATA[<b>Tom &amp; Jerry</b> <script>alert(1)</script>]]></title></item>'));
+    expect(rss.items[0].title).toBe('Tom & Jerry');
+    const atom = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title type="text">History of the &lt;blink&gt; tag</title></entry></feed>`);
+    expect(atom.items[0].title).toBe('History of the <blink> tag');
+  });
+
+  it('Atom protocol-relative links to another host are dropped', async () => {
+    const r = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.example/"><title>t</title><entry><title>x</title><link href="//evil.example/x"/></entry><entry><title>y</title><link href="//a.example/y"/></entry></feed>`);
+    expect(r.items.map((i) => i.url)).toEqual([undefined, 'https://a.example/y']);
+  });
+});
