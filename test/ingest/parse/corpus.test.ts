@@ -11,7 +11,7 @@ import { HAS_SHARED, NO_SHARED, sharedPath } from '../../helpers/shared.js';
 import { parseFileToJson, type ParseFileResult } from '../../../src/ingest/parse/parse-file.js';
 import { decodeFeedBytes, normalizeCharset } from '../../../src/ingest/parse/decode.js';
 import { parseFeed, type ParsedFeed } from '../../../src/ingest/parse/parse.js';
-import { canonicalUrl, LIMITS } from '../../../src/ingest/parse/normalize.js';
+import { canonicalUrl, LIMITS, plainText } from '../../../src/ingest/parse/normalize.js';
 import { ALLOWED_ATTRS, ALLOWED_TAGS, sanitizeHtml } from '../../../src/ingest/parse/sanitize.js';
 import { findUnsafe, shapeOfHtml, textOfHtml } from './html-safety.js';
 import { translate, type Expectation, type FeedparserCase } from './feedparser-expect.js';
@@ -71,6 +71,64 @@ describe.skipIf(!HAS_SHARED)('corpus: every file in shared/data/feeds', () => {
     // Every feed file proper parses (the rejects are licences, Kotlin/JSON fixtures, and deliberately broken XML).
     expect(ok).toBeGreaterThan(880);
   }, 120_000);
+});
+
+describe.skipIf(!HAS_SHARED)('corpus: plain-text fields of the feedparser sanitize cases', () => {
+  it('titles, authors, summaries, text and feed title/description carry no markup from the source', async () => {
+    const dir = join(FEEDPARSER, 'tests', 'wellformed', 'sanitize');
+    const markup = /<\s*\/?\s*(script|iframe|img|svg|object|embed|style|a|applet|meta|link|frame|math|form|body|html)\b|\bon[a-z]+\s*=|javascript:/i;
+    const hits: string[] = [];
+    let files = 0;
+    for (const f of readdirSync(dir).sort()) {
+      const r = await parseFileToJson(join(dir, f));
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      files++;
+      const texts = [r.feed.title, r.feed.description ?? '', ...r.items.flatMap((i) => [i.title, i.summary, i.text, i.author ?? ''])];
+      for (const t of texts) if (markup.test(t)) hits.push(`${f}: ${JSON.stringify(t.slice(0, 120))}`);
+    }
+    expect(files).toBeGreaterThan(300);
+    expect(hits).toEqual([]);
+  }, 60_000);
+});
+
+describe.skipIf(!HAS_SHARED)('corpus: rss-parser fixtures with expected outputs', () => {
+  it('same items, titles and links as rss-parser (titles as plain text; its mojibake excepted)', async () => {
+    const dir = join(FEEDS, 'rss-parser', 'test');
+    let files = 0;
+    let titles = 0;
+    let links = 0;
+    const mismatches: string[] = [];
+    for (const f of readdirSync(join(dir, 'input')).sort()) {
+      const expectedPath = join(dir, 'output', f.replace(/\.\w+$/, '.json'));
+      let expected: { items: { title?: unknown; link?: unknown }[] };
+      try {
+        expected = JSON.parse(readFileSync(expectedPath, 'utf8')).feed;
+      } catch {
+        continue; // no expected output for this input
+      }
+      const r = await parseFileToJson(join(dir, 'input', f));
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      files++;
+      expect(r.items.length).toBe(Math.min(expected.items.length, 500));
+      r.items.forEach((ours, i) => {
+        const e = expected.items[i];
+        if (typeof e.title === 'string' && !e.title.includes('\uFFFD')) {
+          titles++;
+          const want = plainText({ value: e.title, type: 'auto' }, LIMITS.titleBytes);
+          if (ours.title !== want) mismatches.push(`${f}#${i} title ${JSON.stringify(ours.title)} vs ${JSON.stringify(want)}`);
+        }
+        if (typeof e.link === 'string') {
+          links++;
+          if (ours.url !== canonicalUrl(e.link)) mismatches.push(`${f}#${i} link ${ours.url} vs ${e.link}`);
+        }
+      });
+    }
+    console.log(JSON.stringify({ rssParserFixtures: { files, titles, links, mismatches: mismatches.length } }));
+    expect(files).toBeGreaterThan(25);
+    expect(mismatches).toEqual([]);
+  }, 60_000);
 });
 
 if (!HAS_SHARED) describe.skip(NO_SHARED, () => it('skipped', () => {}));
