@@ -256,7 +256,7 @@ export const CITY_ALIASES: [string, string, string][] = [
   ['Washington', 'Washington, D.C.', 'US'], ['Washington DC', 'Washington, D.C.', 'US'],
   ['Washington D.C.', 'Washington, D.C.', 'US'], ['New York', 'New York City', 'US'], ['NYC', 'New York City', 'US'],
   ['New York', 'New York City', 'US'], ['Manhattan', 'Manhattan', 'US'], ['L.A.', 'Los Angeles', 'US'],
-  ['Saint-Denis de La Réunion', 'Saint-Denis', 'RE'], ['Nouméa', 'Nouméa', 'NC'],
+  ['Newcastle', 'Newcastle upon Tyne', 'GB'], ['Saint-Denis de La Réunion', 'Saint-Denis', 'RE'], ['Nouméa', 'Nouméa', 'NC'],
 ];
 
 /** Country abbreviations and short forms that the country data lacks. */

@@ -6,7 +6,30 @@
  */
 import type { Lang } from '../../model.js';
 import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
+import { createRequire } from 'node:module';
 import { foldToken } from './normalize.js';
+
+const requireHere = createRequire(import.meta.url);
+const stopwordList = (path: string): string[] => {
+  try {
+    return (requireHere(path) as { words: string[] }).words;
+  } catch {
+    return [];
+  }
+};
+
+/** Function words of both languages: a capitalized one opens a sentence, it does not name a town ("Cela", "Tous"). */
+const FUNCTION_WORDS = new Set(
+  [
+    ...stopwordList('natural/lib/natural/util/stopwords.js'),
+    ...stopwordList('natural/lib/natural/util/stopwords_fr.js'),
+    'cela', 'ceci', 'tous', 'toutes', 'tout', 'toute', 'quel', 'quelle', 'quels', 'quelles', 'selon', 'depuis',
+    'alors', 'ainsi', 'aussi', 'apres', 'avant', 'pendant', 'lors', 'comme', 'chaque', 'plusieurs', 'certains',
+    'entre', 'parmi', 'malgre', 'sans', 'voici', 'voila', 'dont', 'celui', 'celle', 'ceux', 'enfin', 'encore',
+    'deja', 'puis', 'donc', 'car', 'ici', 'la', 'bien', 'tres', 'plus', 'moins', 'non', 'oui', 'si', 'seul',
+    'nord', 'sud', 'est', 'ouest', 'centre', 'however', 'meanwhile', 'also', 'but', 'yet', 'still', 'even',
+  ].map(foldToken),
+);
 
 export interface Token {
   start: number;
@@ -79,7 +102,8 @@ export function tokenize(text: string): Token[] {
     let cap: 0 | 1 | 2 = 0;
     const first = c0 < 128 ? (c0 >= 65 && c0 <= 90 ? 1 : 0) : UPPER.test(t[0]!) ? 1 : 0;
     if (first) cap = t.length >= 2 && !LOWER.test(t) ? 2 : 1;
-    tokens.push({ start: m.index, end: m.index + t.length, text: t, cap, sentenceStart: isSentenceStart(text, m.index) });
+    // only capitalized words are ever asked whether they open a sentence
+    tokens.push({ start: m.index, end: m.index + t.length, text: t, cap, sentenceStart: cap > 0 && isSentenceStart(text, m.index) });
   }
   return tokens;
 }
@@ -128,6 +152,9 @@ const LOCATIVES = new Set(
   ].map(foldToken),
 );
 
+/** Prepositions that make a bare surname-like name a place after all ("in Jackson", "à Kennedy"). */
+const STRONG_LOCATIVES = new Set(['in', 'at', 'near', 'outside', 'a', 'au', 'aux', 'en', 'dans', 'pres', 'vers'].map(foldToken));
+
 /** Place names that are also common first names: followed by a capitalized word, they are a person. */
 const FIRST_NAMES = new Set(
   [
@@ -164,6 +191,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     const t = tokens[i]!;
     if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
     let key = keyOf(i);
+    if (t.cap === 0 && !gaz.lowerStarts.has(key)) continue;
     let best: { j: number; key: string; list: number[] } | undefined;
     for (let j = i; ; ) {
       const list = gaz.byKey.get(key);
@@ -285,6 +313,10 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       d.score = 0;
       continue;
     }
+    if (d.firstToken === d.lastToken && FUNCTION_WORDS.has(d.key) && !d.candidates.some((c) => c.entry.kind === 'country' && c.type !== AliasType.Abbrev)) {
+      d.score = 0;
+      continue;
+    }
     const first = tokens[d.firstToken]!;
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
     const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
@@ -368,7 +400,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       if (d.score < 0.5 || !surnames.has(d.key) || d.qualifier !== undefined) continue;
       if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
       const prev = d.firstToken > 0 ? keyOf(d.firstToken - 1) : '';
-      if (!LOCATIVES.has(prev)) d.score = 0.3;
+      if (!STRONG_LOCATIVES.has(prev)) d.score = 0.3;
       void fr;
     }
   }

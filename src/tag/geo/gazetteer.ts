@@ -70,6 +70,8 @@ export interface Gazetteer {
   admin1: Map<string, GeoEntry>;
   /** Lowercase words that are common words first and place names second. */
   commonWords: Set<string>;
+  /** First words (folded) of demonyms, the only names a lowercase word may start ("français", "sud-coréen"). */
+  lowerStarts: Set<string>;
   loadMs: number;
 }
 
@@ -507,11 +509,17 @@ export function buildGazetteer(): Gazetteer {
   // ── city aliases (exonyms, short forms) ──
   for (const [alias, target, cc] of CITY_ALIASES) {
     const e = topCity(target, cc);
-    if (e) addName(alias, e, /^[A-Z.]+$/.test(alias) && alias.includes('.') ? AliasType.Abbrev : AliasType.Alt);
+    // the short name of a national capital is its everyday name ("Washington")
+    const type = /^[A-Z.]+$/.test(alias) && alias.includes('.') ? AliasType.Abbrev : e?.feature === 'PPLC' && target.startsWith(alias) ? AliasType.Name : AliasType.Alt;
+    if (e) addName(alias, e, type);
   }
 
   const commonWords = new Set<string>([...AMBIGUOUS_WORDS_EN, ...AMBIGUOUS_WORDS_FR, ...COMMON_WORDS_EN].map(foldToken));
-  const gaz: Gazetteer = { entries, byKey, prefixes, byGeoId, countries, admin1, commonWords, loadMs: 0 };
+  const lowerStarts = new Set<string>();
+  for (const [key, list] of byKey) {
+    if (list.some((p) => (p & 3) === AliasType.Demonym)) lowerStarts.add(key.split(' ')[0]!);
+  }
+  const gaz: Gazetteer = { entries, byKey, prefixes, byGeoId, countries, admin1, commonWords, lowerStarts, loadMs: 0 };
   gaz.loadMs = performance.now() - t0;
   return gaz;
 }

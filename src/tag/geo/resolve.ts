@@ -21,8 +21,7 @@ export interface Resolved {
 
 const LOG10 = Math.log(10);
 
-export function prior(c: Candidate): number {
-  const e = c.entry;
+function basePrior(e: GeoEntry): number {
   let s = 0.8 * (Math.log(e.population + 100) / LOG10);
   if (e.kind === 'country') s += 1.5;
   else if (e.level === 1) s += 0.8;
@@ -30,8 +29,22 @@ export function prior(c: Candidate): number {
   if (e.feature === 'PPLC') s += 0.8;
   else if (e.feature === 'PPLA') s += 0.4;
   else if (e.feature === 'PPLX' || e.feature === 'PPLL') s -= 0.5;
-  if (c.type === AliasType.Alt) s -= 0.3;
   return s;
+}
+
+let priorCache: Float64Array = new Float64Array(0);
+
+/** Score of a candidate before context: population, kind, capital, how the name refers to it. */
+export function prior(c: Candidate): number {
+  const e = c.entry;
+  if (e.idx >= priorCache.length) {
+    const grown = new Float64Array(Math.max(e.idx + 1, priorCache.length * 2, 1 << 17)).fill(NaN);
+    grown.set(priorCache);
+    priorCache = grown;
+  }
+  let base = priorCache[e.idx]!;
+  if (Number.isNaN(base)) base = priorCache[e.idx] = basePrior(e);
+  return c.type === AliasType.Alt ? base - 0.3 : base;
 }
 
 /** Candidates kept per mention (by prior) when weighing coherence. */
@@ -74,33 +87,44 @@ function evidenceOf(d: Detection, cands: Candidate[]): Evidence {
 /** Resolves every detection; returns one entry per detection, in text order. */
 export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   void gaz;
-  const cands = dets.map((d) => (d.candidates.length > MAX_CANDIDATES ? [...d.candidates].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : d.candidates));
-  // one piece of evidence per distinct name (ten "Paris" do not outvote one "Texas")
-  const evidence = new Map<string, Evidence>();
+  // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
+  const groupOf: number[] = [];
+  const groups: { key: string; rep: Detection; cands: Candidate[]; members: number[] }[] = [];
+  const byName = new Map<string, number>();
   dets.forEach((d, k) => {
-    if (!evidence.has(d.key) || d.qualifier !== undefined) evidence.set(d.qualifier !== undefined ? `${d.key}#${k}` : d.key, evidenceOf(d, cands[k]!));
+    const name = d.qualifier !== undefined ? `${d.key}#${k}` : `${d.key}|${d.candidates.length}`;
+    let g = byName.get(name);
+    if (g === undefined) {
+      g = groups.length;
+      byName.set(name, g);
+      const cands = d.candidates.length > MAX_CANDIDATES ? [...d.candidates].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : d.candidates;
+      // a qualified mention ("Paris, Texas") is evidence for the bare ones ("Paris") of the same text
+      groups.push({ key: d.qualifier !== undefined ? `${d.key}#${k}` : d.key, rep: d, cands, members: [] });
+    }
+    groups[g]!.members.push(k);
+    groupOf.push(g);
   });
-  const evList = [...evidence.values()];
-  const scoreOf = (k: number, c: Candidate, picks: (GeoEntry | undefined)[]): number => {
-    const d = dets[k]!;
+  const evidence = groups.map((g) => ({ ...evidenceOf(g.rep, g.cands), key: g.key }));
+  const scoreOf = (gi: number, c: Candidate, picks: (GeoEntry | undefined)[]): number => {
+    const key = groups[gi]!.key;
     const e = c.entry;
     let s = prior(c);
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
     let cc = 0;
     let ad = 0;
     const a = admin1Key(e);
-    for (const ev of evList) {
-      if (ev.key === d.key) continue;
+    for (const ev of evidence) {
+      if (ev.key === key) continue;
       if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
       if (a) ad += ev.admin1s.get(a) ?? 0;
     }
     s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4);
-    // nearness to the other mentions' current picks
+    // nearness to the other names' current picks
     if (e.kind !== 'country' && e.level !== -1) {
       let near = 0;
       for (const [m, p] of picks.entries()) {
-        if (!p || m === k || dets[m]!.key === d.key || p.kind === 'country' || p.level === -1) continue;
-        const km = haversineKm(e, p);
+        if (!p || groups[m]!.key === key || p.kind === 'country' || p.level === -1) continue;
+        const km = quickKm(e, p);
         if (km < 40) near += 1;
         else if (km < 120) near += 0.5;
       }
@@ -108,33 +132,40 @@ export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: Resol
     }
     return s;
   };
-  let picks: (GeoEntry | undefined)[] = dets.map(() => undefined);
-  const scores: number[][] = dets.map(() => []);
+  let picks: (GeoEntry | undefined)[] = groups.map(() => undefined);
+  const margins: number[] = groups.map(() => 10);
   for (let round = 0; round < 2; round++) {
     const next: (GeoEntry | undefined)[] = [];
-    dets.forEach((_, k) => {
-      let best = cands[k]![0]!;
+    groups.forEach((g, gi) => {
+      let best = g.cands[0]!;
       let bestS = -Infinity;
-      const ss: number[] = [];
-      for (const c of cands[k]!) {
-        const sc = scoreOf(k, c, picks);
-        ss.push(sc);
+      let second = -Infinity;
+      for (const c of g.cands) {
+        const sc = scoreOf(gi, c, picks);
         if (sc > bestS) {
+          second = bestS;
           bestS = sc;
           best = c;
-        }
+        } else if (sc > second) second = sc;
       }
-      scores[k] = ss;
+      margins[gi] = g.cands.length > 1 ? bestS - second : 10;
       next.push(best.entry);
     });
     picks = next;
   }
   return dets.map((d, k) => {
-    let conf = 1;
-    const ss = [...scores[k]!].sort((a, b) => b - a);
-    if (ss.length > 1) conf = 1 / (1 + Math.exp(-(ss[0]! - ss[1]!) * 1.5));
-    return { detection: d, entry: picks[k]!, confidence: Math.round(conf * Math.min(1, d.score) * 1000) / 1000 };
+    const gi = groupOf[k]!;
+    const conf = 1 / (1 + Math.exp(-margins[gi]! * 1.5));
+    return { detection: d, entry: picks[gi]!, confidence: Math.round(conf * Math.min(1, d.score) * 1000) / 1000 };
   });
+}
+
+/** Equirectangular distance: accurate enough under a few hundred km, and cheap. */
+function quickKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return EARTH_KM * Math.sqrt(x * x + y * y);
 }
 
 export function toMention(r: Resolved): PlaceMention {
