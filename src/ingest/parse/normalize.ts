@@ -119,7 +119,7 @@ const TRACKING_PARAMS = new Set([
   'fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'twclid', 'ttclid', 'igshid', 'mc_cid',
   'mc_eid', '_hsenc', '_hsmi', 'mkt_tok', 'oly_anon_id', 'oly_enc_id', 'vero_id', 'vero_conv', 'rb_clickid',
   's_cid', 'ns_campaign', 'ns_mchannel', 'ns_source', 'ns_medium', 'ns_linkname', 'ns_fee', 'at_medium',
-  'at_campaign', 'xtor', 'cmpid', 'spm', '__twitter_impression', 'ref_src', 'ref_url',
+  'at_campaign', 'xtor', 'cmpid', 'spm', '__twitter_impression', 'ref_src', 'ref_url', 'wt_mc', 'wt_zmc',
 ]);
 
 function isTrackingParam(name: string): boolean {

@@ -331,6 +331,8 @@ function atomItem(entry: XNode, feedBase: string | undefined, feedLang: string |
     .filter(Boolean);
   return {
     guid: text(named('id'), LIMITS.guidBytes * 2)?.trim(),
+    // No link at all: an http(s) id is the entry's address (common in hand-made feeds).
+    guidIsPermalink: !childElements(entry).some((c) => localName(c) === 'link'),
     links: atomLinks(entry, base).map(({ href, base: b }) => resolveAgainst(href, b)),
     base: contentBase,
     title: titleNode ? atomText(titleNode, RAW_TEXT_CAP) : undefined,
@@ -409,7 +411,7 @@ function parseJsonFeed(json: string, opts: ParseFeedOptions, errors: string[]): 
       links: [str(it, 'url', LIMITS.urlChars * 2), str(it, 'external_url', LIMITS.urlChars * 2)].filter((u): u is string => !!u),
       base,
       title: rawTextOf(str(it, 'title')),
-      author: author ? { value: author, type: 'text' } : undefined,
+      author: rawTextOf(author),
       dates: [str(it, 'date_published', 200), str(it, 'date_modified', 200)].filter((d): d is string => !!d),
       content: html !== undefined ? { value: html, type: 'html' } : plain !== undefined ? { value: plain, type: 'text' } : summary ? { value: summary, type: 'text' } : undefined,
       summary: summary && (html !== undefined || plain !== undefined) ? { value: summary, type: 'text' } : undefined,
@@ -421,8 +423,28 @@ function parseJsonFeed(json: string, opts: ParseFeedOptions, errors: string[]): 
   return { info, raws, total: items.length };
 }
 
+/**
+ * JSON Feed text fields are plain text by the spec, but no XML layer has decoded
+ * anything yet and many producers (WordPress) write entities: so a value with
+ * tags or entities is read as HTML (decoded once), anything else literally.
+ */
 function rawTextOf(s: string | undefined): RawText | undefined {
-  return s === undefined ? undefined : { value: s, type: 'text' };
+  if (s === undefined) return undefined;
+  return { value: s, type: /<\/?[a-zA-Z][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);/.test(s) ? 'html' : 'text' };
+}
+
+/**
+ * The feed's own absolute rel="self" URL: the base for relative links when the
+ * caller has none (a feed read from a file).
+ */
+function selfLink(n: XNode): string | undefined {
+  for (const l of childElements(n)) {
+    if (localName(l) !== 'link' || (attr(l, 'rel') ?? '').trim().toLowerCase() !== 'self') continue;
+    const href = attr(l, 'href');
+    const abs = href ? applyBase(undefined, href) : undefined;
+    if (abs) return abs;
+  }
+  return undefined;
 }
 
 // ───────────────────────── entry point ─────────────────────────
@@ -469,7 +491,7 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
     }
     if (doc.kind === 'atom') {
       const root = doc.root;
-      const base = applyBase(baseUrl, xmlBase(root));
+      const base = applyBase(baseUrl ?? selfLink(root), xmlBase(root));
       const named = (...names: string[]) => childElements(root).find((c) => names.includes(localName(c)));
       const feedLang = xmlLang(root);
       info = { title: plainText(atomText(named('title'), RAW_TEXT_CAP), LIMITS.titleBytes) };
@@ -484,7 +506,8 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
       total = entries.length;
       raws = entries.slice(0, maxItems).map((e) => () => atomItem(e, base, feedLang, feedAuthor));
     } else {
-      const channelBase = applyBase(applyBase(baseUrl, xmlBase(doc.root)), doc.channel ? xmlBase(doc.channel) : undefined);
+      const docBase = baseUrl ?? (doc.channel ? selfLink(doc.channel) : undefined);
+      const channelBase = applyBase(applyBase(docBase, xmlBase(doc.root)), doc.channel ? xmlBase(doc.channel) : undefined);
       info = rssFeedInfo(doc, channelBase);
       total = doc.items.length;
       raws = doc.items.slice(0, maxItems).map((it) => () => rssItem(it, channelBase, info.language));

@@ -314,3 +314,24 @@ describe('WEB-05 double decoding through the whole pipeline', () => {
     expect(r.items.map((i) => i.url)).toEqual([undefined, 'https://a.example/y']);
   });
 });
+
+describe('bases and fallbacks for feeds read without a URL', () => {
+  it('rel="self" is the base when the caller gives none; an http(s) Atom id serves as URL when there is no link', async () => {
+    const r = await parseFeed(
+      `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><link rel="self" href="https://s.example/blog/feed.xml"/><link href="/blog/"/>` +
+        `<entry><title>a</title><link href="/blog/a"/></entry><entry><title>b</title><id>https://s.example/blog/b</id></entry><entry><title>c</title><id>tag:s.example,2026:c</id></entry></feed>`,
+    );
+    expect(r.feed.siteUrl).toBe('https://s.example/blog/');
+    expect(r.items.map((i) => i.url)).toEqual(['https://s.example/blog/a', 'https://s.example/blog/b', undefined]);
+    const withBase = await parseFeed(`<rss version="2.0"><channel><title>t</title><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="self" href="https://self.example/rss"/><item><title>x</title><link>/x</link></item></channel></rss>`, {
+      baseUrl: 'https://fetched.example/rss',
+    });
+    expect(withBase.items[0].url).toBe('https://fetched.example/x');
+  });
+
+  it('JSON Feed titles with entities (WordPress) are decoded once; plain ones stay literal', async () => {
+    const r = await parseFeed(JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'Blog &#8211; Site', items: [{ id: '1', title: 'AT&T &amp; co' }, { id: '2', title: 'a < b' }] }));
+    expect(r.feed.title).toBe('Blog – Site');
+    expect(r.items.map((i) => i.title)).toEqual(['AT&T & co', 'a < b']);
+  });
+});
