@@ -154,9 +154,10 @@ function simulate(
     consents: { personalization: { granted: true, at: new Date(START).toISOString(), source: 'sim' } },
   }));
   const userClicks: { articleId: string; at: string }[][] = subs.map(() => []);
+  const userShown: { articleId: string; at: string }[][] = subs.map(() => []);
+  const shownArticles = new Map<string, Article>();
   const allClicks: { subscriberId: string; articleId: string; at: string }[] = [];
   const shown = new Map<string, number>();
-  const clickedArticles = new Map<string, Article>();
   const labelOf = new Map<string, number>();
   // Per user, per day: label counts of the items shown.
   const shownLabels: number[][][] = subs.map(() => []);
@@ -195,7 +196,7 @@ function simulate(
     });
     const recentClicks = allClicks.filter((c) => Date.parse(c.at) > now - 3 * DAY);
     const build = prepareBuild({
-      articles: [...today, ...clickedArticles.values()],
+      articles: [...today, ...shownArticles.values()],
       clicks: recentClicks,
       shown,
       settings,
@@ -203,7 +204,7 @@ function simulate(
     });
     const todayById = new Map(today.map((a) => [a.id, a]));
     subs.forEach((sub, u) => {
-      const plan = planForSubscriber(build, sub, userClicks[u]!, rng, { relevanceOnly });
+      const plan = planForSubscriber(build, sub, userClicks[u]!, rng, { relevanceOnly, exposure: userShown[u] });
       const counts = new Array<number>(labels.length).fill(0);
       const top = Math.max(...interests[u]!);
       plan.items.forEach((it, k) => {
@@ -211,13 +212,14 @@ function simulate(
         counts[li]!++;
         impressions++;
         shown.set(it.articleId, (shown.get(it.articleId) ?? 0) + 1);
+        userShown[u]!.push({ articleId: it.articleId, at: new Date(now).toISOString() });
+        shownArticles.set(it.articleId, todayById.get(it.articleId)!);
         const p = 0.5 * (interests[u]![li]! / top) * (1 / Math.log2(k + 2));
         if (clickRng() < p) {
           clicks++;
           const at = new Date(now + 3_600_000 + k * 60_000).toISOString();
           userClicks[u]!.push({ articleId: it.articleId, at });
           allClicks.push({ subscriberId: sub.id, articleId: it.articleId, at });
-          clickedArticles.set(it.articleId, todayById.get(it.articleId)!);
         }
       });
       shownLabels[u]!.push(counts);
@@ -236,6 +238,7 @@ function simulate(
     }
     return { h: h / shownLabels.length, cov: cov / shownLabels.length };
   };
+  if (process.env.KQ_DEBUG) for (let d = 0; d + week <= opts.days; d += 1) console.error(relevanceOnly ? "rel" : "kio", d, weekStats(d).h.toFixed(3));
   const first = weekStats(0);
   const last = weekStats(opts.days - week);
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -276,6 +276,8 @@ export interface EditionPlan {
 export interface PlanOptions {
   /** Only the relevance ranking, no diversity re-ranking (evaluation). */
   relevanceOnly?: boolean;
+  /** Items of the subscriber's past editions (articles in the build): corrects the profile for exposure. */
+  exposure?: readonly ProfileClickInput[];
 }
 
 function clamp01(x: number | undefined, dflt: number): number {
@@ -283,11 +285,17 @@ function clamp01(x: number | undefined, dflt: number): number {
 }
 
 /** The subscriber's profile, as the build sees it (also for the "My profile" page). */
-export function profileFor(build: PreparedBuild, subscriber: PlanSubscriber, clicks: readonly ProfileClickInput[]): Profile {
+export function profileFor(
+  build: PreparedBuild,
+  subscriber: PlanSubscriber,
+  clicks: readonly ProfileClickInput[],
+  exposure?: readonly ProfileClickInput[],
+): Profile {
   const s = build.settings;
   return buildProfile({
     prefs: subscriber.prefs,
     clicks,
+    exposure,
     lookup: (id) => build.articles.get(id),
     now: build.now,
     halfLifeDays: s.profileHalfLifeDays,
@@ -307,7 +315,7 @@ export function planForSubscriber(
   const lang: Lang = subscriber.lang === 'en' ? 'en' : 'fr';
   const consent = subscriber.consents?.personalization?.granted !== false;
   // 1. profile (mutes always apply: they are the subscriber's explicit choice)
-  const profile = profileFor(build, subscriber, consent ? clicks : []);
+  const profile = profileFor(build, subscriber, consent ? clicks : [], consent ? opts.exposure : undefined);
   const personalized = consent && !profile.empty;
 
   // 2. exclusions

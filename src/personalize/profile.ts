@@ -29,6 +29,15 @@ export interface ProfileInput {
   maxTerms?: number;
   /** Weight of an explicit "more like this" relative to a fresh click. */
   likeWeight?: number;
+  /**
+   * Items the subscriber was shown (their past editions). When given, topic
+   * interest is a click-through rate per topic rather than a click count, so
+   * what the editions happened to show does not feed back into the profile
+   * (exposure correction; a topic shown little is not assumed uninteresting).
+   */
+  exposure?: readonly ProfileClickInput[];
+  /** Pseudo-impressions of the exposure correction's prior (default 3). */
+  exposurePrior?: number;
 }
 
 export interface ProfileClick {
@@ -150,6 +159,7 @@ export function buildProfile(input: ProfileInput): Profile {
     for (const p of s.article.places) add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
     add(sources, s.article.feedId, w);
   }
+  if (input.exposure && input.exposure.length > 0) exposureCorrect(topics, input, decay, totalWeight);
   for (const t of muteTopics) topics.delete(t);
   for (const p of mutePlaces) places.delete(p);
   for (const f of muteSources) sources.delete(f);
@@ -193,6 +203,34 @@ export function buildProfile(input: ProfileInput): Profile {
     totalWeight,
     empty: signals.length === 0 && followTopics.size === 0 && followSources.size === 0 && followPlaces.size === 0,
   };
+}
+
+/** Replaces click mass per topic by a smoothed click rate per topic: (clicks + k·r̄) / (shown + k). */
+function exposureCorrect(
+  topics: Map<string, number>,
+  input: ProfileInput,
+  decay: (at: number) => number,
+  totalClicks: number,
+): void {
+  const shown = new Map<string, number>();
+  let totalShown = 0;
+  for (const e of input.exposure ?? []) {
+    const a = input.lookup(e.articleId);
+    const at = toMs(e.at);
+    if (!a || !Number.isFinite(at)) continue;
+    const w = decay(at);
+    const ts = a.topics.filter((t, i) => i === 0 || t.score >= 0.2);
+    const tsum = ts.reduce((x, t) => x + t.score, 0);
+    for (const t of ts) if (tsum > 0) add(shown, t.id, (w * t.score) / tsum);
+    totalShown += w;
+  }
+  if (totalShown <= 0) return;
+  const k = input.exposurePrior ?? 3;
+  const rate = Math.min(1, totalClicks / totalShown);
+  for (const t of new Set([...topics.keys(), ...shown.keys()])) {
+    const r = ((topics.get(t) ?? 0) + k * rate) / ((shown.get(t) ?? 0) + k);
+    topics.set(t, r);
+  }
 }
 
 function addVector(acc: Map<number, number>, v: PackedVector, w: number): void {

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { diversify, klDivergence } from '../../src/personalize/diversify.js';
+import { editionMetrics, entropy, intraListDiversity } from '../../src/personalize/metrics.js';
+import { TermDict, packVector } from '../../src/personalize/vectors.js';
+import { seededRng } from '../../src/util/random.js';
+import { vectorOf } from './fixtures.js';
+
+const dict = new TermDict();
+// 12 candidates: 0–5 topic 0 (near-duplicates), 6–8 topic 1, 9–11 topic 2; relevance falls with the index.
+const n = 12;
+const T = 3;
+const topicOf = (i: number) => (i < 6 ? 0 : i < 9 ? 1 : 2);
+const vecs = Array.from({ length: n }, (_, i) => packVector(vectorOf(i < 6 ? ['same', 'story', `x${i}`] : [`t${topicOf(i)}`, `y${i}`]), dict));
+const topicDist = new Float64Array(n * T);
+for (let i = 0; i < n; i++) topicDist[i * T + topicOf(i)] = 1;
+const base = {
+  pool: Array.from({ length: n }, (_, i) => i),
+  relevance: Float64Array.from({ length: n }, (_, i) => 1 - i * 0.05),
+  vecs,
+  clusterIds: Array.from({ length: n }, (_, i) => `c${i}`),
+  feedIds: Array.from({ length: n }, (_, i) => `f${i % 2}`),
+  topicDist,
+  topicCount: T,
+  geo: new Uint8Array(n).fill(1),
+  size: 4,
+  lambda: 1,
+  calibrationStrength: 0,
+  targetTopics: Float64Array.from([1 / 3, 1 / 3, 1 / 3]),
+  alpha: 0.01,
+  geoStrength: 0,
+  targetGeo: Float64Array.from([0, 1, 0]),
+  maxPerSource: 10,
+  exploreSlots: 0,
+};
+
+describe('diversify', () => {
+  it('with λ = 1 and no calibration is the relevance order', () => {
+    expect(diversify(base).order).toEqual([0, 1, 2, 3]);
+  });
+
+  it('MMR avoids near-duplicates', () => {
+    const d = diversify({ ...base, lambda: 0.5 });
+    expect(d.order.filter((i) => i < 6).length).toBeLessThan(3);
+  });
+
+  it('calibration brings the topic mix toward the target', () => {
+    const d = diversify({ ...base, size: 3, calibrationStrength: 0.5 });
+    expect(new Set(d.order.map(topicOf)).size).toBe(3);
+  });
+
+  it('caps items per source and keeps pinned items first', () => {
+    const d = diversify({ ...base, maxPerSource: 1, fixed: [7] });
+    expect(d.order[0]).toBe(7);
+    const perFeed = new Map<string, number>();
+    for (const i of d.order) perFeed.set(base.feedIds[i]!, (perFeed.get(base.feedIds[i]!) ?? 0) + 1);
+    expect(Math.max(...perFeed.values())).toBe(1);
+  });
+
+  it('fills exploration slots reproducibly with the seeded rng', () => {
+    const opts = { ...base, exploreSlots: 2, exploreEligible: (i: number) => topicOf(i) !== 0 };
+    const a = diversify({ ...opts, rng: seededRng(3) });
+    const b = diversify({ ...opts, rng: seededRng(3) });
+    expect(a.order).toEqual(b.order);
+    expect(a.explore.size).toBe(2);
+    expect(new Set([...a.explore].map(topicOf)).size).toBe(2);
+  });
+
+  it('KL is 0 for a matching mix and positive otherwise', () => {
+    expect(klDivergence([0.5, 0.5], [0.5, 0.5], 0.01)).toBeCloseTo(0);
+    expect(klDivergence([0.5, 0.5], [1, 0], 0.01)).toBeGreaterThan(1);
+  });
+});
+
+describe('metrics', () => {
+  it('computes entropy, ILD, coverage, sources and geo shares', () => {
+    expect(entropy([1, 1])).toBeCloseTo(1);
+    expect(entropy([])).toBe(0);
+    expect(intraListDiversity([vecs[0]!, vecs[0]!])).toBeCloseTo(0);
+    const m = editionMetrics(
+      [
+        { vec: vecs[0]!, topics: [{ id: 'sport', score: 1 }], feedId: 'f1', geo: 'local' },
+        { vec: vecs[6]!, topics: [{ id: 'culture', score: 1 }], feedId: 'f2', geo: 'world' },
+      ],
+      { target: new Map([['sport', 0.5], ['culture', 0.5]]), taxonomySize: 12 },
+    );
+    expect(m.topicEntropy).toBe(1);
+    expect(m.topicCoverage).toBeCloseTo(2 / 12, 3);
+    expect(m.calibrationKl).toBeCloseTo(0, 3);
+    expect(m.sources).toBe(2);
+    expect(m.localShare).toBe(0.5);
+    expect(m.worldShare).toBe(0.5);
+    expect(m.intraListDiversity).toBeGreaterThan(0.5);
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { explainItem } from '../../src/personalize/explain.js';
+import { planEdition, planForSubscriber, prepareBuild, toEdition } from '../../src/personalize/plan.js';
+import { DEFAULT_SETTINGS } from '../../src/personalize/settings.js';
+import { seededRng } from '../../src/util/random.js';
+import { article, corpus, hoursAgo, LYON, NOW, subscriber } from './fixtures.js';
+
+const LYON_HOME = { name: 'Lyon', countryCode: 'FR', admin1: '84', lat: 45.76, lon: 4.84 };
+
+function world() {
+  const articles = corpus();
+  articles.push(article({ id: 'lyon-tram', topic: 'societe', places: [LYON], words: ['tram', 'lyon', 'ligne'], title: 'Le tram de Lyon' }));
+  articles.push(article({ id: 'big-1', clusterId: 'big', feedId: 'f1', topic: 'politique', words: ['budget', 'vote'], title: 'Budget voté', section: 'À la une' }));
+  articles.push(article({ id: 'big-2', clusterId: 'big', feedId: 'f2', topic: 'politique', words: ['budget', 'vote'], hours: 3 }));
+  articles.push(article({ id: 'big-3', clusterId: 'big', feedId: 'f3', topic: 'politique', words: ['budget', 'assemblée'], hours: 4 }));
+  const clicks = [];
+  for (let u = 0; u < 10; u++) {
+    clicks.push({ subscriberId: `u${u}`, articleId: 'sport-1', at: hoursAgo(6) });
+    clicks.push({ subscriberId: `u${u}`, articleId: 'culture-3', at: hoursAgo(5) });
+  }
+  return { articles, clicks };
+}
+
+const sportClicks = ['sport-0', 'sport-1', 'sport-2'].map((id, i) => ({ articleId: id, at: hoursAgo(10 + i) }));
+
+describe('planEdition', () => {
+  it('builds a full, explained, sectioned edition that never repeats a clicked story', () => {
+    const { articles, clicks } = world();
+    const plan = planEdition({ articles, clicks, now: NOW, subscriber: subscriber({ home: LYON_HOME }), subscriberClicks: sportClicks, rng: seededRng(1) });
+    expect(plan.personalized).toBe(true);
+    expect(plan.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
+    expect(new Set(plan.items.map((i) => i.clusterId)).size).toBe(plan.items.length);
+    for (const it of plan.items) {
+      expect(it.reasons.length).toBeGreaterThan(0);
+      expect(Number.isFinite(it.score)).toBe(true);
+      expect(['sport-0', 'sport-1', 'sport-2']).not.toContain(it.articleId);
+    }
+    expect(plan.items.map((i) => i.position)).toEqual(plan.items.map((_, k) => k + 1));
+    const byId = new Map(plan.items.map((i) => [i.articleId, i]));
+    expect(byId.get('lyon-tram')?.reasons.some((r) => r.code === 'near-you' && r.text === 'Près de chez vous : Lyon')).toBe(true);
+    expect(plan.items.some((i) => i.reasons.some((r) => r.code === 'because-you-read' && r.text.startsWith('Parce que vous avez lu'))));
+    const big = plan.items.find((i) => i.clusterId === 'big');
+    // Best source = the earliest complete article; the others are "also covered by".
+    expect(big?.articleId).toBe('big-3');
+    expect(big?.alsoCoveredBy.map((a) => a.articleId).sort()).toEqual(['big-1', 'big-2']);
+    expect(plan.sections.map((s) => s.id)).toContain('for-you');
+    expect(plan.sections.find((s) => s.id === 'for-you')?.title).toBe('Pour vous');
+    const counts = new Map<string, number>();
+    for (const it of plan.items) counts.set(it.feedId, (counts.get(it.feedId) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(DEFAULT_SETTINGS.maxPerSource);
+    expect(plan.metrics.sources).toBeGreaterThan(1);
+    expect(plan.metrics.topicEntropy).toBeGreaterThan(1);
+    const ed = toEdition(plan, { id: 'e1', date: '2026-11-22', settingsVersion: 3, createdAt: new Date(NOW).toISOString() });
+    expect(ed.items).toBe(plan.items);
+    expect(ed.settingsVersion).toBe(3);
+  });
+
+  it('gives a sound non-personalized edition on cold start or without consent, in English', () => {
+    const { articles, clicks } = world();
+    const noConsent = subscriber({
+      lang: 'en',
+      consents: { ...subscriber().consents, personalization: { granted: false, at: hoursAgo(1), source: 'test' } },
+    });
+    const plan = planEdition({ articles, clicks, now: NOW, subscriber: noConsent, subscriberClicks: sportClicks, rng: seededRng(1) });
+    expect(plan.personalized).toBe(false);
+    expect(plan.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
+    for (const it of plan.items) {
+      expect(it.scoreParts.content).toBe(0);
+      expect(it.scoreParts.covisit).toBe(0);
+      expect(it.reasons.every((r) => r.code !== 'because-you-read')).toBe(true);
+    }
+    expect(plan.sections[0]!.title).toBe('Top stories');
+    // The story covered by three sources, one of them on the front page, is among the top stories.
+    expect(plan.sections[0]!.itemIds).toContain(plan.items.find((i) => i.clusterId === 'big')!.articleId);
+    const cold = planEdition({ articles, clicks, now: NOW, subscriber: subscriber(), rng: seededRng(1) });
+    expect(cold.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
+    expect(new Set(cold.items.flatMap((i) => i.topics)).size).toBeGreaterThan(3);
+  });
+
+  it('is deterministic for a seed, changes after clicks, honours mutes and pins', () => {
+    const { articles, clicks } = world();
+    const build = prepareBuild({ articles, clicks, now: NOW, settings: { ...DEFAULT_SETTINGS, pinned: { articleIds: [], clusterIds: ['c-economie-7'] } } });
+    const sub = subscriber({ prefs: { ...subscriber().prefs, muteTopics: ['culture'], muteSources: ['f4'] } });
+    const a = planForSubscriber(build, sub, sportClicks, seededRng(5));
+    const b = planForSubscriber(build, sub, sportClicks, seededRng(5));
+    expect(a.items.map((i) => i.articleId)).toEqual(b.items.map((i) => i.articleId));
+    expect(a.items[0]!.articleId).toBe('economie-7');
+    expect(a.items[0]!.reasons[0]!.code).toBe('editors-pick');
+    for (const it of a.items.slice(1)) {
+      expect(it.topics).not.toContain('culture');
+      expect(it.feedId).not.toBe('f4');
+    }
+    const later = planForSubscriber(build, sub, [...sportClicks, { articleId: 'politique-2', at: hoursAgo(1) }], seededRng(5));
+    expect(later.items.map((i) => i.articleId)).not.toEqual(a.items.map((i) => i.articleId));
+  });
+
+  it('the diversity dial widens the topic mix', () => {
+    const { articles, clicks } = world();
+    const build = prepareBuild({ articles, clicks, now: NOW });
+    const many = ['sport-0', 'sport-1', 'sport-2', 'sport-3', 'sport-4'].map((id) => ({ articleId: id, at: hoursAgo(3) }));
+    const familiar = planForSubscriber(build, subscriber({ diversity: 0 }), many, seededRng(2));
+    const surprise = planForSubscriber(build, subscriber({ diversity: 1 }), many, seededRng(2));
+    expect(surprise.metrics.topicEntropy).toBeGreaterThanOrEqual(familiar.metrics.topicEntropy);
+    const rel = planForSubscriber(build, subscriber(), many, seededRng(2), { relevanceOnly: true });
+    expect(rel.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
+  });
+
+  it('returns an empty plan, not an error, when there is nothing to show', () => {
+    const plan = planEdition({ articles: [], now: NOW, subscriber: subscriber(), rng: seededRng(1) });
+    expect(plan.items).toEqual([]);
+    expect(plan.sections).toEqual([]);
+  });
+});
+
+describe('explanations', () => {
+  const parts = { content: 0.8, covisit: 0.2, recency: 0.5, popularity: 0.7, local: 0.9, editorial: 0 };
+  const weights = { content: 1, covisit: 1, recency: 1, popularity: 1, local: 1, editorial: 1 };
+  it('names the article read, the place, popularity, in French and English', () => {
+    const base = { parts, weights, pinned: false, explore: false, sources: 1, becauseOf: { articleId: 'x', title: 'Un titre', kind: 'click' as const }, nearPlace: 'Lyon', max: 5 };
+    const fr = explainItem({ ...base, lang: 'fr' });
+    expect(fr.map((r) => r.text)).toEqual(['Parce que vous avez lu « Un titre »', 'Près de chez vous : Lyon', "Populaire aujourd'hui"]);
+    const en = explainItem({ ...base, lang: 'en' });
+    expect(en.map((r) => r.code)).toEqual(['because-you-read', 'near-you', 'popular']);
+    expect(en[1]!.text).toBe('Near you: Lyon');
+  });
+  it('says editor pick and exploration, and is never empty', () => {
+    const zero = { content: 0, covisit: 0, recency: 0, popularity: 0, local: 0, editorial: 0 };
+    expect(explainItem({ lang: 'en', parts: zero, weights, pinned: true, explore: false, sources: 1 })[0]!.text).toBe("Editor's pick");
+    expect(explainItem({ lang: 'fr', parts: zero, weights, pinned: false, explore: true, sources: 1, topicLabel: 'Sciences' })[0]!.text).toBe(
+      'Nouveau pour vous : Sciences, hors de vos sujets habituels',
+    );
+    expect(explainItem({ lang: 'en', parts: zero, weights, pinned: false, explore: false, sources: 3 })[0]!.code).toBe('top-story');
+  });
+});
