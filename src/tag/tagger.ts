@@ -1,0 +1,546 @@
+/**
+ * The tagging engine ingest calls: language, TF-IDF keywords and vector,
+ * topics (linear classifier learnt from feed sections, RSS categories and
+ * editor corrections), and places (src/tag/geo). State (document frequencies,
+ * topic model, training examples) lives in the store's kv.
+ */
+import type { Article, ArticleTags, KeywordWeight, Lang, PlaceMention, SparseVector, TopicScore } from '../model.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import { UserError } from '../util/errors.js';
+import type { Progress } from '../util/progress.js';
+import { extractPlaces } from './geo/index.js';
+import { detectLanguage, stemOf, tokenize } from './text.js';
+import { rankTerms, TfIdfModel, type DocTerms, type TermCounts, type WeightedTerms } from './tfidf.js';
+import { LinearTopicModel, type ClassifierOptions } from './topics.js';
+import { loadTaxonomy, parseTaxonomy, TAXONOMY_KV_KEY, type Taxonomy } from './taxonomy.js';
+
+/** Bumped when tagging output changes meaning (stored tags from older versions deserve a retag). */
+export const TAGGER_VERSION = 'kiosque-tag/1';
+
+export const KV_TFIDF = 'tag:tfidf';
+export const KV_TOPIC_MODEL = 'tag:topics';
+export const KV_EXAMPLES = 'tag:examples';
+
+export interface TagInput {
+  id: string;
+  title: string;
+  text: string;
+  langHint?: string;
+  /** Section of the feed ("Sport"): a training signal when it maps to a topic. */
+  section?: string;
+  /** RSS categories of the item. */
+  categories?: string[];
+  /** ISO 3166-1 alpha-2 home country of the feed. */
+  feedCountry?: string;
+  /** Region a regional feed covers: marks the article local. */
+  feedRegion?: string;
+  /** An editor's topic for this article, kept through retagging. */
+  topicOverride?: string;
+}
+
+export type ExampleSource = 'section' | 'category' | 'correction' | 'manual';
+
+/** A labelled article for the topic classifier. */
+export interface TopicExample {
+  id: string;
+  title: string;
+  text: string;
+  topicId: string;
+  langHint?: string;
+  source?: ExampleSource;
+}
+
+export type PlaceExtractor = (
+  text: string,
+  opts: { lang: Lang; title?: string; feedCountry?: string },
+) => { places: PlaceMention[]; mainCountry?: string };
+
+export interface TaggingOptions {
+  /** Taxonomy to use instead of the store's or feeds/topics.json. */
+  taxonomy?: Taxonomy;
+  taxonomyFile?: string;
+  classifier?: ClassifierOptions;
+  /** Keywords kept per article. */
+  keywords?: number;
+  /** Terms kept in the stored sparse vector. */
+  vectorTerms?: number;
+  /** Most topics listed per article (subject topics; scope topics such as local come on top). */
+  maxTopics?: number;
+  /** Subject topics below this score are left out (the best one is always kept). */
+  minTopicScore?: number;
+  /** Training examples kept per topic from feeds (corrections are always kept). */
+  maxExamplesPerTopic?: number;
+  /** Retrain after this many new examples. */
+  retrainEvery?: number;
+  /** Cost multiplier of an editor's correction in training. */
+  correctionWeight?: number;
+  clock?: Clock;
+  /** Place detection; the gazetteer-based extractor of src/tag/geo by default. */
+  places?: PlaceExtractor | false;
+}
+
+export interface TagCallOptions {
+  /** Count these articles in the document frequencies (new articles: yes; a retag pass: no). Default true. */
+  updateFrequencies?: boolean;
+  /** Take articles whose section or categories map to a topic as training examples. Default true. */
+  learn?: boolean;
+}
+
+interface StoredExample {
+  id: string;
+  lang: Lang;
+  label: string;
+  source: ExampleSource;
+  counts: TermCounts;
+}
+
+interface ExamplesState {
+  version: 1;
+  examples: { id: string; lang: Lang; label: string; source: ExampleSource; terms: string[]; counts: number[] }[];
+}
+
+const DEFAULTS = {
+  keywords: 10,
+  vectorTerms: 100,
+  maxTopics: 3,
+  minTopicScore: 0.1,
+  maxExamplesPerTopic: 400,
+  retrainEvery: 50,
+  correctionWeight: 5,
+};
+
+/** Title and body as one text for analysis (the title first: it states the subject). */
+export function documentText(title: string, text: string): string {
+  if (!title) return text;
+  if (!text) return title;
+  return `${title}\n${text}`;
+}
+
+export class TaggingEngine {
+  private readonly opts: typeof DEFAULTS;
+  private readonly clock: Clock;
+  private readonly placeExtractor: PlaceExtractor | undefined;
+  private readonly classifierOptions: ClassifierOptions;
+  private model: LinearTopicModel = LinearTopicModel.empty();
+  /** Training examples by article id (an article teaches one label: the latest, corrections first). */
+  private readonly examples = new Map<string, StoredExample>();
+  private pending = 0;
+  /** Cold-start keyword term ids → topics, per language. */
+  private readonly keywordTerms: Record<Lang, Map<number, string[]>>;
+
+  constructor(
+    readonly taxonomy: Taxonomy,
+    readonly tfidf: TfIdfModel = new TfIdfModel(),
+    options: TaggingOptions = {},
+  ) {
+    this.opts = {
+      keywords: options.keywords ?? DEFAULTS.keywords,
+      vectorTerms: options.vectorTerms ?? DEFAULTS.vectorTerms,
+      maxTopics: options.maxTopics ?? DEFAULTS.maxTopics,
+      minTopicScore: options.minTopicScore ?? DEFAULTS.minTopicScore,
+      maxExamplesPerTopic: options.maxExamplesPerTopic ?? DEFAULTS.maxExamplesPerTopic,
+      retrainEvery: options.retrainEvery ?? DEFAULTS.retrainEvery,
+      correctionWeight: options.correctionWeight ?? DEFAULTS.correctionWeight,
+    };
+    this.clock = options.clock ?? systemClock;
+    this.placeExtractor = options.places === false ? undefined : (options.places ?? extractPlaces);
+    this.classifierOptions = options.classifier ?? {};
+    this.keywordTerms = { fr: new Map(), en: new Map() };
+    // Cold start: the taxonomy's keywords score topics until examples arrive.
+    for (const t of taxonomy.topics) {
+      if (t.kind !== 'subject') continue;
+      for (const lang of ['fr', 'en'] as const) {
+        for (const kw of t.keywords[lang]) {
+          for (const w of tokenize(kw, lang)) {
+            const stem = stemOf(w, lang);
+            if (!stem) continue;
+            const id = tfidf.termId(stem, true);
+            const list = this.keywordTerms[lang].get(id) ?? [];
+            if (!list.includes(t.id)) list.push(t.id);
+            this.keywordTerms[lang].set(id, list);
+          }
+        }
+      }
+    }
+  }
+
+  /** Restores document frequencies, topic model and examples from the store; taxonomy from the store or feeds/topics.json. */
+  static async load(store: Pick<Store, 'getKv'>, options: TaggingOptions = {}): Promise<TaggingEngine> {
+    let taxonomy = options.taxonomy;
+    if (!taxonomy) {
+      const stored = await store.getKv<unknown>(TAXONOMY_KV_KEY);
+      taxonomy = stored ? parseTaxonomy(stored, `stored taxonomy (${TAXONOMY_KV_KEY})`) : loadTaxonomy(options.taxonomyFile);
+    }
+    const tfidfState = await store.getKv<unknown>(KV_TFIDF);
+    const tfidf = tfidfState ? TfIdfModel.fromJSON(tfidfState) : new TfIdfModel();
+    const engine = new TaggingEngine(taxonomy, tfidf, options);
+    const examples = await store.getKv<ExamplesState>(KV_EXAMPLES);
+    if (examples) engine.restoreExamples(examples);
+    const modelState = await store.getKv<unknown>(KV_TOPIC_MODEL);
+    if (modelState) {
+      const model = LinearTopicModel.fromJSON(modelState, (t) => tfidf.termId(t, true));
+      // A topic the editors removed from the taxonomy must not be predicted any more.
+      if (model.labels.every((l) => taxonomy.has(l))) engine.model = model;
+      else engine.retrain();
+    } else if (engine.examples.size) engine.retrain();
+    return engine;
+  }
+
+  /** Writes document frequencies, topic model and examples to the store. */
+  async save(store: Pick<Store, 'setKv'>): Promise<void> {
+    if (this.pending > 0) this.retrain();
+    await store.setKv(KV_TFIDF, this.tfidf.toJSON());
+    await store.setKv(KV_TOPIC_MODEL, this.model.toJSON((id) => this.tfidf.term(id)));
+    await store.setKv(KV_EXAMPLES, this.examplesState());
+  }
+
+  get version(): string {
+    return `${TAGGER_VERSION}+m${this.model.trainedOn}`;
+  }
+
+  get topicModel(): LinearTopicModel {
+    return this.model;
+  }
+
+  get exampleCount(): number {
+    return this.examples.size;
+  }
+
+  /** Tags articles; new articles also update document frequencies and teach the classifier. */
+  tag(inputs: readonly TagInput[], call: TagCallOptions = {}): ArticleTags[] {
+    const updateFrequencies = call.updateFrequencies ?? true;
+    const learn = call.learn ?? true;
+    const taggedAt = this.clock.now().toISOString();
+    // Pass 1: analysis, frequencies and examples, so this batch already counts for its own idf.
+    const analysed = inputs.map((input) => {
+      const text = documentText(input.title, input.text);
+      const lang = detectLanguage(text, input.langHint);
+      const doc = this.tfidf.analyzeDocument(text, lang, true, input.title);
+      const counts = doc.counts;
+      if (updateFrequencies) this.tfidf.addDocument(lang, counts);
+      const hinted = this.taxonomy.topicForSection(input.section) ?? this.taxonomy.topicForCategories(input.categories);
+      if (learn && hinted && this.isSubject(hinted) && !input.topicOverride) {
+        const source: ExampleSource = this.taxonomy.topicForSection(input.section) ? 'section' : 'category';
+        this.addExample({ id: input.id, lang, label: hinted, source, counts });
+      }
+      return { input, lang, doc, counts, hinted };
+    });
+    if (this.shouldRetrain()) this.retrain();
+    return analysed.map(({ input, lang, doc, counts, hinted }) => {
+      const vec = this.tfidf.weigh(lang, counts);
+      const bodyVec = this.tfidf.weigh(lang, this.tfidf.bodyOnly(counts));
+      const geo = this.placeExtractor
+        ? this.placeExtractor(input.text, { lang, title: input.title, ...(input.feedCountry ? { feedCountry: input.feedCountry } : {}) })
+        : { places: [] as PlaceMention[] };
+      const correction = input.topicOverride && this.taxonomy.has(input.topicOverride) ? input.topicOverride : this.correctionFor(input.id);
+      const tags: ArticleTags = {
+        lang,
+        ...this.keywordsAndVector(doc, bodyVec),
+        topics: this.topics(vec, doc, input, hinted, correction),
+        places: geo.places,
+        taggedAt,
+        taggerVersion: this.version,
+      };
+      if (geo.mainCountry) tags.mainCountry = geo.mainCountry;
+      if (correction) tags.topicOverride = correction;
+      return tags;
+    });
+  }
+
+  /** Adds labelled articles (any source) and retrains when enough arrived. */
+  learn(examples: readonly TopicExample[], opts: { retrain?: boolean } = {}): void {
+    for (const ex of examples) {
+      if (!this.taxonomy.has(ex.topicId)) throw new UserError(`unknown topic "${ex.topicId}" (not in the taxonomy)`);
+      if (!this.isSubject(ex.topicId)) throw new UserError(`topic "${ex.topicId}" is a scope, not a subject the classifier learns`);
+      const text = documentText(ex.title, ex.text);
+      const lang = detectLanguage(text, ex.langHint);
+      const counts = this.tfidf.analyzeDocument(text, lang, true, ex.title).counts;
+      this.addExample({ id: ex.id, lang, label: ex.topicId, source: ex.source ?? 'manual', counts });
+    }
+    if (opts.retrain !== false && this.shouldRetrain()) this.retrain();
+  }
+
+  /** An editor's topic for an article: it wins over feeds for this article and trains the classifier at once. */
+  addCorrection(article: { id: string; title: string; text: string; langHint?: string }, topicId: string): void {
+    this.learn([{ ...article, topicId, source: 'correction' }]);
+    this.retrain();
+  }
+
+  /** The editor's topic for an article, if any. */
+  correctionFor(articleId: string): string | undefined {
+    const ex = this.examples.get(articleId);
+    return ex?.source === 'correction' ? ex.label : undefined;
+  }
+
+  /** Retrains the topic classifier on every kept example with the current idf. */
+  retrain(): void {
+    this.pending = 0;
+    const list = [...this.examples.values()].filter((e) => this.taxonomy.has(e.label) && this.isSubject(e.label));
+    if (new Set(list.map((e) => e.label)).size < 2) {
+      this.model = LinearTopicModel.empty();
+      return;
+    }
+    // A stable order (by id) keeps training deterministic whatever the arrival order.
+    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const training = list.map((e) => ({
+      x: this.tfidf.weigh(e.lang, e.counts),
+      label: e.label,
+      weight: e.source === 'correction' ? this.opts.correctionWeight : 1,
+    }));
+    this.model = LinearTopicModel.train(training, this.tfidf.vocabularySize, this.classifierOptions);
+  }
+
+  /** Forgets document frequencies (before recounting every stored article). */
+  resetFrequencies(): void {
+    this.tfidf.resetFrequencies();
+  }
+
+  /** Counts an article in the document frequencies without tagging it. */
+  countDocument(title: string, text: string, langHint?: string): Lang {
+    const full = documentText(title, text);
+    const lang = detectLanguage(full, langHint);
+    this.tfidf.addDocument(lang, this.tfidf.analyzeDocument(full, lang, true, title).counts);
+    return lang;
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private isSubject(id: string): boolean {
+    return this.taxonomy.get(id)?.kind === 'subject';
+  }
+
+  private shouldRetrain(): boolean {
+    if (this.pending === 0) return false;
+    if (!this.model.isTrained) return true;
+    // Retraining costs time linear in the examples kept: wait for a share of new ones.
+    return this.pending >= Math.max(this.opts.retrainEvery, Math.floor(this.examples.size / 10));
+  }
+
+  private addExample(ex: StoredExample): void {
+    const existing = this.examples.get(ex.id);
+    // A correction is never replaced by what the feed says.
+    if (existing?.source === 'correction' && ex.source !== 'correction') return;
+    if (existing && existing.label === ex.label && existing.source === ex.source) return;
+    this.examples.delete(ex.id);
+    this.examples.set(ex.id, ex);
+    this.pending++;
+    if (ex.source !== 'correction') this.capLabel(ex.label);
+  }
+
+  /** Keeps the newest examples per topic (Map order is arrival order); corrections are never dropped. */
+  private capLabel(label: string): void {
+    let n = 0;
+    for (const e of this.examples.values()) if (e.label === label && e.source !== 'correction') n++;
+    if (n <= this.opts.maxExamplesPerTopic) return;
+    for (const [id, e] of this.examples) {
+      if (n <= this.opts.maxExamplesPerTopic) break;
+      if (e.label === label && e.source !== 'correction') {
+        this.examples.delete(id);
+        n--;
+      }
+    }
+  }
+
+  /** One ranking of the vector's terms serves both the keywords (its head) and the stored vector. */
+  private keywordsAndVector(doc: DocTerms, vec: WeightedTerms): { keywords: KeywordWeight[]; vector: SparseVector } {
+    const order = rankTerms(vec, Math.max(this.opts.vectorTerms, this.opts.keywords));
+    const nKeywords = Math.min(this.opts.keywords, order.length);
+    const headIds: number[] = [];
+    for (let r = 0; r < nKeywords; r++) headIds.push(vec.ids[order[r]!]!);
+    const forms = this.tfidf.surfaceForms(doc, headIds);
+    const keywords: KeywordWeight[] = [];
+    for (let r = 0; r < nKeywords; r++) {
+      const stem = this.tfidf.term(headIds[r]!);
+      keywords.push({ term: forms.get(headIds[r]!) ?? stem, stem, weight: round(vec.weights[order[r]!]!) });
+    }
+    // The stored vector keeps the heaviest terms, re-normalised so stored cosines stay in [0, 1].
+    const nKept = Math.min(this.opts.vectorTerms, order.length);
+    let norm = 0;
+    for (let r = 0; r < nKept; r++) norm += vec.weights[order[r]!]! ** 2;
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const terms = new Array<string>(nKept);
+    const weights = new Array<number>(nKept);
+    for (let r = 0; r < nKept; r++) {
+      const i = order[r]!;
+      terms[r] = this.tfidf.term(vec.ids[i]!);
+      weights[r] = Math.round(vec.weights[i]! * inv * 1e5) / 1e5;
+    }
+    return { keywords, vector: { terms, weights } };
+  }
+
+  private topics(vec: WeightedTerms, doc: DocTerms, input: TagInput, hinted: string | undefined, correction: string | undefined): TopicScore[] {
+    let scored: TopicScore[];
+    if (this.model.isTrained) scored = this.model.predict(vec).map((s) => ({ id: s.label, score: s.score }));
+    else scored = this.keywordScores(doc);
+    const subjectHint = hinted && this.isSubject(hinted) ? hinted : undefined;
+    const fixed = correction ?? subjectHint;
+    if (fixed) {
+      // What the feed or the editor says counts half (the editor: everything); the text the other half.
+      const keep = correction ? 0 : 0.5;
+      const byId = new Map(scored.map((s) => [s.id, s.score * keep]));
+      byId.set(fixed, (byId.get(fixed) ?? 0) + (1 - keep));
+      scored = [...byId].map(([id, score]) => ({ id, score }));
+      scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    }
+    const out: TopicScore[] = [];
+    for (const s of scored) {
+      if (out.length >= this.opts.maxTopics) break;
+      if (out.length > 0 && s.score < this.opts.minTopicScore) break;
+      out.push({ id: s.id, score: round(s.score) });
+    }
+    // Scope topics (local) come from the feed, not from the text.
+    const scope = hinted && !this.isSubject(hinted) ? hinted : input.feedRegion && this.taxonomy.has('local') ? 'local' : undefined;
+    if (scope && !out.some((t) => t.id === scope)) out.push({ id: scope, score: 1 });
+    return out;
+  }
+
+  /** Before any training: share of the document's words that are a topic's keywords. */
+  private keywordScores(doc: DocTerms): TopicScore[] {
+    const hits = new Map<string, number>();
+    const index = this.keywordTerms[doc.lang];
+    for (const id of doc.tokenIds) {
+      const topics = index.get(id);
+      if (topics) for (const t of topics) hits.set(t, (hits.get(t) ?? 0) + 1);
+    }
+    let total = 0;
+    for (const v of hits.values()) total += v;
+    if (total < 2) return [];
+    return [...hits]
+      .map(([id, n]) => ({ id, score: n / total }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  }
+
+  private restoreExamples(state: ExamplesState): void {
+    if (!state || state.version !== 1 || !Array.isArray(state.examples)) {
+      throw new UserError(`stored topic examples (${KV_EXAMPLES}) are not in a known format (expected version 1)`);
+    }
+    for (const e of state.examples) {
+      if (!e || typeof e.id !== 'string' || !Array.isArray(e.terms) || !Array.isArray(e.counts) || e.terms.length !== e.counts.length) {
+        throw new UserError(`stored topic examples (${KV_EXAMPLES}): a malformed example`);
+      }
+      const pairs = e.terms.map((t, k) => [this.tfidf.termId(t, true), e.counts[k]!] as const).sort((a, b) => a[0] - b[0]);
+      const counts: TermCounts = { ids: Int32Array.from(pairs, (p) => p[0]), counts: Float32Array.from(pairs, (p) => p[1]) };
+      this.examples.set(e.id, { id: e.id, lang: e.lang === 'fr' ? 'fr' : 'en', label: e.label, source: e.source, counts });
+    }
+  }
+
+  private examplesState(): ExamplesState {
+    return {
+      version: 1,
+      examples: [...this.examples.values()].map((e) => ({
+        id: e.id,
+        lang: e.lang,
+        label: e.label,
+        source: e.source,
+        terms: Array.from(e.counts.ids, (id) => this.tfidf.term(id)),
+        counts: Array.from(e.counts.counts),
+      })),
+    };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** A kv in memory with the store's copy semantics (JSON in, JSON out): for benchmarks, evaluation and tests. */
+export function memoryKv(): Pick<Store, 'getKv' | 'setKv'> & { keys(): string[] } {
+  const data = new Map<string, string>();
+  return {
+    async getKv<T>(key: string): Promise<T | null> {
+      const v = data.get(key);
+      return v === undefined ? null : (JSON.parse(v) as T);
+    },
+    async setKv<T>(key: string, value: T): Promise<void> {
+      data.set(key, JSON.stringify(value));
+    },
+    keys: () => [...data.keys()],
+  };
+}
+
+export interface RetagResult {
+  articles: number;
+  tagged: number;
+  examples: number;
+  seconds: number;
+}
+
+/**
+ * `kiosque retag`: recounts document frequencies over every stored article,
+ * retrains the classifier from sections, categories and corrections, then
+ * tags the articles again (all, or only untagged ones). Editors' topics stay.
+ */
+export async function retagStored(
+  store: Store,
+  engine: TaggingEngine,
+  opts: { all?: boolean; batchSize?: number; progress?: (title: string, total: number) => Progress } = {},
+): Promise<RetagResult> {
+  const started = Date.now();
+  const batchSize = opts.batchSize ?? 500;
+  const feeds = new Map((await store.listFeeds()).map((f) => [f.id, f]));
+  const total = await store.countArticles();
+  const inputOf = (a: Article): TagInput => {
+    const feed = feeds.get(a.feedId);
+    const input: TagInput = { id: a.id, title: a.title, text: a.text, section: a.section || feed?.section || '', categories: a.categories };
+    const hint = a.langHint ?? feed?.lang;
+    if (hint) input.langHint = hint;
+    if (feed?.country) input.feedCountry = feed.country;
+    if (feed?.region) input.feedRegion = feed.region;
+    if (a.tags?.topicOverride) input.topicOverride = a.tags.topicOverride;
+    return input;
+  };
+
+  // Pass 1: frequencies and training examples from every stored article.
+  engine.resetFrequencies();
+  const count = opts.progress?.('retag: counting', total);
+  for (let offset = 0; ; offset += batchSize) {
+    const page = await store.listArticles({ limit: batchSize, offset });
+    if (!page.length) break;
+    for (const a of page) {
+      const input = inputOf(a);
+      engine.countDocument(input.title, input.text, input.langHint);
+      const hinted = engine.taxonomy.topicForSection(input.section) ?? engine.taxonomy.topicForCategories(input.categories);
+      if (input.topicOverride && engine.taxonomy.has(input.topicOverride) && engine.taxonomy.get(input.topicOverride)!.kind === 'subject') {
+        if (engine.correctionFor(a.id) !== input.topicOverride) engine.learn([{ id: a.id, title: a.title, text: a.text, topicId: input.topicOverride, source: 'correction' }], { retrain: false });
+      } else if (hinted && engine.taxonomy.get(hinted)!.kind === 'subject') {
+        engine.learn([{ id: a.id, title: a.title, text: a.text, topicId: hinted, source: 'section', ...(input.langHint ? { langHint: input.langHint } : {}) }], { retrain: false });
+      }
+    }
+    count?.tick(page.length);
+    if (page.length < batchSize) break;
+  }
+  count?.done();
+  engine.retrain();
+
+  // Pass 2: tags, written in batches.
+  let tagged = 0;
+  const done = new Set<string>();
+  const target = opts.all ? total : await countUntagged(store, batchSize);
+  const bar = opts.progress?.('retag: tagging', target);
+  for (let offset = 0; ; offset += batchSize) {
+    const page = await store.listArticles({ limit: batchSize, offset, ...(opts.all ? {} : { tagged: false }) });
+    if (!page.length || page.some((a) => done.has(a.id))) break; // the store did not record them: stop rather than loop
+    for (const a of page) done.add(a.id);
+    const tags = engine.tag(page.map(inputOf), { updateFrequencies: false, learn: false });
+    await store.setArticleTags(page.map((a, i) => ({ id: a.id, tags: tags[i]! })));
+    tagged += page.length;
+    bar?.tick(page.length);
+    if (page.length < batchSize) break;
+    // Untagged pages shrink as they get tagged: stay at offset 0.
+    if (!opts.all) offset -= batchSize;
+  }
+  bar?.done();
+  await engine.save(store);
+  return { articles: total, tagged, examples: engine.exampleCount, seconds: (Date.now() - started) / 1000 };
+}
+
+async function countUntagged(store: Store, batchSize: number): Promise<number> {
+  let n = 0;
+  for (let offset = 0; ; offset += batchSize) {
+    const page = await store.listArticles({ limit: batchSize, offset, tagged: false });
+    n += page.length;
+    if (page.length < batchSize) return n;
+  }
+}

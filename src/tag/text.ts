@@ -1,0 +1,510 @@
+/**
+ * Text analysis for tagging: language detection (fr/en), tokenizing,
+ * stopwords and memoized stemming, with a readable surface form per stem.
+ *
+ * Written for throughput: one pass over the characters per document, one Map
+ * lookup per token once the memo is warm (natural's stemmers cost ~4 µs a call).
+ */
+import { createRequire } from 'node:module';
+import { eld } from 'eld/small';
+import type { Lang } from '../model.js';
+
+// natural is CommonJS and its index drags in databases and dotenv: deep paths only.
+const require = createRequire(import.meta.url);
+interface NaturalStemmer {
+  stem(token: string): string;
+}
+const porterEn = require('natural/lib/natural/stemmers/porter_stemmer.js') as NaturalStemmer;
+const porterFr = require('natural/lib/natural/stemmers/porter_stemmer_fr.js') as NaturalStemmer;
+const stopwordsEn = (require('natural/lib/natural/util/stopwords.js') as { words: string[] }).words;
+const stopwordsFr = (require('natural/lib/natural/util/stopwords_fr.js') as { words: string[] }).words;
+
+// ───────────────────────── language ─────────────────────────
+
+/** A private eld instance, so restricting it to fr/en does not affect anyone else. */
+const detector = eld.newInstance();
+detector.setLanguageSubset(['fr', 'en']);
+
+/** Characters of title + text given to the detector: enough for n-gram statistics, bounded cost. */
+const DETECT_CHARS = 240;
+
+/** "fr-FR", "FR", "fr_CA", "french" → 'fr'; anything else → undefined. */
+export function normalizeLangHint(hint: string | undefined | null): Lang | undefined {
+  if (!hint) return undefined;
+  const h = hint.trim().toLowerCase();
+  if (h.startsWith('fr')) return 'fr';
+  if (h.startsWith('en')) return 'en';
+  return undefined;
+}
+
+/**
+ * Detects French or English. Short or ambiguous text falls back to the hint
+ * (feed language), then to `fallback`.
+ */
+export function detectLanguage(text: string, hint?: string | null, fallback: Lang = 'en'): Lang {
+  const hinted = normalizeLangHint(hint);
+  // Function words settle most news texts in a few microseconds; n-grams are for the rest.
+  const vote = functionWordVote(text);
+  if (vote) return vote;
+  const sample = text.length > DETECT_CHARS ? text.slice(0, DETECT_CHARS) : text;
+  if (sample.trim().length < 3) return hinted ?? fallback;
+  const result = detector.detect(sample);
+  const lang = result.language === 'fr' || result.language === 'en' ? result.language : undefined;
+  if (!lang) return hinted ?? fallback;
+  if (hinted && hinted !== lang) {
+    // Titles of a few words mislead n-gram statistics; trust the feed unless the text is clearly the other language.
+    const scores = result.getScores();
+    const margin = (scores[lang] ?? 0) - (scores[hinted] ?? 0);
+    if (sample.length < 60 || !result.isReliable() || margin < 0.1) return hinted;
+  }
+  return lang;
+}
+
+/** Frequent words of one language that are not words of the other. */
+const MARKERS_FR = new Set('le la les des du et est une pour dans que qui sur au aux avec pas il elle cette sont ont été par mais ses leur nous vous ils plus ce son était entre sans après aussi être fait'.split(' '));
+const MARKERS_EN = new Set('the of and to is that for was with by it at from has have are be this which were his her will been their they its had but not would who said after also more than about there'.split(' '));
+const VOTE_CHARS = 400;
+const FR_MARK = 1;
+const EN_MARK = 2;
+let markerTable: WordTable | undefined;
+
+function markers(): WordTable {
+  if (!markerTable) {
+    markerTable = new WordTable();
+    for (const w of MARKERS_FR) markerTable.set(w, WordTable.hash(w, 0, w.length), FR_MARK);
+    for (const w of MARKERS_EN) markerTable.set(w, WordTable.hash(w, 0, w.length), EN_MARK);
+  }
+  return markerTable;
+}
+
+/** 'fr' or 'en' when function words clearly say so, else undefined. */
+function functionWordVote(text: string): Lang | undefined {
+  const sample = (text.length > VOTE_CHARS ? text.slice(0, VOTE_CHARS) : text).toLowerCase();
+  const table = markers();
+  let fr = 0;
+  let en = 0;
+  const n = sample.length;
+  let i = 0;
+  while (i < n) {
+    if (charClass(sample.charCodeAt(i)) !== Ch.Letter) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && charClass(sample.charCodeAt(i)) === Ch.Letter) i++;
+    if (i - start > 5) continue; // every marker is short
+    const mark = table.get(sample, start, i, WordTable.hash(sample, start, i));
+    if (mark === FR_MARK) fr++;
+    else if (mark === EN_MARK) en++;
+  }
+  if (fr + en < 8) return undefined;
+  if (fr >= 4 * en) return 'fr';
+  if (en >= 4 * fr) return 'en';
+  return undefined;
+}
+
+// ───────────────────────── stopwords ─────────────────────────
+
+const EXTRA_FR = `a à afin ainsi alors après aucun aucune aujourd'hui auprès aussi autre autres avant avec beaucoup bien c ça car ce celle celles celui ceux chaque chez ci comme comment compris contre d dont déjà depuis dernier dernière derniers dès deux donc doit dont elles encore entre environ est-ce fait faire fois font grand grande hors jusqu jusque l là laquelle lequel lesquels lors lorsqu lorsque m mal moins n ni non notamment o ont or outre par parce parmi pendant peu peut peuvent plus plusieurs plutôt pourquoi pourtant puis puisqu puisque quand quant quelque quelques qu quoi s sans selon seront si sinon sous souvent surtout tandis tant tel telle tellement tels tous tout toute toutes très trop vers via voici voilà vraiment ans an année années jour jours mois fin premier première trois quatre cinq six sept huit neuf dix cent mille mil millions milliards million milliard également encore lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août septembre octobre novembre décembre dit indique explique affirme ajoute estime déclaré selon là-bas peut-être celui-ci celle-ci ceux-ci cela ceci`;
+const EXTRA_EN = `a about according across actually after again against ago ahead all almost along already also although always am among an and any anyone anything are around as at back be became because become been before being between beyond both but by can could did do does doing done down during each either else even ever every few first for former from further had has have having he her here hers herself him himself his how however i if in including into is it its itself just last later least less let like likely made make many may me meanwhile might more most mostly mr mrs ms much must my near nearly need neither new next no nor not now of off often on once one only onto or other others otherwise our out over own per perhaps put rather really said say says same see seen she should since so some still such than that the their them then there these they this those though three through thus to too toward two under unless until up upon us use used very via was we well were what whatever when where whether which while who whole whom whose why will with within without would yet you your year years week weeks day days month months time times monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december told added get got go going went million billion percent cent`;
+
+const STOPWORDS: Record<Lang, Set<string>> = {
+  fr: new Set([...stopwordsFr, ...EXTRA_FR.split(/\s+/)]),
+  en: new Set([...stopwordsEn, ...EXTRA_EN.split(/\s+/)]),
+};
+
+export function isStopword(word: string, lang: Lang): boolean {
+  return STOPWORDS[lang].has(word);
+}
+
+/** English endings after an apostrophe that leave the head word: possessive and contracted verbs. */
+const EN_CLITICS = new Set(['s', 're', 've', 'll', 'd', 'm']);
+
+/** French elided prefixes dropped from "l'économie", "qu'il", "jusqu'au". */
+const ELISIONS = new Set(['l', 'd', 'j', 'm', 'n', 's', 't', 'c', 'qu', 'jusqu', 'lorsqu', 'puisqu', 'quoiqu', 'presqu']);
+
+// ───────────────────────── characters ─────────────────────────
+
+const enum Ch {
+  Other = 0,
+  Letter = 1,
+  Digit = 2,
+  Apos = 3,
+  Hyphen = 4,
+}
+
+const LETTER_RE = /\p{L}|\p{M}/u;
+const DIGIT_RE = /\p{Nd}/u;
+
+function classify(code: number): Ch {
+  if (code >= 48 && code <= 57) return Ch.Digit;
+  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return Ch.Letter;
+  if (code === 39 || code === 0x2019 || code === 0x2bc || code === 0x2018) return Ch.Apos;
+  if (code === 45 || code === 0x2010 || code === 0x2011) return Ch.Hyphen;
+  if (code < 0xc0) return Ch.Other;
+  // Latin-1 supplement and Latin Extended-A/B: letters except × and ÷.
+  if (code <= 0x24f) return code === 0xd7 || code === 0xf7 ? Ch.Other : Ch.Letter;
+  if ((code >= 0x2000 && code <= 0x2bff) || code === 0x3000) return Ch.Other;
+  // Surrogate halves (emoji, rare scripts) are not word characters.
+  if (code >= 0xd800 && code <= 0xdfff) return Ch.Other;
+  const s = String.fromCharCode(code);
+  if (LETTER_RE.test(s)) return Ch.Letter;
+  if (DIGIT_RE.test(s)) return Ch.Digit;
+  return Ch.Other;
+}
+
+/** Class of every UTF-16 code unit, computed once: one array load per character while scanning. */
+const CHAR_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) CHAR_CLASS[c] = c < 0x250 || (c >= 0x2000 && c <= 0x2bff) ? classify(c) : 255;
+
+function charClass(code: number): Ch {
+  let cls = CHAR_CLASS[code]!;
+  if (cls === 255) CHAR_CLASS[code] = cls = classify(code);
+  return cls as Ch;
+}
+
+// ───────────────────────── tokenizing ─────────────────────────
+
+/** Longest token kept: longer runs are URLs, hashes or junk. */
+const MAX_TOKEN = 40;
+
+/**
+ * Receives each word as a span of a lower-case string — `src.slice(start, end)`,
+ * left to the receiver so known words cost no allocation — and the word's
+ * span in the original text (for its spelling).
+ */
+export type WordSink = (src: string, start: number, end: number, origStart: number, origEnd: number) => void;
+
+/**
+ * Splits text into words for `lang`: lower-cases, drops French elisions
+ * (l', d', qu'…) and English possessives ('s), keeps hyphenated compounds
+ * ("porte-parole", "saint-étienne") but splits "a-t-il", drops pure numbers.
+ * No stopword filtering here.
+ */
+export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
+  const lowered = text.toLowerCase();
+  // Lower-casing keeps offsets for nearly every script; when it does not ("İ"), lower-case word by word.
+  const aligned = lowered.length === text.length;
+  const src = aligned ? lowered : text;
+  const n = src.length;
+  let i = 0;
+  while (i < n) {
+    let cls = charClass(src.charCodeAt(i));
+    if (cls !== Ch.Letter && cls !== Ch.Digit) {
+      i++;
+      continue;
+    }
+    // A word: letters/digits, joined by single apostrophes or hyphens between word characters.
+    const start = i;
+    let hasLetter = false;
+    let joins = 0;
+    while (i < n) {
+      cls = charClass(src.charCodeAt(i));
+      if (cls === Ch.Letter) hasLetter = true;
+      else if (cls === Ch.Apos || cls === Ch.Hyphen) {
+        const next = i + 1 < n ? charClass(src.charCodeAt(i + 1)) : Ch.Other;
+        if (next !== Ch.Letter && next !== Ch.Digit) break;
+        joins++;
+      } else if (cls !== Ch.Digit) break;
+      i++;
+    }
+    if (!hasLetter || i - start > MAX_TOKEN * 2) continue; // numbers are noise for keywords and topics
+    if (aligned) {
+      if (joins === 0) {
+        if (i - start <= MAX_TOKEN) emit(lowered, start, i, start, i);
+      } else emitCompound(lowered, start, i, lang, emit);
+    } else {
+      const word = text.slice(start, i).toLowerCase();
+      // Offsets of the original are lost inside the word; the whole word's span stands for each part.
+      const end = i;
+      if (joins === 0) {
+        if (word.length <= MAX_TOKEN) emit(word, 0, word.length, start, end);
+      } else emitCompound(word, 0, word.length, lang, (w, a, b) => emit(w, a, b, start, end));
+    }
+  }
+}
+
+function isApos(code: number): boolean {
+  return code === 39 || code === 0x2019 || code === 0x2bc || code === 0x2018;
+}
+
+function isHyphen(code: number): boolean {
+  return code === 45 || code === 0x2010 || code === 0x2011;
+}
+
+/** A word with apostrophes or hyphens, src[start, end) already lower-case. */
+function emitCompound(src: string, start: number, end: number, lang: Lang, emit: WordSink): void {
+  // Apostrophes first: elisions in French, possessives and contractions in English.
+  for (let k = start; k < end; k++) {
+    if (!isApos(src.charCodeAt(k))) continue;
+    const head = src.slice(start, k);
+    if (lang === 'fr') {
+      if (ELISIONS.has(head)) return emitCompound(src, k + 1, end, lang, emit);
+      if (head === 'aujourd') return; // aujourd'hui: a stopword in practice
+      // Other apostrophes ("prud'hommes"): both sides are words.
+      emitCompound(src, start, k, lang, emit);
+      return emitCompound(src, k + 1, end, lang, emit);
+    }
+    // English: "britain's" → "britain"; "they're" → "they" (a stopword); "don't", "can't" are function words.
+    const tail = src.slice(k + 1, end);
+    if (tail === 't') return;
+    if (EN_CLITICS.has(tail)) return emitCompound(src, start, k, lang, emit);
+    // A name such as "O'Neill": keep it whole.
+    return end - start <= MAX_TOKEN ? emit(src, start, end, start, end) : undefined;
+  }
+  let hyphens = 0;
+  for (let k = start; k < end; k++) if (isHyphen(src.charCodeAt(k))) hyphens++;
+  if (hyphens === 0) return emitPlain(src, start, end, emit);
+  // Keep short compounds whole ("porte-parole", "covid-19"); split function-word glue ("a-t-il", "peut-être").
+  let keepWhole = hyphens <= 2 && end - start <= MAX_TOKEN;
+  let partStart = start;
+  let digitsOnlyParts = 0;
+  let shortParts = 0;
+  for (let k = start; k <= end && keepWhole; k++) {
+    if (k < end && !isHyphen(src.charCodeAt(k))) continue;
+    const part = src.slice(partStart, k);
+    const allDigits = !/\D/.test(part);
+    if (allDigits) digitsOnlyParts++;
+    else if (part.length < 2) shortParts++;
+    else if (STOPWORDS[lang].has(part)) keepWhole = false;
+    partStart = k + 1;
+  }
+  // Digits make a model or a code ("covid-19", "f-16"), where one-letter parts belong; elsewhere they are glue ("a-t-il").
+  if (digitsOnlyParts > 1 || (shortParts > 0 && digitsOnlyParts === 0)) keepWhole = false;
+  if (keepWhole) {
+    emit(src, start, end, start, end);
+    return;
+  }
+  partStart = start;
+  for (let k = start; k <= end; k++) {
+    if (k < end && !isHyphen(src.charCodeAt(k))) continue;
+    emitPlain(src, partStart, k, emit);
+    partStart = k + 1;
+  }
+}
+
+function emitPlain(src: string, start: number, end: number, emit: WordSink): void {
+  if (end <= start || end - start > MAX_TOKEN) return;
+  let digitsOnly = true;
+  for (let k = start; k < end && digitsOnly; k++) {
+    const c = src.charCodeAt(k);
+    if (c < 48 || c > 57) digitsOnly = false;
+  }
+  if (!digitsOnly) emit(src, start, end, start, end);
+}
+
+/** Lower-case words of a text (stopwords included). */
+export function tokenize(text: string, lang: Lang): string[] {
+  const out: string[] = [];
+  forEachWord(text, lang, (src, a, b) => out.push(src.slice(a, b)));
+  return out;
+}
+
+// ───────────────────────── stemming ─────────────────────────
+
+/** Memo cap: news vocabularies grow without end; a full memo is simply dropped and rebuilt. */
+const MEMO_LIMIT = 400_000;
+const stemMemo: Record<Lang, Map<string, string>> = { fr: new Map(), en: new Map() };
+
+/** Marker stored in the memo for stopwords, so one lookup answers both questions. */
+const STOP = '';
+
+function stemUncached(lower: string, lang: Lang): string {
+  if (STOPWORDS[lang].has(lower) || lower.length < 2) return STOP;
+  if (lower.includes('-')) {
+    // Compounds: stem each part so "porte-paroles" and "porte-parole" meet.
+    const parts = lower.split('-');
+    return parts.map((p) => (/\D/.test(p) ? stemWord(p, lang) || p : p)).join('-');
+  }
+  return stemWord(lower, lang);
+}
+
+function stemWord(lower: string, lang: Lang): string {
+  const s = lang === 'fr' ? porterFr.stem(lower) : porterEn.stem(lower);
+  return s.length >= 2 ? s : lower;
+}
+
+/** Stem of a lower-case word, or '' for a stopword. Memoized per language. */
+export function stemOf(lower: string, lang: Lang): string {
+  const memo = stemMemo[lang];
+  let s = memo.get(lower);
+  if (s === undefined) {
+    s = stemUncached(lower, lang);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(lower, s);
+  }
+  return s;
+}
+
+// ───────────────────────── analysis ─────────────────────────
+
+/** Content words of a document: stems in order, with the span of each in `text`. */
+export interface AnalyzedText {
+  lang: Lang;
+  text: string;
+  stems: string[];
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/** Tokenize → lower-case → drop stopwords → stem (memoized). */
+export function analyze(text: string, lang: Lang): AnalyzedText {
+  const stems: string[] = [];
+  let starts = new Int32Array(256);
+  let ends = new Int32Array(256);
+  const memo = stemMemo[lang];
+  forEachWord(text, lang, (src, a, b, start, end) => {
+    const lower = src.slice(a, b);
+    let s = memo.get(lower);
+    if (s === undefined) s = stemOf(lower, lang);
+    if (s === STOP) return;
+    const k = stems.length;
+    if (k === starts.length) {
+      const s2 = new Int32Array(k * 2);
+      s2.set(starts);
+      starts = s2;
+      const e2 = new Int32Array(k * 2);
+      e2.set(ends);
+      ends = e2;
+    }
+    starts[k] = start;
+    ends[k] = end;
+    stems.push(s);
+  });
+  return { lang, text, stems, starts: starts.subarray(0, stems.length), ends: ends.subarray(0, stems.length) };
+}
+
+/**
+ * A readable form for each wanted stem: its most frequent spelling in the
+ * document, lower-case unless the word is always capitalised (a name).
+ */
+export function surfaceForms(doc: AnalyzedText, wanted: ReadonlySet<string>): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (let i = 0; i < doc.stems.length; i++) {
+    const stem = doc.stems[i]!;
+    if (!wanted.has(stem)) continue;
+    let byForm = counts.get(stem);
+    if (!byForm) counts.set(stem, (byForm = new Map()));
+    const surface = doc.text.slice(doc.starts[i]!, doc.ends[i]!);
+    byForm.set(surface, (byForm.get(surface) ?? 0) + 1);
+  }
+  const out = new Map<string, string>();
+  for (const [stem, byForm] of counts) out.set(stem, pickSurface(byForm));
+  return out;
+}
+
+/**
+ * The spelling to show for one stem, from its spellings and their counts in
+ * a document: case variants count together ("Élections" at a sentence start
+ * counts for "élections"); lower-case wins unless the word is always
+ * capitalised (a name: "Macron", "NHS").
+ */
+export function pickSurface(byForm: ReadonlyMap<string, number>): string {
+  const byLower = new Map<string, { n: number; lowerSeen: boolean; best: string; bestN: number }>();
+  for (const [form, n] of byForm) {
+    const low = form.toLowerCase();
+    let e = byLower.get(low);
+    if (!e) byLower.set(low, (e = { n: 0, lowerSeen: false, best: form, bestN: 0 }));
+    e.n += n;
+    if (form === low) e.lowerSeen = true;
+    if (n > e.bestN || (n === e.bestN && form < e.best)) {
+      e.best = form;
+      e.bestN = n;
+    }
+  }
+  let pick = '';
+  let pickLow = '';
+  let pickN = -1;
+  for (const [low, e] of byLower) {
+    if (e.n > pickN || (e.n === pickN && low < pickLow)) {
+      pickN = e.n;
+      pickLow = low;
+      pick = e.lowerSeen ? low : e.best;
+    }
+  }
+  return pick;
+}
+
+// ───────────────────────── word table ─────────────────────────
+
+/**
+ * Open-addressing hash table from word spans to integers (term ids), so a
+ * known word is found from its characters without slicing a new string.
+ */
+export class WordTable {
+  private slots = new Int32Array(1 << 16); // entry index + 1; 0 = empty
+  private hashes = new Int32Array(1 << 15);
+  private values = new Int32Array(1 << 15);
+  private keys: string[] = [];
+
+  constructor(private readonly limit = 1_000_000) {}
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** FNV-1a over UTF-16 code units. */
+  static hash(src: string, start: number, end: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ src.charCodeAt(k), 0x01000193);
+    return h;
+  }
+
+  /** Value stored for src[start, end), or undefined. */
+  get(src: string, start: number, end: number, h: number): number | undefined {
+    const mask = this.slots.length - 1;
+    const len = end - start;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = this.slots[slot]!;
+      if (e === 0) return undefined;
+      const idx = e - 1;
+      if (this.hashes[idx] === h) {
+        const key = this.keys[idx]!;
+        if (key.length === len && src.startsWith(key, start)) return this.values[idx];
+      }
+    }
+  }
+
+  set(word: string, h: number, value: number): void {
+    if (this.keys.length >= this.limit) this.clear();
+    if ((this.keys.length + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    const idx = this.keys.length;
+    if (idx === this.values.length) {
+      const v = new Int32Array(idx * 2);
+      v.set(this.values);
+      this.values = v;
+      const hs = new Int32Array(idx * 2);
+      hs.set(this.hashes);
+      this.hashes = hs;
+    }
+    this.keys.push(word);
+    this.values[idx] = value;
+    this.hashes[idx] = h;
+    this.place(idx);
+  }
+
+  clear(): void {
+    this.slots = new Int32Array(1 << 16);
+    this.hashes = new Int32Array(1 << 15);
+    this.values = new Int32Array(1 << 15);
+    this.keys = [];
+  }
+
+  private place(idx: number): void {
+    const mask = this.slots.length - 1;
+    let slot = this.hashes[idx]! & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = idx + 1;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    for (let idx = 0; idx < this.keys.length; idx++) this.place(idx);
+  }
+}
+
+/** Empties the stem memo (benchmarks that must start cold; memory pressure). */
+export function clearStemMemo(): void {
+  stemMemo.fr.clear();
+  stemMemo.en.clear();
+}

@@ -1,0 +1,412 @@
+/**
+ * Hand-rolled sparse TF-IDF, per language over one shared vocabulary.
+ *
+ * - vocabulary: Map stem → integer id (ids never change, so stored classifier
+ *   weights stay valid);
+ * - document frequencies: one growable Int32Array per language, updated as
+ *   articles arrive (incremental);
+ * - weights: sublinear tf (1 + ln tf) × smoothed idf (ln((1+N)/(1+df)) + 1),
+ *   then L2 normalisation, as in scikit-learn's TfidfVectorizer(sublinear_tf).
+ */
+import type { Lang, SparseVector } from '../model.js';
+import { LANGS } from '../model.js';
+import { UserError } from '../util/errors.js';
+import { analyze, forEachWord, pickSurface, stemOf, WordTable } from './text.js';
+
+/** Bag of words of one document: sorted unique term ids and their counts. */
+export interface TermCounts {
+  ids: Int32Array;
+  counts: Float32Array;
+}
+
+/** A weighted sparse vector over term ids (sorted ids, L2-normalised weights). */
+export interface WeightedTerms {
+  ids: Int32Array;
+  weights: Float32Array;
+}
+
+/**
+ * A document analysed against the vocabulary: the term id and original span
+ * of every content word, in order, and the bag of words.
+ */
+export interface DocTerms {
+  lang: Lang;
+  text: string;
+  tokenIds: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  counts: TermCounts;
+}
+
+/** Prefix of title features in the vocabulary; no token contains it. */
+export const TITLE_PREFIX = '^';
+const TITLE_MARK = 94; // '^'
+
+/**
+ * Classifier features of an article as stems: the words of title and text,
+ * then the title's words again as title features. Equal to what
+ * analyzeDocument(documentText, lang, add, title) counts (tested).
+ */
+export function featureStems(title: string, body: string, lang: Lang): string[] {
+  const stems = analyze(body, lang).stems;
+  if (title) for (const s of analyze(title, lang).stems) stems.push(TITLE_PREFIX + s);
+  return stems;
+}
+
+/** JSON state kept in the store (kv) between runs. */
+export interface TfIdfState {
+  version: 1;
+  terms: string[];
+  nDocs: Record<Lang, number>;
+  /** Document frequency per language, parallel to `terms`. */
+  df: Record<Lang, number[]>;
+}
+
+export class TfIdfModel {
+  private readonly vocab = new Map<string, number>();
+  private readonly terms: string[] = [];
+  private df: Record<Lang, Int32Array> = { fr: new Int32Array(1024), en: new Int32Array(1024) };
+  private nDocs: Record<Lang, number> = { fr: 0, en: 0 };
+  // Scratch space for counting one document without allocating a Map.
+  private scratch = new Float32Array(1024);
+  private touched = new Int32Array(256);
+  /** Word (lower-case surface) → term id, or -1 for a stopword; per language; body and title words apart. */
+  private readonly wordIds: Record<Lang, WordTable> = { fr: new WordTable(), en: new WordTable() };
+  private readonly titleWordIds: Record<Lang, WordTable> = { fr: new WordTable(), en: new WordTable() };
+  /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
+  private titleFlag = new Uint8Array(1024);
+
+  get vocabularySize(): number {
+    return this.terms.length;
+  }
+
+  documentCount(lang: Lang): number {
+    return this.nDocs[lang];
+  }
+
+  documentFrequency(lang: Lang, id: number): number {
+    return id < this.terms.length ? this.df[lang][id]! : 0;
+  }
+
+  term(id: number): string {
+    return this.terms[id]!;
+  }
+
+  /** Id of a stem; -1 when unknown and `add` is false. */
+  termId(stem: string, add = true): number {
+    let id = this.vocab.get(stem);
+    if (id !== undefined) return id;
+    if (!add) return -1;
+    id = this.terms.length;
+    this.vocab.set(stem, id);
+    this.terms.push(stem);
+    if (id >= this.df.fr.length) this.grow(id + 1);
+    if (stem.charCodeAt(0) === TITLE_MARK) this.titleFlag[id] = 1;
+    return id;
+  }
+
+  private grow(min: number): void {
+    let cap = this.df.fr.length;
+    while (cap < min) cap *= 2;
+    for (const lang of LANGS) {
+      const next = new Int32Array(cap);
+      next.set(this.df[lang]);
+      this.df[lang] = next;
+    }
+    const s = new Float32Array(cap);
+    s.set(this.scratch);
+    this.scratch = s;
+    const f = new Uint8Array(cap);
+    f.set(this.titleFlag);
+    this.titleFlag = f;
+  }
+
+  /** Counts the stems of a document. Unknown stems are added to the vocabulary unless `add` is false. */
+  countTerms(stems: readonly string[], add = true): TermCounts {
+    const ids = new Int32Array(stems.length);
+    let n = 0;
+    for (let i = 0; i < stems.length; i++) {
+      const id = this.termId(stems[i]!, add);
+      if (id >= 0) ids[n++] = id;
+    }
+    return this.countIds(ids, n);
+  }
+
+  /**
+   * Tokenizes, stems and counts a text in one pass (text.ts rules, same result
+   * as countTerms(analyze(text).stems)), remembering each word's term id so a
+   * known word costs one table probe and no allocation.
+   */
+  analyzeDocument(text: string, lang: Lang, add = true, title = ''): DocTerms {
+    const table = this.wordIds[lang];
+    let ids = new Int32Array(Math.max(64, (text.length + title.length) >> 3));
+    let starts = new Int32Array(ids.length);
+    let ends = new Int32Array(ids.length);
+    let n = 0;
+    forEachWord(text, lang, (src, a, b, origStart, origEnd) => {
+      const h = WordTable.hash(src, a, b);
+      let id = table.get(src, a, b, h);
+      if (id === undefined) {
+        const word = src.slice(a, b);
+        const stem = stemOf(word, lang);
+        id = stem ? this.termId(stem, add) : -1;
+        // Unknown stems are not remembered when not added: a later document may add them.
+        if (id >= 0 || !stem) table.set(word, h, id);
+      }
+      if (id < 0) return;
+      if (n === ids.length) {
+        ids = grown(ids);
+        starts = grown(starts);
+        ends = grown(ends);
+      }
+      ids[n] = id;
+      starts[n] = origStart;
+      ends[n] = origEnd;
+      n++;
+    });
+    const nBody = n;
+    if (title) {
+      // Title words again, as their own features: a title states the subject, and a separate weight lets the classifier say how much.
+      const titles = this.titleWordIds[lang];
+      forEachWord(title, lang, (src, a, b) => {
+        const h = WordTable.hash(src, a, b);
+        let id = titles.get(src, a, b, h);
+        if (id === undefined) {
+          const word = src.slice(a, b);
+          const stem = stemOf(word, lang);
+          id = stem ? this.termId(TITLE_PREFIX + stem, add) : -1;
+          if (id >= 0 || !stem) titles.set(word, h, id);
+        }
+        if (id < 0) return;
+        if (n === ids.length) ids = grown(ids);
+        ids[n++] = id;
+      });
+    }
+    return { lang, text, tokenIds: ids.subarray(0, nBody), starts: starts.subarray(0, nBody), ends: ends.subarray(0, nBody), counts: this.countIds(ids, n) };
+  }
+
+  /** The same bag of words without title features (for keywords and stored vectors). */
+  bodyOnly(counts: TermCounts): TermCounts {
+    const flag = this.titleFlag;
+    let n = 0;
+    for (let k = 0; k < counts.ids.length; k++) if (flag[counts.ids[k]!] === 0) n++;
+    if (n === counts.ids.length) return counts;
+    const ids = new Int32Array(n);
+    const c = new Float32Array(n);
+    let m = 0;
+    for (let k = 0; k < counts.ids.length; k++) {
+      if (flag[counts.ids[k]!] === 0) {
+        ids[m] = counts.ids[k]!;
+        c[m++] = counts.counts[k]!;
+      }
+    }
+    return { ids, counts: c };
+  }
+
+  /** Readable spelling of each wanted term in a document (see pickSurface). */
+  surfaceForms(doc: DocTerms, wanted: readonly number[]): Map<number, string> {
+    const want = new Set(wanted);
+    const forms = new Map<number, Map<string, number>>();
+    for (let i = 0; i < doc.tokenIds.length; i++) {
+      const id = doc.tokenIds[i]!;
+      if (!want.has(id)) continue;
+      let byForm = forms.get(id);
+      if (!byForm) forms.set(id, (byForm = new Map()));
+      const surface = doc.text.slice(doc.starts[i]!, doc.ends[i]!);
+      byForm.set(surface, (byForm.get(surface) ?? 0) + 1);
+    }
+    const out = new Map<number, string>();
+    for (const [id, byForm] of forms) out.set(id, pickSurface(byForm));
+    return out;
+  }
+
+  /** Sorted unique ids with counts, from the first n entries of ids. */
+  private countIds(ids: Int32Array, n: number): TermCounts {
+    const scratch = this.scratch;
+    let touched = this.touched;
+    let nTouched = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      if (scratch[id] === 0) {
+        if (nTouched === touched.length) {
+          const t = new Int32Array(touched.length * 2);
+          t.set(touched);
+          this.touched = touched = t;
+        }
+        touched[nTouched++] = id;
+      }
+      scratch[id]! += 1;
+    }
+    const unique = touched.slice(0, nTouched).sort();
+    const counts = new Float32Array(nTouched);
+    for (let k = 0; k < nTouched; k++) {
+      const id = unique[k]!;
+      counts[k] = scratch[id]!;
+      scratch[id] = 0;
+    }
+    return { ids: unique, counts };
+  }
+
+  /** Counts one more document of `lang` in the document frequencies. */
+  addDocument(lang: Lang, doc: TermCounts): void {
+    const df = this.df[lang];
+    const ids = doc.ids;
+    for (let k = 0; k < ids.length; k++) df[ids[k]!]! += 1;
+    this.nDocs[lang] += 1;
+  }
+
+  /** Undoes addDocument (an article re-tagged or deleted). */
+  removeDocument(lang: Lang, doc: TermCounts): void {
+    const df = this.df[lang];
+    const ids = doc.ids;
+    for (let k = 0; k < ids.length; k++) if (df[ids[k]!]! > 0) df[ids[k]!]! -= 1;
+    if (this.nDocs[lang] > 0) this.nDocs[lang] -= 1;
+  }
+
+  /** Forgets all document frequencies (the vocabulary stays, ids stay valid). */
+  resetFrequencies(): void {
+    for (const lang of LANGS) this.df[lang].fill(0);
+    this.nDocs = { fr: 0, en: 0 };
+  }
+
+  /** Smoothed idf: ln((1 + N) / (1 + df)) + 1, never zero, so a term seen everywhere still counts a little. */
+  idf(lang: Lang, id: number): number {
+    const df = id < this.terms.length ? this.df[lang][id]! : 0;
+    return Math.log((1 + this.nDocs[lang]) / (1 + df)) + 1;
+  }
+
+  /** Sublinear tf × idf, L2-normalised. */
+  weigh(lang: Lang, doc: TermCounts): WeightedTerms {
+    const n = doc.ids.length;
+    const weights = new Float32Array(n);
+    const df = this.df[lang];
+    const logN1 = Math.log(1 + this.nDocs[lang]);
+    const vocabSize = this.terms.length;
+    let norm = 0;
+    for (let k = 0; k < n; k++) {
+      const id = doc.ids[k]!;
+      const d = id < vocabSize ? df[id]! : 0;
+      const w = (1 + Math.log(doc.counts[k]!)) * (logN1 - Math.log(1 + d) + 1);
+      weights[k] = w;
+      norm += w * w;
+    }
+    if (norm > 0) {
+      const inv = 1 / Math.sqrt(norm);
+      for (let k = 0; k < n; k++) weights[k]! *= inv;
+    }
+    return { ids: doc.ids, weights };
+  }
+
+  /** The k heaviest terms, heaviest first (ties by id, for determinism). */
+  topK(vec: WeightedTerms, k: number): { id: number; term: string; weight: number }[] {
+    return Array.from(rankTerms(vec, k), (i) => ({ id: vec.ids[i]!, term: this.terms[vec.ids[i]!]!, weight: vec.weights[i]! }));
+  }
+
+  /**
+   * The stored form of a vector: stems and weights, keeping the `maxTerms`
+   * heaviest and re-normalising, so cosine between stored vectors stays in [0, 1].
+   */
+  toSparseVector(vec: WeightedTerms, maxTerms = 100): SparseVector {
+    const top = vec.ids.length > maxTerms ? this.topK(vec, maxTerms) : this.topK(vec, vec.ids.length);
+    let norm = 0;
+    for (const t of top) norm += t.weight * t.weight;
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    return { terms: top.map((t) => t.term), weights: top.map((t) => round(t.weight * inv)) };
+  }
+
+  toJSON(): TfIdfState {
+    const size = this.terms.length;
+    return {
+      version: 1,
+      terms: this.terms.slice(),
+      nDocs: { ...this.nDocs },
+      df: { fr: Array.from(this.df.fr.subarray(0, size)), en: Array.from(this.df.en.subarray(0, size)) },
+    };
+  }
+
+  static fromJSON(state: unknown): TfIdfModel {
+    const s = state as TfIdfState;
+    if (!s || s.version !== 1 || !Array.isArray(s.terms) || !s.df || !s.nDocs) {
+      throw new UserError('stored TF-IDF state is not in a known format (expected version 1)');
+    }
+    const m = new TfIdfModel();
+    for (const t of s.terms) m.termId(String(t));
+    if (m.terms.length !== s.terms.length) throw new UserError('stored TF-IDF state has duplicate terms');
+    for (const lang of LANGS) {
+      const df = s.df[lang] ?? [];
+      if (df.length !== s.terms.length) throw new UserError(`stored TF-IDF state: df.${lang} has ${df.length} entries for ${s.terms.length} terms`);
+      m.df[lang].set(df);
+      m.nDocs[lang] = Number(s.nDocs[lang]) || 0;
+    }
+    return m;
+  }
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}
+
+/**
+ * Positions (into vec.ids / vec.weights) of the k heaviest terms, heaviest
+ * first, ties by id. A native numeric sort finds the threshold; only the
+ * k picked are sorted with a comparator.
+ */
+export function rankTerms(vec: WeightedTerms, k: number): Int32Array {
+  const n = vec.ids.length;
+  const w = vec.weights;
+  let picked: Int32Array;
+  if (n <= k) {
+    picked = new Int32Array(n);
+    for (let i = 0; i < n; i++) picked[i] = i;
+  } else if (k <= 0) {
+    return new Int32Array(0);
+  } else {
+    const threshold = Float32Array.from(w).sort()[n - k]!;
+    picked = new Int32Array(k);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (w[i]! > threshold) picked[m++] = i;
+    for (let i = 0; i < n && m < k; i++) if (w[i] === threshold) picked[m++] = i;
+  }
+  const ids = vec.ids;
+  return picked.sort((a, b) => w[b]! - w[a]! || ids[a]! - ids[b]!);
+}
+
+/** Dot product of two id-sorted sparse vectors (cosine when both are L2-normalised). */
+export function dotWeighted(a: WeightedTerms, b: WeightedTerms): number {
+  let i = 0;
+  let j = 0;
+  let s = 0;
+  while (i < a.ids.length && j < b.ids.length) {
+    const x = a.ids[i]!;
+    const y = b.ids[j]!;
+    if (x === y) s += a.weights[i++]! * b.weights[j++]!;
+    else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Cosine similarity of two stored vectors (terms need not be sorted). */
+export function cosine(a: SparseVector, b: SparseVector): number {
+  if (a.terms.length === 0 || b.terms.length === 0) return 0;
+  const [small, large] = a.terms.length <= b.terms.length ? [a, b] : [b, a];
+  const index = new Map<string, number>();
+  for (let i = 0; i < small.terms.length; i++) index.set(small.terms[i]!, small.weights[i]!);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (const w of small.weights) na += w * w;
+  for (let j = 0; j < large.terms.length; j++) {
+    const w = large.weights[j]!;
+    nb += w * w;
+    const v = index.get(large.terms[j]!);
+    if (v !== undefined) dot += v * w;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { analyze, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
+
+describe('detectLanguage', () => {
+  it('tells French from English on news sentences', () => {
+    expect(detectLanguage("Le gouvernement a annoncé mardi que la réforme des retraites serait examinée par l'Assemblée nationale dès la semaine prochaine.")).toBe('fr');
+    expect(detectLanguage('The government said on Tuesday that the pension reform would be debated by Parliament as early as next week.')).toBe('en');
+    expect(detectLanguage('Tempête : routes coupées en Bretagne')).toBe('fr');
+    expect(detectLanguage('Storm cuts roads in Brittany')).toBe('en');
+  });
+
+  it('falls back to the feed hint on empty or unreadable text, then to the default', () => {
+    expect(detectLanguage('', 'fr-FR')).toBe('fr');
+    expect(detectLanguage('12 000 — 45 %', 'fr')).toBe('fr');
+    expect(detectLanguage('', undefined)).toBe('en');
+    expect(detectLanguage('', undefined, 'fr')).toBe('fr');
+  });
+
+  it('keeps the hint for a short ambiguous title but not against a clearly other-language text', () => {
+    expect(detectLanguage('Macron', 'fr')).toBe('fr');
+    expect(detectLanguage('The minister said the plan would be announced by the end of the year and that it was the best option for the country.', 'fr')).toBe('en');
+  });
+
+  it('normalizes hints', () => {
+    expect(normalizeLangHint('fr_CA')).toBe('fr');
+    expect(normalizeLangHint('EN-gb')).toBe('en');
+    expect(normalizeLangHint('de')).toBeUndefined();
+    expect(normalizeLangHint(undefined)).toBeUndefined();
+  });
+});
+
+describe('tokenize', () => {
+  it('keeps accents, drops French elisions and numbers, splits hyphenated glue but keeps compounds', () => {
+    const words = tokenize("L'économie d'aujourd'hui : les élections à Saint-Étienne, qu'il a-t-il dit ? 12 000 COVID-19, jusqu'au porte-parole", 'fr');
+    expect(words).toContain('économie');
+    expect(words).toContain('élections');
+    expect(words).toContain('saint-étienne');
+    expect(words).toContain('covid-19');
+    expect(words).toContain('porte-parole');
+    expect(words).toContain('il');
+    expect(words).not.toContain("l'économie");
+    expect(words).not.toContain("aujourd'hui");
+    expect(words).not.toContain('a-t-il');
+    expect(words).not.toContain('12');
+    expect(words).not.toContain('000');
+    expect(words.some((w) => w.startsWith("qu'") || w.startsWith("jusqu'"))).toBe(false);
+  });
+
+  it('handles typographic apostrophes and English possessives and contractions', () => {
+    expect(tokenize('L’État et l’Europe', 'fr')).toEqual(['état', 'et', 'europe']);
+    const en = tokenize("Britain's economy won't grow, they're told by O'Neill", 'en');
+    expect(en).toContain('britain');
+    expect(en).toContain("o'neill");
+    expect(en).not.toContain('won');
+    expect(en).not.toContain("britain's");
+  });
+
+  it('splits on punctuation and symbols, including non-breaking spaces and guillemets', () => {
+    expect(tokenize('«\u00a0Bonjour\u00a0» — dit-elle…', 'fr')).toEqual(['bonjour', 'dit', 'elle']);
+  });
+});
+
+describe('stopwords and stemming', () => {
+  it('has French and English stopword sets', () => {
+    expect(isStopword('les', 'fr')).toBe(true);
+    expect(isStopword('selon', 'fr')).toBe(true);
+    expect(isStopword('the', 'en')).toBe(true);
+    expect(isStopword('said', 'en')).toBe(true);
+    expect(isStopword('élections', 'fr')).toBe(false);
+  });
+
+  it('stems with the language’s Porter stemmer, the same stem for inflections, and "" for stopwords', () => {
+    expect(stemOf('élections', 'fr')).toBe(stemOf('élection', 'fr'));
+    expect(stemOf('elections', 'en')).toBe('elect');
+    expect(stemOf('les', 'fr')).toBe('');
+    // Memoized: same answer again.
+    expect(stemOf('élections', 'fr')).toBe(stemOf('élections', 'fr'));
+  });
+});
+
+describe('surface forms', () => {
+  it('shows the most frequent spelling of a stem, lower-case unless always capitalised', () => {
+    const doc = analyze('Élections municipales : les élections de mars. Macron parle des élections. Macron.', 'fr');
+    const forms = surfaceForms(doc, new Set([stemOf('élections', 'fr'), stemOf('macron', 'fr')]));
+    expect(forms.get(stemOf('élections', 'fr'))).toBe('élections');
+    expect(forms.get(stemOf('macron', 'fr'))).toBe('Macron');
+  });
+
+  it('pickSurface merges case variants and keeps acronyms', () => {
+    expect(pickSurface(new Map([['NHS', 3]]))).toBe('NHS');
+    expect(pickSurface(new Map([['Élections', 2], ['élections', 1]]))).toBe('élections');
+  });
+});
+
+describe('WordTable', () => {
+  it('finds words from spans without slicing and grows', () => {
+    const t = new WordTable();
+    for (let i = 0; i < 50_000; i++) t.set(`w${i}`, WordTable.hash(`w${i}`, 0, `w${i}`.length), i);
+    const text = 'xx w123 w49999 zz';
+    expect(t.get(text, 3, 7, WordTable.hash(text, 3, 7))).toBe(123);
+    expect(t.get(text, 8, 14, WordTable.hash(text, 8, 14))).toBe(49999);
+    expect(t.get(text, 0, 2, WordTable.hash(text, 0, 2))).toBeUndefined();
+    expect(t.size).toBe(50_000);
+  });
+});

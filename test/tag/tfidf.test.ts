@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { cosine, dotWeighted, featureStems, rankTerms, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
+import { documentText } from '../../src/tag/tagger.js';
+
+function model(docs: string[][], lang: 'fr' | 'en' = 'en') {
+  const m = new TfIdfModel();
+  const counts = docs.map((d) => {
+    const c = m.countTerms(d);
+    m.addDocument(lang, c);
+    return c;
+  });
+  return { m, counts };
+}
+
+describe('TfIdfModel', () => {
+  it('uses sublinear tf, smoothed idf and L2 normalisation', () => {
+    const { m, counts } = model([['a', 'a', 'a', 'b'], ['b', 'c'], ['c']]);
+    const idf = (df: number) => Math.log((1 + 3) / (1 + df)) + 1;
+    expect(m.idf('en', m.termId('a', false))).toBeCloseTo(idf(1), 10);
+    expect(m.idf('en', m.termId('b', false))).toBeCloseTo(idf(2), 10);
+    const v = m.weigh('en', counts[0]!);
+    const wa = (1 + Math.log(3)) * idf(1);
+    const wb = 1 * idf(2);
+    const norm = Math.hypot(wa, wb);
+    const ia = Array.from(v.ids).indexOf(m.termId('a', false));
+    const ib = Array.from(v.ids).indexOf(m.termId('b', false));
+    expect(v.weights[ia]).toBeCloseTo(wa / norm, 5);
+    expect(v.weights[ib]).toBeCloseTo(wb / norm, 5);
+    expect(dotWeighted(v, v)).toBeCloseTo(1, 5);
+  });
+
+  it('keeps document frequencies per language', () => {
+    const m = new TfIdfModel();
+    m.addDocument('fr', m.countTerms(['élect']));
+    m.addDocument('en', m.countTerms(['elect']));
+    m.addDocument('en', m.countTerms(['elect', 'vote']));
+    expect(m.documentCount('fr')).toBe(1);
+    expect(m.documentCount('en')).toBe(2);
+    expect(m.documentFrequency('en', m.termId('elect', false))).toBe(2);
+    expect(m.documentFrequency('fr', m.termId('elect', false))).toBe(0);
+  });
+
+  it('counts terms sorted by id, unknown terms skipped when not adding', () => {
+    const m = new TfIdfModel();
+    const c = m.countTerms(['z', 'y', 'z', 'x']);
+    expect(Array.from(c.ids)).toEqual([0, 1, 2]);
+    expect(Array.from(c.counts)).toEqual([2, 1, 1]);
+    const d = m.countTerms(['z', 'unknown'], false);
+    expect(Array.from(d.ids)).toEqual([0]);
+    expect(m.vocabularySize).toBe(3);
+  });
+
+  it('analyzeDocument counts exactly what featureStems + countTerms count', () => {
+    const title = "L'économie française résiste";
+    const body = "Les élections municipales à Saint-Étienne : l'économie locale, d'après le porte-parole, résiste. Économie !";
+    const a = new TfIdfModel();
+    const doc = a.analyzeDocument(documentText(title, body), 'fr', true, title);
+    const b = new TfIdfModel();
+    const viaStems = b.countTerms(featureStems(title, documentText(title, body), 'fr'));
+    const asMap = (m: TfIdfModel, c: { ids: Int32Array; counts: Float32Array }) =>
+      Object.fromEntries(Array.from(c.ids, (id, k) => [m.term(id), c.counts[k]]));
+    expect(asMap(a, doc.counts)).toEqual(asMap(b, viaStems));
+    // Title features are kept out of the body bag.
+    const body1 = a.bodyOnly(doc.counts);
+    expect(Array.from(body1.ids).some((id) => a.term(id).startsWith(TITLE_PREFIX))).toBe(false);
+    expect(Array.from(doc.counts.ids).some((id) => a.term(id).startsWith(TITLE_PREFIX))).toBe(true);
+    // Spans point at the original spelling.
+    const i = Array.from(doc.tokenIds).indexOf(a.termId('économ', false));
+    expect(doc.text.slice(doc.starts[i]!, doc.ends[i]!)).toBe('économie');
+  });
+
+  it('ranks terms by weight, ties by id, and keeps k', () => {
+    const vec = { ids: Int32Array.from([3, 5, 7, 9]), weights: Float32Array.from([0.5, 0.1, 0.5, 0.7]) };
+    expect(Array.from(rankTerms(vec, 3))).toEqual([3, 0, 2]);
+    expect(Array.from(rankTerms(vec, 10))).toEqual([3, 0, 2, 1]);
+    expect(rankTerms(vec, 0).length).toBe(0);
+  });
+
+  it('serializes and restores frequencies and vocabulary', () => {
+    const { m, counts } = model([['a', 'b'], ['b', 'c'], ['c', 'd', 'd']], 'fr');
+    const copy = TfIdfModel.fromJSON(JSON.parse(JSON.stringify(m.toJSON())));
+    expect(copy.vocabularySize).toBe(m.vocabularySize);
+    expect(copy.documentCount('fr')).toBe(3);
+    expect(Array.from(copy.weigh('fr', counts[2]!).weights)).toEqual(Array.from(m.weigh('fr', counts[2]!).weights));
+    expect(() => TfIdfModel.fromJSON({ version: 9 })).toThrow(/known format/);
+    expect(() => TfIdfModel.fromJSON({ version: 1, terms: ['a'], nDocs: { fr: 1, en: 0 }, df: { fr: [], en: [0] } })).toThrow(/df\.fr/);
+  });
+
+  it('stored vectors keep the heaviest terms re-normalised; cosine compares them', () => {
+    const { m, counts } = model([['a', 'b', 'c', 'd'], ['a', 'b'], ['e']]);
+    const v = m.toSparseVector(m.weigh('en', counts[0]!), 2);
+    expect(v.terms.length).toBe(2);
+    expect(Math.hypot(...v.weights)).toBeCloseTo(1, 4);
+    expect(cosine(v, v)).toBeCloseTo(1, 6);
+    expect(cosine(v, { terms: ['zzz'], weights: [1] })).toBe(0);
+    expect(cosine(v, { terms: [], weights: [] })).toBe(0);
+    const full = m.toSparseVector(m.weigh('en', counts[0]!));
+    const w = m.toSparseVector(m.weigh('en', counts[1]!));
+    const c = cosine(full, w);
+    expect(c).toBeGreaterThan(0);
+    expect(c).toBeLessThan(1);
+  });
+});
