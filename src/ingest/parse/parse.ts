@@ -52,6 +52,10 @@ export class FeedParseError extends UserError {
   }
 }
 
+/** Elements of one kind looked at per item: bounds work on items stuffed with thousands of links or tags. */
+const MAX_LINKS = 50;
+const MAX_CATEGORY_NODES = 200;
+
 /** Raw text-field cap before any processing (the normalizer caps again, tighter). */
 const RAW_TEXT_CAP = 64 * 1024;
 const RAW_CONTENT_CAP = LIMITS.contentBytes;
@@ -224,6 +228,7 @@ function atomLinks(n: XNode, base: string | undefined): { href: string; base: st
     if (localName(l) !== 'link') continue;
     const href = attr(l, 'href');
     if (!href) continue;
+    if (scored.length >= MAX_LINKS) break;
     const rel = (attr(l, 'rel') ?? 'alternate').trim().toLowerCase();
     const type = (attr(l, 'type') ?? '').toLowerCase();
     let score = rel === 'alternate' ? 3 : rel === 'self' || rel === 'enclosure' || rel === 'replies' || rel === 'edit' ? 0 : 1;
@@ -248,7 +253,7 @@ function resolveAgainst(href: string, base: string | undefined): string {
 function rssItem(item: XNode, channelBase: string | undefined, feedLang: string | undefined): RawItem {
   const base = applyBase(channelBase, xmlBase(item));
   const links: string[] = [];
-  for (const l of children(item, 'link')) {
+  for (const l of children(item, 'link').slice(0, MAX_LINKS)) {
     const t = text(l, LIMITS.urlChars * 2);
     if (t) links.push(t.trim());
   }
@@ -268,7 +273,10 @@ function rssItem(item: XNode, channelBase: string | undefined, feedLang: string 
   const description =
     rssHtml(child(item, 'description'), RAW_CONTENT_CAP) ?? rssHtml(child(item, 'dc:description', 'itunes:summary', 'atom:summary'), RAW_CONTENT_CAP);
   const authorText = firstText(item, ['author', 'dc:creator', 'dc:author', 'itunes:author', 'dc:contributor']);
-  const categories = [...children(item, 'category', 'dc:subject')].map((c) => text(c, 400) ?? attr(c, 'term') ?? '').filter(Boolean);
+  const categories = children(item, 'category', 'dc:subject')
+    .slice(0, MAX_CATEGORY_NODES)
+    .map((c) => text(c, 400) ?? attr(c, 'term') ?? '')
+    .filter(Boolean);
   return {
     guid,
     guidIsPermalink: guidNode !== undefined && permalinkAttr?.trim().toLowerCase() !== 'false',
@@ -327,6 +335,7 @@ function atomItem(entry: XNode, feedBase: string | undefined, feedLang: string |
     .filter((d): d is string => d !== undefined);
   const categories = childElements(entry)
     .filter((c) => localName(c) === 'category' || nameOf(c) === 'dc:subject')
+    .slice(0, MAX_CATEGORY_NODES)
     .map((c) => attr(c, 'label') ?? attr(c, 'term') ?? text(c, 400) ?? '')
     .filter(Boolean);
   return {
@@ -433,6 +442,31 @@ function rawTextOf(s: string | undefined): RawText | undefined {
   return { value: s, type: /<\/?[a-zA-Z][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);/.test(s) ? 'html' : 'text' };
 }
 
+const ITEM_START = /<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]/g;
+const ROOT_START = /<((?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed))[\s>/]/;
+
+/**
+ * When the document holds more than `maxItems` items, the document cut just
+ * before item maxItems+1 and closed again, and the number of item start tags seen.
+ * A text scan: a count inflated by "<item" inside CDATA only makes the cut earlier
+ * than needed, and a cut inside CDATA or a comment makes the short document
+ * invalid, which the caller detects.
+ */
+function cutAfterItems(xml: string, maxItems: number): { xml: string; total: number } | undefined {
+  ITEM_START.lastIndex = 0;
+  let total = 0;
+  let cutAt = -1;
+  for (let m = ITEM_START.exec(xml); m; m = ITEM_START.exec(xml)) {
+    total++;
+    if (total === maxItems + 1) cutAt = m.index;
+  }
+  if (cutAt < 0) return undefined;
+  const root = ROOT_START.exec(xml);
+  if (!root || root.index > cutAt) return undefined;
+  const closing = root[2] === 'rss' ? `</channel></${root[1]}>` : `</${root[1]}>`;
+  return { xml: xml.slice(0, cutAt) + closing, total };
+}
+
 /**
  * The feed's own absolute rel="self" URL: the base for relative links when the
  * caller has none (a feed read from a file).
@@ -483,11 +517,26 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
   if (input.startsWith('{')) {
     ({ info, raws, total } = parseJsonFeed(input, { ...opts, baseUrl }, errors));
   } else {
-    let doc: RawDoc;
-    try {
-      doc = await parseXmlWithRecovery(input, errors);
-    } catch (e) {
-      throw new FeedParseError(describeFailure(e, input));
+    let doc: RawDoc | undefined;
+    let totalSeen: number | undefined;
+    const cut = cutAfterItems(input, maxItems);
+    if (cut) {
+      // Parse only the items we keep (the tree of a 100k-item feed costs seconds and
+      // hundreds of MB). If the cut fell somewhere odd (inside CDATA or a comment),
+      // the short document fails to parse and the whole one is parsed instead.
+      const attemptErrors: string[] = [];
+      doc = await parseXmlWithRecovery(cut.xml, attemptErrors).catch(() => undefined);
+      if (doc) {
+        errors.push(...attemptErrors);
+        totalSeen = cut.total;
+      }
+    }
+    if (!doc) {
+      try {
+        doc = await parseXmlWithRecovery(input, errors);
+      } catch (e) {
+        throw new FeedParseError(describeFailure(e, input));
+      }
     }
     if (doc.kind === 'atom') {
       const root = doc.root;
@@ -503,13 +552,13 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
       if (feedLang) info.language = feedLang;
       const feedAuthor = atomPersonName(named('author'));
       const entries = childElements(root).filter((c) => localName(c) === 'entry');
-      total = entries.length;
+      total = totalSeen ?? entries.length;
       raws = entries.slice(0, maxItems).map((e) => () => atomItem(e, base, feedLang, feedAuthor));
     } else {
       const docBase = baseUrl ?? (doc.channel ? selfLink(doc.channel) : undefined);
       const channelBase = applyBase(applyBase(docBase, xmlBase(doc.root)), doc.channel ? xmlBase(doc.channel) : undefined);
       info = rssFeedInfo(doc, channelBase);
-      total = doc.items.length;
+      total = totalSeen ?? doc.items.length;
       raws = doc.items.slice(0, maxItems).map((it) => () => rssItem(it, channelBase, info.language));
     }
   }

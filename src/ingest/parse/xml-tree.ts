@@ -46,19 +46,49 @@ export function childNodes(n: XNode): unknown[] {
   return Array.isArray(c) ? c : [];
 }
 
-export function childElements(n: XNode): XNode[] {
-  return childNodes(n).filter(isElement);
+interface ChildIndex {
+  elements: XNode[];
+  byName: Map<string, XNode[]>;
 }
 
-/** Child elements whose full name (with prefix) is one of `names`. */
+/** Per-node index of child elements, built once: items with 100k children stay linear. */
+const INDEX = new WeakMap<XNode, ChildIndex>();
+
+function indexOf(n: XNode): ChildIndex {
+  let idx = INDEX.get(n);
+  if (!idx) {
+    const elements = childNodes(n).filter(isElement);
+    const byName = new Map<string, XNode[]>();
+    for (const e of elements) {
+      const name = nameOf(e);
+      const list = byName.get(name);
+      if (list) list.push(e);
+      else byName.set(name, [e]);
+    }
+    idx = { elements, byName };
+    INDEX.set(n, idx);
+  }
+  return idx;
+}
+
+/** Child elements in document order (the returned array must not be modified). */
+export function childElements(n: XNode): readonly XNode[] {
+  return indexOf(n).elements;
+}
+
+/** Child elements whose full name (with prefix) is one of `names`, in document order. */
 export function children(n: XNode, ...names: string[]): XNode[] {
-  return childElements(n).filter((c) => names.includes(nameOf(c)));
+  const idx = indexOf(n);
+  if (names.length === 1) return [...(idx.byName.get(names[0]) ?? [])];
+  const wanted = new Set(names);
+  return idx.elements.filter((c) => wanted.has(nameOf(c)));
 }
 
 export function child(n: XNode, ...names: string[]): XNode | undefined {
+  const idx = indexOf(n);
   for (const name of names) {
-    const found = childElements(n).find((c) => nameOf(c) === name);
-    if (found) return found;
+    const found = idx.byName.get(name);
+    if (found) return found[0];
   }
   return undefined;
 }
