@@ -278,6 +278,26 @@ describe('ING-22 oversized or deep structures; one bad item never stops the othe
     expect((await parseFeed(rss2(items), { maxItems: 3 })).items.map((i) => i.guid)).toEqual(['g0', 'g1', 'g2']);
   });
 
+  it('100,000 items: only the kept ones are parsed', async () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => `<item><title>n${i}</title><link>https://a.example/${i}</link></item>`).join('');
+    const r = await parseFeed(rss2(items));
+    expect(r.items.length).toBe(500);
+    expect(r.items[499].title).toBe('n499');
+    expect(r.errors).toEqual(['99500 items beyond the limit of 500 were ignored']);
+    const atom = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>${'<entry><title>e</title></entry>'.repeat(2000)}</feed>`);
+    expect(atom.items.length).toBe(500);
+  });
+
+  it('"<item" inside CDATA does not break the early cut: the whole document is parsed instead', async () => {
+    const r = await parseFeed(
+      rss2('<item><title>1</title></item><item><title>2</title><description><![CDATA[<p>an <item> in text</p>]]></description></item><item><title>3</title></item>'),
+      { maxItems: 2 },
+    );
+    expect(r.items.map((i) => i.title)).toEqual(['1', '2']);
+    expect(r.items[1].text).toBe('an in text');
+    expect(r.errors).toEqual(['1 items beyond the limit of 2 were ignored']);
+  });
+
   it('a JSON Feed item that is not an object is reported, the others kept', async () => {
     const r = await parseFeed(JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 't', items: [{ id: '1', title: 'a' }, null, 'x', { id: '2', title: 'b' }] }));
     expect(r.items.map((i) => i.guid)).toEqual(['1', '2']);
