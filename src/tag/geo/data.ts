@@ -60,6 +60,28 @@ export const US_STATES: [code: string, name: string, fr: string, abbrevs: string
 ];
 
 /**
+ * Approximate geographic centres of large regions whose towns all lie on one
+ * side (the middle of their towns would be far from the middle of the region).
+ */
+export const REGION_CENTRES: Record<string, [number, number]> = {
+  'US.AK': [64.0, -152.0],
+  'CA.01': [55.0, -115.0], // Alberta
+  'CA.02': [54.0, -125.0], // British Columbia
+  'CA.03': [55.0, -97.5], // Manitoba
+  'CA.05': [53.0, -60.0], // Newfoundland and Labrador
+  'CA.08': [50.0, -85.0], // Ontario
+  'CA.10': [52.0, -72.0], // Quebec
+  'CA.11': [54.5, -106.0], // Saskatchewan
+  'CA.12': [63.6, -135.5], // Yukon
+  'CA.13': [64.0, -118.0], // Northwest Territories
+  'CA.14': [70.0, -90.0], // Nunavut
+  'AU.08': [-25.5, 122.0], // Western Australia
+  'AU.04': [-22.5, 144.5], // Queensland
+  'AU.03': [-19.5, 133.0], // Northern Territory
+  'AU.05': [-30.0, 135.5], // South Australia
+};
+
+/**
  * First-level regions outside the US, located by one city they contain (the
  * admin1 code is read from that city, so no code table can drift):
  * [country, anchor city, English name, French name, ...other names].

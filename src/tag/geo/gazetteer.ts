@@ -18,6 +18,7 @@ import {
   FR_DEPARTEMENTS,
   POINT_REGION_DEMONYMS,
   POINT_REGIONS,
+  REGION_CENTRES,
   REGION_DEMONYMS,
   US_STATES,
 } from './data.js';
@@ -436,7 +437,9 @@ export function buildGazetteer(): Gazetteer {
     else citiesByAdmin1.set(k, [c]);
   }
   const addRegion = (cc: string, code: string, name: string, fr: string | undefined, others: string[]): GeoEntry => {
-    const [lat, lon, pop] = centreOf(citiesByAdmin1.get(`${cc}.${code}`) ?? []);
+    let [lat, lon, pop] = centreOf(citiesByAdmin1.get(`${cc}.${code}`) ?? []);
+    const centre = REGION_CENTRES[`${cc}.${code}`];
+    if (centre) [lat, lon] = centre;
     const e = add({ geoId: `admin1:${cc}.${code}`, name, nameFr: fr && fr !== name ? fr : undefined, kind: 'region', level: 1, countryCode: cc, admin1: code, lat, lon, population: pop });
     admin1.set(`${cc}.${code}`, e);
     addName(name, e, AliasType.Name);

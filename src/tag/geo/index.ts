@@ -143,6 +143,8 @@ function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {
   const plain = surface.replace(TRAILING, '');
   if (/s$/i.test(plain)) tries.push(plain.slice(0, -1)); // "Palestinians"
   if (/es$/i.test(plain)) tries.push(plain.slice(0, -2));
+  // a bare county name ("Clarke, Madison and Oconee counties")
+  if (/^\p{Lu}[\p{L}' .-]+$/u.test(plain)) tries.push(`${plain} County`, `${plain} Parish`);
   for (const t of tries) {
     const list = gaz.byKey.get(nameKey(t));
     if (list) return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));

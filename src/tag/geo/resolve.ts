@@ -55,6 +55,8 @@ interface Evidence {
   key: string;
   countries: Map<string, number>;
   admin1s: Map<string, number>;
+  /** Weight of each candidate as a witness for the others. */
+  weights: number[];
 }
 
 function admin1Key(e: GeoEntry): string | undefined {
@@ -74,14 +76,65 @@ function evidenceOf(d: Detection, cands: Candidate[]): Evidence {
   const countries = new Map<string, number>();
   const admin1s = new Map<string, number>();
   const strength = cands.length === 1 ? 1 : 0.8;
+  const weights: number[] = [];
   cands.forEach((c, k) => {
     const w = strength * (0.25 + 0.75 * (ws[k]! / sum));
+    weights.push(w);
     const cc = c.entry.countryCode;
     if (cc && (countries.get(cc) ?? 0) < w) countries.set(cc, w);
     const a = admin1Key(c.entry);
     if (a && (admin1s.get(a) ?? 0) < w) admin1s.set(a, w);
   });
-  return { key: d.key, countries, admin1s };
+  return { key: d.key, countries, admin1s, weights };
+}
+
+/** Grid cell (1° × 1°) of a point, as one number. */
+const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 400 + (Math.floor(lon) + 180);
+
+/**
+ * Spatial support of every candidate: for each other name, the best weight of
+ * one of its candidates lying within 120 km (full within 40 km). Candidates
+ * of different names that sit together ("Paris" and "Henry County" in
+ * Tennessee) hold each other up even when neither is the most populous.
+ */
+function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): number[][] {
+  const grid = new Map<number, [number, number][]>();
+  groups.forEach((g, gi) => {
+    g.cands.forEach((c, ci) => {
+      const e = c.entry;
+      if (e.kind === 'country' || e.level === -1) return;
+      const cell = cellOf(e.lat, e.lon);
+      const list = grid.get(cell);
+      if (list) list.push([gi, ci]);
+      else grid.set(cell, [[gi, ci]]);
+    });
+  });
+  return groups.map((g, gi) =>
+    g.cands.map((c) => {
+      const e = c.entry;
+      if (e.kind === 'country' || e.level === -1) return 0;
+      const best = new Map<string, number>();
+      const la = Math.floor(e.lat);
+      const lo = Math.floor(e.lon);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
+          if (!list) continue;
+          for (const [gj, cj] of list) {
+            const other = groups[gj]!;
+            if (gj === gi || other.key === g.key) continue;
+            const km = quickKm(e, other.cands[cj]!.entry);
+            if (km >= 120) continue;
+            const w = evidence[gj]!.weights[cj]! * (km < 40 ? 1 : 0.5);
+            if ((best.get(other.key) ?? 0) < w) best.set(other.key, w);
+          }
+        }
+      }
+      let sum = 0;
+      for (const w of best.values()) sum += w;
+      return sum;
+    }),
+  );
 }
 
 /** Resolves every detection; returns one entry per detection, in text order. */
@@ -105,8 +158,10 @@ export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: Resol
     groupOf.push(g);
   });
   const evidence = groups.map((g) => ({ ...evidenceOf(g.rep, g.cands), key: g.key }));
-  const scoreOf = (gi: number, c: Candidate, picks: (GeoEntry | undefined)[]): number => {
+  const spatial = spatialSupport(groups, evidence);
+  const scoreOf = (gi: number, ci: number): number => {
     const key = groups[gi]!.key;
+    const c = groups[gi]!.cands[ci]!;
     const e = c.entry;
     let s = prior(c);
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
@@ -118,41 +173,26 @@ export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: Resol
       if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
       if (a) ad += ev.admin1s.get(a) ?? 0;
     }
-    s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4);
-    // nearness to the other names' current picks
-    if (e.kind !== 'country' && e.level !== -1) {
-      let near = 0;
-      for (const [m, p] of picks.entries()) {
-        if (!p || groups[m]!.key === key || p.kind === 'country' || p.level === -1) continue;
-        const km = quickKm(e, p);
-        if (km < 40) near += 1;
-        else if (km < 120) near += 0.5;
-      }
-      s += 0.5 * Math.min(near, 4);
-    }
+    s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4) + 1.0 * Math.min(spatial[gi]![ci]!, 4);
     return s;
   };
-  let picks: (GeoEntry | undefined)[] = groups.map(() => undefined);
-  const margins: number[] = groups.map(() => 10);
-  for (let round = 0; round < 2; round++) {
-    const next: (GeoEntry | undefined)[] = [];
-    groups.forEach((g, gi) => {
-      let best = g.cands[0]!;
-      let bestS = -Infinity;
-      let second = -Infinity;
-      for (const c of g.cands) {
-        const sc = scoreOf(gi, c, picks);
-        if (sc > bestS) {
-          second = bestS;
-          bestS = sc;
-          best = c;
-        } else if (sc > second) second = sc;
-      }
-      margins[gi] = g.cands.length > 1 ? bestS - second : 10;
-      next.push(best.entry);
+  const picks: GeoEntry[] = [];
+  const margins: number[] = [];
+  groups.forEach((g, gi) => {
+    let best = g.cands[0]!;
+    let bestS = -Infinity;
+    let second = -Infinity;
+    g.cands.forEach((c, ci) => {
+      const sc = scoreOf(gi, ci);
+      if (sc > bestS) {
+        second = bestS;
+        bestS = sc;
+        best = c;
+      } else if (sc > second) second = sc;
     });
-    picks = next;
-  }
+    margins.push(g.cands.length > 1 ? bestS - second : 10);
+    picks.push(best.entry);
+  });
   return dets.map((d, k) => {
     const gi = groupOf[k]!;
     const conf = 1 / (1 + Math.exp(-margins[gi]! * 1.5));
