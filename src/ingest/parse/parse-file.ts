@@ -9,7 +9,10 @@ import { decodeFeedBytes } from './decode.js';
 import { parseFeed, type ParsedFeedInfo } from './parse.js';
 
 export interface ParseFileItem {
-  /** stableId of the canonical URL, or of the guid when there is no URL. */
+  /**
+   * stableId("url:" + canonical URL) — the same id the ingest pipeline gives the
+   * stored Article — or stableId("guid:" + guid) when the item has no URL.
+   */
   id: string;
   url?: string;
   title: string;
@@ -89,7 +92,7 @@ export async function parseFileToJson(path: string, opts: ParseFileOptions = {})
     const parsed = await parseFeed(text, { baseUrl: opts.baseUrl, maxItems: opts.maxItems });
     // Key order as documented; undefined keys are left out by JSON.stringify.
     const items: ParseFileItem[] = parsed.items.map((it) => ({
-      id: stableId(it.url ?? it.guid),
+      id: it.url ? stableId(`url:${it.url}`) : stableId(`guid:${it.guid}`),
       url: it.url,
       title: it.title,
       publishedAt: it.publishedAt,

@@ -37,7 +37,7 @@ describe('parseFileToJson', () => {
       feed: { title: 'Café', siteUrl: 'https://c.example/' },
       items: [
         {
-          id: stableId('https://c.example/1'),
+          id: stableId('url:https://c.example/1'),
           url: 'https://c.example/1',
           title: 'Premier',
           publishedAt: '2026-11-21T17:30:00.000Z',
@@ -46,13 +46,13 @@ describe('parseFileToJson', () => {
           contentHtml: '<p>Bonjour</p>',
           text: 'Bonjour',
         },
-        { id: stableId('g2'), title: 'Sans lien', summary: '', contentHtml: '', text: '' },
+        { id: stableId('guid:g2'), title: 'Sans lien', summary: '', contentHtml: '', text: '' },
       ],
     });
     const line = parseFileResultLine(r);
     expect(line).not.toContain('\n');
     expect(line.startsWith(`{"file":${JSON.stringify(path('good.xml'))},"ok":true,"feed":`)).toBe(true);
-    expect(line).toContain('{"id":"' + stableId('https://c.example/1') + '","url":"https://c.example/1","title":"Premier","publishedAt":');
+    expect(line).toContain('{"id":"' + stableId('url:https://c.example/1') + '","url":"https://c.example/1","title":"Premier","publishedAt":');
     expect((await parseFileToJson(path('good.xml'))).ok && JSON.stringify(await parseFileToJson(path('good.xml')))).toBe(line);
   });
 
