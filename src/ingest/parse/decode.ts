@@ -12,7 +12,8 @@
  *   5. UTF-8.
  * Whatever was chosen, a document labelled UTF-8 that is not valid UTF-8 is decoded
  * as windows-1252 instead (the usual mislabelling: latin-1 bytes under a UTF-8
- * declaration), so we never store U+FFFD mojibake for it. Unknown labels ("bogus")
+ * declaration), unless most of its non-ASCII bytes do form UTF-8 sequences (a
+ * UTF-8 document with a few stray bytes: those become U+FFFD, the rest is kept). Unknown labels ("bogus")
  * are skipped, never fatal. Characters that XML 1.0 forbids are removed afterwards.
  *
  * Declaring UTF-16/32 in an ASCII-compatible document is a lie (the declaration
@@ -132,6 +133,35 @@ function isValidUtf8(b: Buffer): boolean {
   }
 }
 
+/**
+ * For bytes that are not valid UTF-8: counts of well-formed multi-byte UTF-8
+ * sequences and of bytes that fit no sequence. Mostly-UTF-8 documents with a few
+ * stray latin-1 bytes stay UTF-8 (a few U+FFFD) instead of turning every accented
+ * letter into mojibake.
+ */
+function utf8Evidence(b: Buffer): { good: number; bad: number } {
+  let good = 0;
+  let bad = 0;
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    let ok = len > 0 && i + len <= b.length;
+    for (let k = 1; ok && k < len; k++) ok = (b[i + k] & 0xc0) === 0x80;
+    if (ok) {
+      good++;
+      i += len;
+    } else {
+      bad++;
+      i++;
+    }
+  }
+  return { good, bad };
+}
+
 const WIDE = new Set(['utf-16le', 'utf-16be', 'utf-32le', 'utf-32be']);
 
 /** Decode feed bytes to text; never throws. See the module comment for the charset policy. */
@@ -152,7 +182,10 @@ export function decodeFeedBytes(bytes: Buffer, contentType?: string): DecodedFee
       charset = [declared, fromHeader].find((c) => c !== undefined && !WIDE.has(c)) ?? 'utf-8';
     }
   }
-  if (charset === 'utf-8' && !bom && !isValidUtf8(body)) charset = 'windows-1252';
+  if (charset === 'utf-8' && !bom && !isValidUtf8(body)) {
+    const { good, bad } = utf8Evidence(body);
+    if (good <= bad) charset = 'windows-1252';
+  }
   let text: string;
   try {
     text = decodeWith(body, charset);

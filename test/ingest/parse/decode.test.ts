@@ -138,3 +138,12 @@ describe('charset helpers', () => {
     expect(normalizeCharset(undefined)).toBeUndefined();
   });
 });
+
+describe('mixed encodings', () => {
+  it('a UTF-8 document with one stray latin-1 byte stays UTF-8', () => {
+    const doc = Buffer.concat([Buffer.from(rss('Élysée, été, café, où'), 'utf8').subarray(0, 60), Buffer.from([0xe9]), Buffer.from(rss('Élysée, été, café, où'), 'utf8').subarray(60)]);
+    const r = decodeFeedBytes(doc);
+    expect(r.charset).toBe('utf-8');
+    expect(r.text).toContain('Élysée, été, café, où');
+  });
+});
