@@ -351,11 +351,10 @@ export const AMBIGUOUS_WORDS_EN = [
 ];
 
 export const AMBIGUOUS_WORDS_FR = [
-  'orange', 'nice', 'tours', 'vienne', 'grasse', 'sens', 'lens', 'bar', 'cher', 'lot', 'somme', 'ain', 'var',
-  'nord', 'manche', 'rennes', 'cannes', 'vannes', 'moulins', 'marne', 'loire', 'gard', 'orne', 'aube', 'eure',
-  'nancy', 'condom', 'ham', 'pau', 'dole', 'foix', 'bastia', 'laval', 'mans', 'agen', 'auch', 'belfort', 'sete',
-  'sept', 'mer', 'saint', 'sainte', 'port', 'mont', 'pont', 'ville', 'fort', 'plage', 'bourg', 
-  'le', 'la', 'les', 'de', 'du', 'des', 'un', 'une', 'et', 'en', 'au', 'aux', 'pour', 'par', 'sur', 'sous', 'avec',
-  'est', 'ouest', 'sud', 'centre', 'ville', 'mai', 'mars', 'juin', 'paix', 'union', 'bien', 'mars', 'ile', 'pays',
-  'gouvernement', 'police', 'justice', 'president', 'maire', 'etat', 'republique', 
+  'orange', 'tours', 'vienne', 'grasse', 'sens', 'lens', 'bar', 'cher', 'lot', 'somme', 'nord', 'manche',
+  'moulins', 'condom', 'ham', 'mans', 'marne', 'mer', 'saint', 'sainte', 'port', 'mont', 'pont',
+  'ville', 'fort', 'plage', 'bourg', 'est', 'ouest', 'sud', 'centre', 'mai', 'mars', 'juin', 'paix', 'union', 'bien',
+  'ile', 'pays', 'gouvernement', 'police', 'justice', 'president', 'maire', 'etat', 'republique', 'orient', 'gap',
+  'bois', 'champs', 'vert', 'verte', 'rose', 'blanc', 'noir', 'roche', 'val', 'lac', 'rive', 'foret', 'moutiers',
+  'charges', 'issue', 'menton',
 ];

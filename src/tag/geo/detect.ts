@@ -7,7 +7,15 @@
 import type { Lang } from '../../model.js';
 import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
 import { createRequire } from 'node:module';
+import { COMMON_WORDS_EN } from './common-words-en.js';
+import { AMBIGUOUS_WORDS_EN, AMBIGUOUS_WORDS_FR } from './data.js';
 import { foldToken } from './normalize.js';
+
+/** Per language, words that name places but are mostly ordinary words ("reading", "tours"). */
+const COMMON_WORDS: Record<Lang, Set<string>> = {
+  en: new Set([...AMBIGUOUS_WORDS_EN, ...COMMON_WORDS_EN].map(foldToken)),
+  fr: new Set(AMBIGUOUS_WORDS_FR.map(foldToken)),
+};
 
 const requireHere = createRequire(import.meta.url);
 const stopwordList = (path: string): string[] => {
@@ -126,7 +134,7 @@ const PERSON_TITLES = new Set(
     'detective', 'trooper', 'chief', 'sheriff', 'mayor', 'commissioner', 'councilman', 'councilwoman', 'pope',
     'king', 'queen', 'prince', 'princess', 'lord', 'lady', 'sir', 'dame', 'madame', 'mme', 'mlle', 'monsieur',
     'maître', 'me', 'président', 'présidente', 'ministre', 'député', 'sénateur', 'maire', 'docteur', 'abbé',
-    'st', 'saint', 'sainte', 'by', 'par',
+    'st', 'saint', 'sainte', 'by', 'par', 'm', 'mm',
   ].map(foldToken),
 );
 
@@ -374,7 +382,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       continue;
     }
     // common words: "Nice weather", "Reading is fun"
-    if (single && gaz.commonWords.has(d.key) && !onlyDemonym && !abbrev) {
+    if (single && COMMON_WORDS[fr ? 'fr' : 'en'].has(d.key) && !onlyDemonym && !abbrev) {
       if (first.cap === 2) d.score = hasCountry ? 0.6 : 0.3;
       else if (first.sentenceStart || d.inTitle) d.score = hasCountry ? 0.6 : 0.2;
       else if (locative || hasCountry || maxPop >= 100000) d.score = 0.7;

@@ -10,8 +10,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import {
   ANCHORED_REGIONS,
-  AMBIGUOUS_WORDS_EN,
-  AMBIGUOUS_WORDS_FR,
   CITY_ALIASES,
   COUNTRY_ALIASES,
   DEMONYM_ALIASES,
@@ -22,7 +20,6 @@ import {
   REGION_DEMONYMS,
   US_STATES,
 } from './data.js';
-import { COMMON_WORDS_EN } from './common-words-en.js';
 import { foldToken, nameKey } from './normalize.js';
 import { readSnapshot, snapshotEnabled, snapshotPath, writeSnapshot } from './snapshot.js';
 
@@ -70,8 +67,6 @@ export interface Gazetteer {
   countries: Map<string, GeoEntry>;
   /** "US.TX" → the admin1 entry. */
   admin1: Map<string, GeoEntry>;
-  /** Lowercase words that are common words first and place names second. */
-  commonWords: Set<string>;
   /** First words (folded) of demonyms, the only names a lowercase word may start ("français", "sud-coréen"). */
   lowerStarts: Set<string>;
   loadMs: number;
@@ -569,13 +564,12 @@ export function buildGazetteer(): Gazetteer {
     if (e) addName(alias, e, type);
   }
 
-  const commonWords = new Set<string>([...AMBIGUOUS_WORDS_EN, ...AMBIGUOUS_WORDS_FR, ...COMMON_WORDS_EN].map(foldToken));
   const lowerStarts = new Set<string>();
   for (const [key, list] of byKey) {
     if (list.some((p) => (p & 3) === AliasType.Demonym)) lowerStarts.add(key.split(' ')[0]!);
   }
   phase('aliases');
-  const gaz: Gazetteer = { entries, byKey, prefixes, byGeoId, countries, admin1, commonWords, lowerStarts, loadMs: 0, loadPhases: phases };
+  const gaz: Gazetteer = { entries, byKey, prefixes, byGeoId, countries, admin1, lowerStarts, loadMs: 0, loadPhases: phases };
   gaz.loadMs = performance.now() - t0;
   return gaz;
 }

@@ -16,7 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Gazetteer, GeoEntry, PlaceKind, PlaceLevel } from './gazetteer.js';
 
 const KINDS: PlaceKind[] = ['country', 'region', 'city'];
-const FORMAT = 2;
+const FORMAT = 3;
 /** Separator of joined string columns (one long string deserializes far faster than 100k short ones). */
 const SEP = '\u0000';
 const join0 = (xs: (string | null | undefined)[]): string => xs.map((x) => x ?? '').join(SEP);
@@ -34,7 +34,6 @@ interface Snapshot {
   feature: string;
   keys: string;
   prefixes: string;
-  commonWords: string;
   lowerStarts: string;
   kind: Uint8Array;
   level: Int8Array;
@@ -92,7 +91,6 @@ export function writeSnapshot(path: string, gaz: Gazetteer): void {
     feature: join0(es.map((e) => e.feature)),
     keys: join0(keys),
     prefixes: join0([...gaz.prefixes]),
-    commonWords: join0([...gaz.commonWords]),
     lowerStarts: join0([...gaz.lowerStarts]),
     kind: Uint8Array.from(es.map((e) => KINDS.indexOf(e.kind))),
     level: Int8Array.from(es.map((e) => e.level)),
@@ -178,7 +176,6 @@ export function readSnapshot(path: string): Omit<Gazetteer, 'loadMs' | 'loadPhas
     byGeoId,
     countries: new Map(s.countries.map(([cc, i]) => [cc, entries[i]!])),
     admin1: new Map(s.admin1s.map(([key, i]) => [key, entries[i]!])),
-    commonWords: new Set(split0(s.commonWords)),
     lowerStarts: new Set(split0(s.lowerStarts)),
   };
 }

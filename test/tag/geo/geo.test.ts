@@ -72,6 +72,13 @@ describe('French text', () => {
     expect(occ('Il vit à La Nouvelle-Orléans.', 'fr', 'La Nouvelle-Orléans')?.admin1).toBe('LA');
   });
 
+  it('keeps city names that open a sentence, skips ordinary words and persons', () => {
+    expect(names('Rennes a accueilli le sommet. Il est sept heures à Sète.', 'fr')).toEqual(['Rennes', 'Sète']);
+    expect(names('Nice a voté dimanche. M. Paris est arrivé.', 'fr')).toEqual(['Nice']);
+    expect(names('Orange a annoncé ses résultats. Cela concerne tous les clients.', 'fr')).toEqual([]);
+    expect(occ('Il habite à Tours depuis dix ans.', 'fr', 'Tours')?.countryCode).toBe('FR');
+  });
+
   it('picks the main country', () => {
     const r = extractPlaces('La préfecture du Rhône a fermé les écoles de Lyon et de Villeurbanne après les orages.', { lang: 'fr', title: 'Orages à Lyon' });
     expect(r.mainCountry).toBe('FR');
