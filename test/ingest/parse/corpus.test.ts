@@ -133,6 +133,49 @@ describe.skipIf(!HAS_SHARED)('corpus: rss-parser fixtures with expected outputs'
   }, 60_000);
 });
 
+describe.skipIf(!HAS_SHARED)('corpus: feed-rs fixtures with expected outputs', () => {
+  it('same item counts, titles, dates and links as feed-rs', async () => {
+    const root = join(FEEDS, 'feed-rs', 'feed-rs', 'fixture');
+    const counts = { files: 0, titles: 0, dates: 0, links: 0 };
+    const mismatches: string[] = [];
+    for (const f of [...walk(root)].filter((p) => !p.endsWith('.serde.json'))) {
+      let expected: { entries: { title?: { content?: string; content_type?: string }; published?: string; updated?: string; links?: { href: string; rel?: string | null }[] }[] };
+      try {
+        expected = JSON.parse(readFileSync(f.replace(/\.\w+$/, '.serde.json'), 'utf8'));
+      } catch {
+        continue;
+      }
+      const name = relative(root, f);
+      if (name === 'atom/atom_entry_1.xml') continue; // a lone <entry> document: not a feed for us
+      const parsed = await parseFeed(decodeFeedBytes(readFileSync(f)).text);
+      counts.files++;
+      if (parsed.items.length !== expected.entries.length) mismatches.push(`${name}: ${parsed.items.length} items vs ${expected.entries.length}`);
+      expected.entries.forEach((e, i) => {
+        const ours = parsed.items[i];
+        if (!ours) return;
+        if (e.title?.content) {
+          counts.titles++;
+          const want = plainText({ value: e.title.content, type: e.title.content_type === 'text/html' ? 'html' : 'text' }, LIMITS.titleBytes);
+          if (ours.title !== want) mismatches.push(`${name}#${i} title ${JSON.stringify(ours.title)} vs ${JSON.stringify(want)}`);
+        }
+        const date = e.published ?? e.updated;
+        if (date) {
+          counts.dates++;
+          if (ours.publishedAt !== new Date(date).toISOString()) mismatches.push(`${name}#${i} date ${ours.publishedAt} vs ${date}`);
+        }
+        const link = e.links?.find((l) => !l.rel || l.rel === 'alternate')?.href;
+        if (link && canonicalUrl(link)) {
+          counts.links++;
+          if (ours.url !== canonicalUrl(link)) mismatches.push(`${name}#${i} link ${ours.url} vs ${link}`);
+        }
+      });
+    }
+    console.log(JSON.stringify({ feedRsFixtures: { ...counts, mismatches: mismatches.length } }));
+    expect(counts.files).toBeGreaterThan(60);
+    expect(mismatches).toEqual([]);
+  }, 60_000);
+});
+
 if (!HAS_SHARED) describe.skip(NO_SHARED, () => it('skipped', () => {}));
 
 // ───────────────────────── feedparser expectations ─────────────────────────
