@@ -557,8 +557,9 @@ export function buildGazetteer(): Gazetteer {
 
   phase('usCountiesAndPlaces');
   // ── city aliases (exonyms, short forms) ──
-  for (const [alias, target, cc] of CITY_ALIASES) {
+  for (const [alias, target, cc, lang] of CITY_ALIASES) {
     const e = topCity(target, cc);
+    if (e && lang === 'fr' && !e.nameFr && alias !== e.name) e.nameFr = alias;
     // the short name of a national capital is its everyday name ("Washington")
     const type = /^[A-Z.]+$/.test(alias) && alias.includes('.') ? AliasType.Abbrev : e?.feature === 'PPLC' && target.startsWith(alias) ? AliasType.Name : AliasType.Alt;
     if (e) addName(alias, e, type);

@@ -173,7 +173,8 @@ function getPrefixIndex(gaz: Gazetteer): { keys: string[]; idx: Int32Array } {
   for (const [key, list] of gaz.byKey) {
     for (const p of list) {
       const type = p & 3;
-      if (type === AliasType.Name || type === AliasType.Alt) pairs.push([key, p >> 2]);
+      // countries by their common names only: their official and native forms ("Sakartvelo") would crowd short prefixes
+      if (type === AliasType.Name || (type === AliasType.Alt && gaz.entries[p >> 2]!.kind !== 'country')) pairs.push([key, p >> 2]);
     }
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -210,8 +211,8 @@ export function suggestPlaces(prefix: string, opts: { lang: Lang; limit?: number
 }
 
 function rank(e: GeoEntry): number {
-  // countries and regions before cities of similar size
-  return e.population * (e.kind === 'country' ? 4 : e.level === 1 ? 2 : 1);
+  // a region's population is the sum of its towns: halve it so big cities still come first
+  return e.kind === 'city' ? e.population : e.population / 2;
 }
 
 function displayName(e: GeoEntry, lang: Lang): string {
