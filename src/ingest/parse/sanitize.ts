@@ -177,7 +177,17 @@ function optionsFor(baseUrl: string | undefined): sanitize.IOptions {
 /** Sanitize untrusted HTML (see module comment). `baseUrl` resolves relative links. */
 export function sanitizeHtml(html: string, baseUrl?: string): string {
   if (!html) return '';
-  return sanitize(html, optionsFor(baseUrl)).trim();
+  let implied = false;
+  const options = optionsFor(baseUrl);
+  options.onCloseTag = (_name, isImplied) => {
+    if (isImplied) implied = true;
+  };
+  const once = sanitize(html, options).trim();
+  // When the parser closed elements implicitly (a <p> or <td> left open, often inside
+  // a dropped element), sanitize-html can emit nesting that a browser would rebuild
+  // differently (<p>a<p>b</p></p>). A second pass over the output normalizes it, so
+  // what we store re-parses to exactly itself (WEB-03). Only paid for such input.
+  return implied ? sanitize(once, optionsFor(baseUrl)).trim() : once;
 }
 
 /** Escape text for an HTML text or attribute context. */
