@@ -51,7 +51,14 @@ function readRows(file: string): BenchRow[] {
   return rows;
 }
 
-export async function benchTag(opts: { input: string; batchSize?: number }): Promise<BenchTagResult> {
+export interface BenchTagOptions {
+  input: string;
+  batchSize?: number;
+  /** false: leave place detection out (to see the text part alone). Default true. */
+  places?: boolean;
+}
+
+export async function benchTag(opts: BenchTagOptions): Promise<BenchTagResult> {
   const rows = readRows(opts.input);
   const taxonomy = loadTaxonomy();
   const engine = new TaggingEngine(taxonomy);
@@ -68,7 +75,7 @@ export async function benchTag(opts: { input: string; batchSize?: number }): Pro
   // Time a freshly loaded engine, as `kiosque ingest` runs one: state through the kv, memos cold.
   const kv = memoryKv();
   await engine.save(kv);
-  const tagger = await TaggingEngine.load(kv, { taxonomy });
+  const tagger = await TaggingEngine.load(kv, { taxonomy, ...(opts.places === false ? { places: false as const } : {}) });
   if (process.env.KIOSQUE_BENCH_COLD === '1') clearStemMemo();
   // The gazetteer loads once per process (like the engine's state): before the clock starts.
   tagger.tag([{ id: 'warm-up', title: 'Paris', text: 'Londres et Paris.' }], { learn: false, updateFrequencies: false });

@@ -343,27 +343,26 @@ export class TaggingEngine {
     }
   }
 
-  /** One ranking of the vector's terms serves both the keywords (its head) and the stored vector. */
+  /** One sort of the weights serves both the keywords (ranked) and the stored vector (heaviest terms, any order). */
   private keywordsAndVector(doc: DocTerms, vec: WeightedTerms): { keywords: KeywordWeight[]; vector: SparseVector } {
-    const order = rankTerms(vec, Math.max(this.opts.vectorTerms, this.opts.keywords));
-    const nKeywords = Math.min(this.opts.keywords, order.length);
-    const headIds: number[] = [];
-    for (let r = 0; r < nKeywords; r++) headIds.push(vec.ids[order[r]!]!);
+    const sorted = Float32Array.from(vec.weights).sort();
+    const head = rankTerms(vec, this.opts.keywords, sorted, true);
+    const headIds = Array.from(head, (i) => vec.ids[i]!);
     const forms = this.tfidf.surfaceForms(doc, headIds);
     const keywords: KeywordWeight[] = [];
-    for (let r = 0; r < nKeywords; r++) {
+    for (let r = 0; r < head.length; r++) {
       const stem = this.tfidf.term(headIds[r]!);
-      keywords.push({ term: forms.get(headIds[r]!) ?? stem, stem, weight: round(vec.weights[order[r]!]!) });
+      keywords.push({ term: forms.get(headIds[r]!) ?? stem, stem, weight: round(vec.weights[head[r]!]!) });
     }
     // The stored vector keeps the heaviest terms, re-normalised so stored cosines stay in [0, 1].
-    const nKept = Math.min(this.opts.vectorTerms, order.length);
+    const kept = rankTerms(vec, this.opts.vectorTerms, sorted, false);
     let norm = 0;
-    for (let r = 0; r < nKept; r++) norm += vec.weights[order[r]!]! ** 2;
+    for (let r = 0; r < kept.length; r++) norm += vec.weights[kept[r]!]! ** 2;
     const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const terms = new Array<string>(nKept);
-    const weights = new Array<number>(nKept);
-    for (let r = 0; r < nKept; r++) {
-      const i = order[r]!;
+    const terms = new Array<string>(kept.length);
+    const weights = new Array<number>(kept.length);
+    for (let r = 0; r < kept.length; r++) {
+      const i = kept[r]!;
       terms[r] = this.tfidf.term(vec.ids[i]!);
       weights[r] = Math.round(vec.weights[i]! * inv * 1e5) / 1e5;
     }

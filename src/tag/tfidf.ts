@@ -13,13 +13,13 @@ import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
 import { analyze, forEachWord, pickSurface, stemOf, WordTable } from './text.js';
 
-/** Bag of words of one document: sorted unique term ids and their counts. */
+/** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
   ids: Int32Array;
   counts: Float32Array;
 }
 
-/** A weighted sparse vector over term ids (sorted ids, L2-normalised weights). */
+/** A weighted sparse vector over term ids (same order as its TermCounts, L2-normalised weights). */
 export interface WeightedTerms {
   ids: Int32Array;
   weights: Float32Array;
@@ -220,7 +220,7 @@ export class TfIdfModel {
     return out;
   }
 
-  /** Sorted unique ids with counts, from the first n entries of ids. */
+  /** Unique ids with counts, from the first n entries of ids. Left unsorted: sorting cost more than all the counting. */
   private countIds(ids: Int32Array, n: number): TermCounts {
     const scratch = this.scratch;
     let touched = this.touched;
@@ -237,7 +237,7 @@ export class TfIdfModel {
       }
       scratch[id]! += 1;
     }
-    const unique = touched.slice(0, nTouched).sort();
+    const unique = touched.slice(0, nTouched);
     const counts = new Float32Array(nTouched);
     for (let k = 0; k < nTouched; k++) {
       const id = unique[k]!;
@@ -354,10 +354,11 @@ function round(x: number): number {
 
 /**
  * Positions (into vec.ids / vec.weights) of the k heaviest terms, heaviest
- * first, ties by id. A native numeric sort finds the threshold; only the
- * k picked are sorted with a comparator.
+ * first, ties by id. A native numeric sort of the weights finds the
+ * threshold (pass it in as `sortedWeights` to share it between calls); only
+ * the k picked are sorted with a comparator, and only when `ordered`.
  */
-export function rankTerms(vec: WeightedTerms, k: number): Int32Array {
+export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32Array, ordered = true): Int32Array {
   const n = vec.ids.length;
   const w = vec.weights;
   let picked: Int32Array;
@@ -367,17 +368,30 @@ export function rankTerms(vec: WeightedTerms, k: number): Int32Array {
   } else if (k <= 0) {
     return new Int32Array(0);
   } else {
-    const threshold = Float32Array.from(w).sort()[n - k]!;
+    const threshold = (sortedWeights ?? Float32Array.from(w).sort())[n - k]!;
     picked = new Int32Array(k);
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i]! > threshold) picked[m++] = i;
-    for (let i = 0; i < n && m < k; i++) if (w[i] === threshold) picked[m++] = i;
+    // Ties at the threshold: lowest ids first, so the cut does not depend on word order.
+    if (m < k) {
+      const tied: number[] = [];
+      for (let i = 0; i < n; i++) if (w[i] === threshold) tied.push(i);
+      tied.sort((a, b) => vec.ids[a]! - vec.ids[b]!);
+      for (let t = 0; m < k; t++) picked[m++] = tied[t]!;
+    }
   }
+  if (!ordered) return picked;
   const ids = vec.ids;
   return picked.sort((a, b) => w[b]! - w[a]! || ids[a]! - ids[b]!);
 }
 
-/** Dot product of two id-sorted sparse vectors (cosine when both are L2-normalised). */
+/** A copy with ids in increasing order (what dotWeighted needs). */
+export function sortedById(v: WeightedTerms): WeightedTerms {
+  const order = Array.from(v.ids.keys()).sort((a, b) => v.ids[a]! - v.ids[b]!);
+  return { ids: Int32Array.from(order, (i) => v.ids[i]!), weights: Float32Array.from(order, (i) => v.weights[i]!) };
+}
+
+/** Dot product of two sparse vectors whose ids are in increasing order (see sortedById); cosine when both are L2-normalised. */
 export function dotWeighted(a: WeightedTerms, b: WeightedTerms): number {
   let i = 0;
   let j = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosine, dotWeighted, featureStems, rankTerms, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
+import { cosine, dotWeighted, featureStems, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
 import { documentText } from '../../src/tag/tagger.js';
 
 function model(docs: string[][], lang: 'fr' | 'en' = 'en') {
@@ -26,7 +26,7 @@ describe('TfIdfModel', () => {
     const ib = Array.from(v.ids).indexOf(m.termId('b', false));
     expect(v.weights[ia]).toBeCloseTo(wa / norm, 5);
     expect(v.weights[ib]).toBeCloseTo(wb / norm, 5);
-    expect(dotWeighted(v, v)).toBeCloseTo(1, 5);
+    expect(dotWeighted(sortedById(v), sortedById(v))).toBeCloseTo(1, 5);
   });
 
   it('keeps document frequencies per language', () => {
@@ -40,7 +40,7 @@ describe('TfIdfModel', () => {
     expect(m.documentFrequency('fr', m.termId('elect', false))).toBe(0);
   });
 
-  it('counts terms sorted by id, unknown terms skipped when not adding', () => {
+  it('counts terms in order of first occurrence, unknown terms skipped when not adding', () => {
     const m = new TfIdfModel();
     const c = m.countTerms(['z', 'y', 'z', 'x']);
     expect(Array.from(c.ids)).toEqual([0, 1, 2]);
@@ -73,6 +73,9 @@ describe('TfIdfModel', () => {
     const vec = { ids: Int32Array.from([3, 5, 7, 9]), weights: Float32Array.from([0.5, 0.1, 0.5, 0.7]) };
     expect(Array.from(rankTerms(vec, 3))).toEqual([3, 0, 2]);
     expect(Array.from(rankTerms(vec, 10))).toEqual([3, 0, 2, 1]);
+    // A cut inside a tie keeps the lowest id.
+    expect(Array.from(rankTerms(vec, 2))).toEqual([3, 0]);
+    expect(Array.from(rankTerms(vec, 3, undefined, false)).sort()).toEqual([0, 2, 3]);
     expect(rankTerms(vec, 0).length).toBe(0);
   });
 
