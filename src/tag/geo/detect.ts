@@ -96,22 +96,51 @@ const PLACE_FOLLOWERS = new Set([
   'north', 'south', 'east', 'west', 'ville', 'mairie', 'préfecture', 'prefecture', 'conseil',
 ]);
 
-const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 const UPPER = /\p{Lu}/u;
-const LOWER = /\p{Ll}/u;
 
+/** Per UTF-16 code unit: 0 not a word char, 1 lowercase/other word char, 2 uppercase letter. Filled on demand. */
+const CHAR_CLASS = new Uint8Array(65536).fill(255);
+const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
+for (let c = 0; c < 128; c++) {
+  CHAR_CLASS[c] = c >= 65 && c <= 90 ? 2 : (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? 1 : 0;
+}
+
+function charClass(code: number): number {
+  let k = CHAR_CLASS[code]!;
+  if (k === 255) {
+    const ch = String.fromCharCode(code);
+    // surrogate halves count as word characters so astral letters stay inside their word
+    k = code >= 0xd800 && code <= 0xdfff ? 1 : !WORD_CHAR.test(ch) ? 0 : UPPER.test(ch) ? 2 : 1;
+    CHAR_CLASS[code] = k;
+  }
+  return k;
+}
+
+/** Word tokens (letters, marks, digits) with their case shape; a char-code scan, no regex per word. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  WORD.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = WORD.exec(text))) {
-    const t = m[0];
-    const c0 = t.charCodeAt(0);
-    let cap: 0 | 1 | 2 = 0;
-    const first = c0 < 128 ? (c0 >= 65 && c0 <= 90 ? 1 : 0) : UPPER.test(t[0]!) ? 1 : 0;
-    if (first) cap = t.length >= 2 && !LOWER.test(t) ? 2 : 1;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let k = charClass(text.charCodeAt(i));
+    if (k === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const firstUpper = k === 2;
+    let anyLower = false;
+    while (i < n && (k = charClass(text.charCodeAt(i))) !== 0) {
+      if (k === 1 && !anyLower) {
+        const c = text.charCodeAt(i);
+        // digits are not lowercase letters ("A1" stays all caps)
+        if (!(c >= 48 && c <= 57)) anyLower = true;
+      }
+      i++;
+    }
+    const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
     // only capitalized words are ever asked whether they open a sentence
-    tokens.push({ start: m.index, end: m.index + t.length, text: t, cap, sentenceStart: cap > 0 && isSentenceStart(text, m.index) });
+    tokens.push({ start, end: i, text: text.slice(start, i), cap, sentenceStart: cap > 0 && isSentenceStart(text, start) });
   }
   return tokens;
 }
@@ -204,7 +233,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     for (let j = i; ; ) {
       const list = gaz.byKey.get(key);
       if (list) best = { j, key, list };
-      if (j + 1 >= tokens.length || !gaz.prefixes.has(key) || !joinable(text, tokens[j]!, tokens[j + 1]!)) break;
+      if (j + 1 >= tokens.length || !continues(text, tokens[j]!, tokens[j + 1]!) || !gaz.prefixes.has(key)) break;
       j++;
       key += ' ' + keyOf(j);
     }
@@ -229,6 +258,22 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   linkQualifiers(found, text);
   scoreContext(found, tokens, gaz, keyOf, fr);
   return found.filter((d) => d.score >= 0.5);
+}
+
+/** Lowercase words found inside multi-word place names ("Rio de Janeiro", "Stratford-upon-Avon"). */
+const NAME_CONNECTORS = new Set([
+  'de', 'du', 'des', 'la', 'le', 'les', 'l', 'd', 'sur', 'sous', 'en', 'et', 'aux', 'au', 'lès', 'les', 'of', 'the',
+  'upon', 'on', 'in', 'and', 'by', 'under', 'del', 'della', 'di', 'da', 'do', 'dos', 'das', 'el', 'los', 'las', 'y',
+  'am', 'im', 'an', 'der', 'bei', 'ob', 'van', 'von', 'op', 'aan', 'ter', 'ten', 'al', 'es', 'sul', 'na', 'nad', 'pod',
+]);
+
+/** Whether a name may go on from token a to token b: a capitalized word, a number or a connector, properly joined. */
+function continues(text: string, a: Token, b: Token): boolean {
+  if (b.cap === 0 && !NAME_CONNECTORS.has(b.text)) {
+    const c = b.text.charCodeAt(0);
+    if (!(c >= 48 && c <= 57)) return false;
+  }
+  return joinable(text, a, b);
 }
 
 /** Tokens of one name are separated by a space, a hyphen, an apostrophe, or an abbreviation's period. */
