@@ -11,20 +11,11 @@ import { createHostLimiter } from './fetch/host-limiter.js';
 import { decodeFeedBytes } from './parse/decode.js';
 import { parseFeed } from './parse/parse.js';
 import { simhash64, storyTokens, StoryIndex } from './dedupe.js';
+import type { TagInput } from '../tag/tagger.js';
 
-/** What the tagging stage offers ingest (implemented by src/tag/tagger.ts). */
+/** What the tagging stage offers ingest (implemented by TaggingEngine in src/tag/tagger.ts). */
 export interface ArticleTagger {
   tag(inputs: TagInput[]): ArticleTags[];
-}
-
-export interface TagInput {
-  id: string;
-  title: string;
-  text: string;
-  langHint?: string;
-  section?: string;
-  categories?: string[];
-  feedCountry?: string;
 }
 
 export interface IngestDeps {
@@ -219,6 +210,7 @@ async function storeArticles(
         section: a.section,
         categories: a.categories,
         ...(feed.country ? { feedCountry: feed.country } : {}),
+        ...(feed.region ? { feedRegion: feed.region } : {}),
       })),
     );
     fresh.forEach((a, i) => (a.tags = tags[i]));
