@@ -13,7 +13,7 @@ import { TfIdfModel } from '../tag/tfidf.js';
 import type { PreparedArticle } from '../personalize/articles.js';
 import { Covisitation } from '../personalize/covisit.js';
 import { buildProfile } from '../personalize/profile.js';
-import { buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from '../personalize/score.js';
+import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from '../personalize/score.js';
 import { ctrPopularity } from '../personalize/popularity.js';
 import { DEFAULT_SETTINGS, type EditorSettings } from '../personalize/settings.js';
 import { EMPTY_VECTOR, packVector, TermDict } from '../personalize/vectors.js';
@@ -152,6 +152,11 @@ export async function evalRank(opts: EvalRankOptions): Promise<EvalRankReport> {
       topics: arts.map((a) => a.topics),
       places: arts.map(() => []),
       feedIds: arts.map((a) => a.feedId),
+      features: buildFeaturePostings(
+        arts.map((a) => a.topics),
+        arts.map(() => []),
+        arts.map((a) => a.feedId),
+      ),
       recency: Float64Array.from(ids, (id) => recencyScore(now - (firstShown.get(id) ?? now), settings.recencyHalfLifeHours)),
       popularity: popularityPart,
       editorial: new Float64Array(ids.length),

@@ -47,9 +47,11 @@ export class Covisitation {
 
   /**
    * One reader's clicks (any order): every pair within the window is
-   * co-visited both ways, dated at the later click.
+   * co-visited both ways, dated at the later click. Only the reader's
+   * `maxClicks` latest clicks count: pairs grow with the square of clicks,
+   * and a build must stay linear in readers.
    */
-  addReader(clicks: readonly { key: string; atMs: number }[], windowHours: number, maxClicks = 200): void {
+  addReader(clicks: readonly { key: string; atMs: number }[], windowHours: number, maxClicks = 30): void {
     const sorted = [...clicks].filter((c) => Number.isFinite(c.atMs)).sort((x, y) => x.atMs - y.atMs).slice(-maxClicks);
     const win = windowHours * 3_600_000;
     for (let i = 0; i < sorted.length; i++) {

@@ -9,7 +9,7 @@
  * slots with topics outside the subscriber's usual ones (seeded sampling).
  */
 import type { Rng } from '../util/random.js';
-import { cosine, type PackedVector } from './vectors.js';
+import { cosine, type DenseScratch, type PackedVector } from './vectors.js';
 
 export interface DiversifyInput {
   /** Candidate indices to choose from. */
@@ -38,6 +38,8 @@ export interface DiversifyInput {
   exploreSlots: number;
   exploreEligible?: (i: number) => boolean;
   rng?: Rng;
+  /** Dense row over term ids for fast similarities (optional). */
+  scratch?: DenseScratch;
 }
 
 export interface DiversifyResult {
@@ -66,35 +68,34 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const order: number[] = [];
   const explore = new Set<number>();
   const objective = new Map<number, number>();
-  const chosen = new Set<number>();
+  const chosen = new Uint8Array(relevance.length);
   const perSource = new Map<string, number>();
   const topicSum = new Float64Array(T);
   const geoSum = new Float64Array(3);
   const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));
-  const maxSim = new Map<number, number>();
-  for (const i of pool) maxSim.set(i, 0);
+  const maxSim = new Float64Array(relevance.length);
+  const scratch = input.scratch;
 
   const take = (i: number, obj: number) => {
     order.push(i);
-    chosen.add(i);
+    chosen[i] = 1;
     objective.set(i, obj);
     perSource.set(feedIds[i]!, (perSource.get(feedIds[i]!) ?? 0) + 1);
     for (let g = 0; g < T; g++) topicSum[g]! += topicDist[i * T + g]!;
     geoSum[geo[i]!]! += 1;
+    if (scratch) scratch.load(vecs[i]!);
     for (const j of pool) {
-      if (chosen.has(j)) continue;
-      const s = clusterIds[j] === clusterIds[i] ? 1 : cosine(vecs[i]!, vecs[j]!);
-      if (s > maxSim.get(j)!) maxSim.set(j, s);
+      if (chosen[j]) continue;
+      const s = clusterIds[j] === clusterIds[i] ? 1 : scratch ? scratch.cosine(vecs[j]!) : cosine(vecs[i]!, vecs[j]!);
+      if (s > maxSim[j]!) maxSim[j] = s;
     }
+    if (scratch) scratch.clear();
   };
   const sourceOk = (i: number) => (perSource.get(feedIds[i]!) ?? 0) < input.maxPerSource;
 
   for (const i of input.fixed ?? []) {
     if (order.length >= size) break;
-    if (!chosen.has(i)) {
-      if (!maxSim.has(i)) maxSim.set(i, 0);
-      take(i, Number.NaN);
-    }
+    if (!chosen[i]) take(i, Number.NaN);
   }
 
   let maxRel = 0;
@@ -102,31 +103,60 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const relScale = maxRel > 0 ? 1 / maxRel : 0;
   const exploreSlots = Math.max(0, Math.min(input.exploreSlots, size - order.length));
   const greedyEnd = size - exploreSlots;
-  const q = new Float64Array(T);
-  const qg = new Float64Array(3);
   const lambda = input.lambda;
+
+  // Sparse topic rows of the pool: a candidate touches one or two topics, so the
+  // KL of S ∪ {i} is the KL of S corrected on those topics only.
+  const rowStart = new Map<number, number>();
+  const rowTopics: number[] = [];
+  const rowWeights: number[] = [];
+  const rowEnd: number[] = [];
+  for (const i of pool) {
+    rowStart.set(i, rowTopics.length);
+    for (let g = 0; g < T; g++) {
+      const w = topicDist[i * T + g]!;
+      if (w > 0) (rowTopics.push(g), rowWeights.push(w));
+    }
+    rowEnd.push(rowTopics.length);
+  }
+  const p = input.targetTopics;
+  const pg = input.targetGeo;
+  const alpha = input.alpha;
+  const term = (pv: number, qv: number) => (pv > 0 ? pv * Math.log2(pv / ((1 - alpha) * qv + alpha * pv)) : 0);
+  const baseTopic = new Float64Array(T);
+  const baseGeo = new Float64Array(3);
 
   const greedyFill = (end: number) => {
     while (order.length < end) {
       let best = -1;
       let bestObj = -Infinity;
       const k = order.length + 1;
-      for (const i of pool) {
-        if (chosen.has(i) || !sourceOk(i)) continue;
-        let obj = lambda * relevance[i]! * relScale - (1 - lambda) * maxSim.get(i)!;
+      let klBase = 0;
+      if (input.calibrationStrength > 0 && T > 0) {
+        for (let g = 0; g < T; g++) klBase += baseTopic[g] = term(p[g]!, topicSum[g]! / k);
+      }
+      let geoBase = 0;
+      if (input.geoStrength > 0) for (let g = 0; g < 3; g++) geoBase += baseGeo[g] = term(pg[g]!, geoSum[g]! / k);
+      pool.forEach((i, pi) => {
+        if (chosen[i] || !sourceOk(i)) return;
+        let obj = lambda * relevance[i]! * relScale - (1 - lambda) * maxSim[i]!;
         if (input.calibrationStrength > 0 && T > 0) {
-          for (let g = 0; g < T; g++) q[g] = (topicSum[g]! + topicDist[i * T + g]!) / k;
-          obj -= input.calibrationStrength * klDivergence(input.targetTopics, q, input.alpha);
+          let kl = klBase;
+          for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) {
+            const g = rowTopics[r]!;
+            kl += term(p[g]!, (topicSum[g]! + rowWeights[r]!) / k) - baseTopic[g]!;
+          }
+          obj -= input.calibrationStrength * kl;
         }
         if (input.geoStrength > 0) {
-          for (let g = 0; g < 3; g++) qg[g] = (geoSum[g]! + (geo[i] === g ? 1 : 0)) / k;
-          obj -= input.geoStrength * klDivergence(input.targetGeo, qg, input.alpha);
+          const g = geo[i]!;
+          obj -= input.geoStrength * (geoBase + term(pg[g]!, (geoSum[g]! + 1) / k) - baseGeo[g]!);
         }
         if (obj > bestObj || (obj === bestObj && best >= 0 && i < best)) {
           bestObj = obj;
           best = i;
         }
-      }
+      });
       if (best < 0) break;
       take(best, bestObj);
     }
@@ -139,7 +169,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     const rng = input.rng ?? Math.random;
     const keyed: { i: number; key: number }[] = [];
     for (const i of pool) {
-      if (chosen.has(i) || !input.exploreEligible(i)) continue;
+      if (chosen[i] || !input.exploreEligible(i)) continue;
       const w = Math.max(1e-6, relevance[i]!);
       keyed.push({ i, key: Math.pow(rng(), 1 / w) });
     }
@@ -154,7 +184,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     for (const pass of [0, 1]) {
       for (const { i } of keyed) {
         if (order.length >= size) break;
-        if (chosen.has(i) || !sourceOk(i)) continue;
+        if (chosen[i] || !sourceOk(i)) continue;
         const t = topicOf(i);
         if (pass === 0 && usedTopics.has(t)) continue;
         usedTopics.add(t);

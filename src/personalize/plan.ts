@@ -39,9 +39,12 @@ import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
 import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
-import { buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
+import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
-import { dot, TermDict } from './vectors.js';
+import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, topTerms, type PackedVector } from './vectors.js';
+
+/** Terms kept per candidate for candidate-to-candidate similarity. */
+const SIM_TERMS = 32;
 
 export interface SourceInfo {
   /** Readable source name (feed title). */
@@ -79,6 +82,17 @@ export interface PreparedBuild {
   settings: EditorSettings;
   now: number;
   dict: TermDict;
+  /** Candidate vectors cut to their heaviest terms, for similarity between candidates. */
+  simVecs: PackedVector[];
+  /** Reusable dense row for fast dot products (planning is synchronous, one build per thread). */
+  scratch: DenseScratch;
+  accumulator: SparseAccumulator;
+  /** Main topic index per candidate (−1 none). */
+  mainTopic: Int32Array;
+  /** Pinned candidate indices. */
+  pinned: number[];
+  /** Candidate index by story (cluster) id. */
+  clusterIndex: Map<string, number>;
   candidates: Candidate[];
   ctx: ScoreContext;
   clusterIds: string[];
@@ -108,6 +122,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const clusterIds = candidates.map((c) => c.clusterId);
   const clusterIndex = new Map(clusterIds.map((c, i) => [c, i]));
   const vecs = candidates.map((c) => c.lead.vec);
+  // Redundancy (MMR) and intra-list diversity only need the heaviest terms.
+  const simVecs = vecs.map((v) => topTerms(v, SIM_TERMS));
 
   const src = input.sources;
   const srcGet = (id: string): SourceInfo | undefined =>
@@ -125,10 +141,12 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   for (const t of Object.keys(settings.calibration.baseline)) topicOf(t);
   const T = topicIds.length;
   const topicDist = new Float64Array(n * T);
+  const mainTopic = new Int32Array(n).fill(-1);
   candidates.forEach((c, i) => {
     const ts = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2);
     const s = ts.reduce((x, t) => x + t.score, 0);
     for (const t of ts) if (s > 0) topicDist[i * T + topicIndex.get(t.id)!] = t.score / s;
+    if (c.lead.mainTopic !== undefined) mainTopic[i] = topicIndex.get(c.lead.mainTopic)!;
   });
 
   // Popularity and co-visitation are per story (cluster).
@@ -182,13 +200,17 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     editorial[i] = c.pinned ? 1 : Math.min(1, Math.max(Math.min(1, section), 0.8 * coverage));
   });
 
+  const topicsOf = candidates.map((c) => c.lead.topics);
+  const placesOf = candidates.map((c) => c.lead.places);
+  const feedIds = candidates.map((c) => c.lead.feedId);
   const ctx: ScoreContext = {
     n,
     vecs,
     postings: buildPostings(vecs),
-    topics: candidates.map((c) => c.lead.topics),
-    places: candidates.map((c) => c.lead.places),
-    feedIds: candidates.map((c) => c.lead.feedId),
+    features: buildFeaturePostings(topicsOf, placesOf, feedIds),
+    topics: topicsOf,
+    places: placesOf,
+    feedIds,
     recency,
     popularity,
     editorial,
@@ -217,6 +239,12 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     settings,
     now,
     dict,
+    simVecs,
+    scratch: new DenseScratch(dict.size),
+    accumulator: new SparseAccumulator(dict.size),
+    mainTopic,
+    pinned: candidates.flatMap((c, i) => (c.pinned ? [i] : [])),
+    clusterIndex,
     candidates,
     ctx,
     clusterIds,
@@ -296,6 +324,7 @@ export function profileFor(
     prefs: subscriber.prefs,
     clicks,
     exposure,
+    accumulator: build.accumulator,
     lookup: (id) => build.articles.get(id),
     now: build.now,
     halfLifeDays: s.profileHalfLifeDays,
@@ -321,14 +350,25 @@ export function planForSubscriber(
   // 2. exclusions
   const n = ctx.n;
   const excluded = new Uint8Array(n);
-  candidates.forEach((c, i) => {
-    if (c.pinned) return;
-    const lead = c.lead;
-    if (profile.clickedClusterIds.has(c.clusterId) || profile.clickedArticleIds.has(lead.id) || profile.dislikedClusterIds.has(c.clusterId)) excluded[i] = 1;
-    else if (c.feedIds.every((f) => profile.muteSources.has(f))) excluded[i] = 1;
-    else if (lead.topics.some((t, k) => profile.muteTopics.has(t.id) && (k === 0 || t.score >= 0.5))) excluded[i] = 1;
-    else if (lead.places.some((p) => profile.mutePlaces.has(p.geoId))) excluded[i] = 1;
-  });
+  // Walk the subscriber's own lists (small) rather than every candidate.
+  const exclude = (i: number | undefined) => {
+    if (i !== undefined && !candidates[i]!.pinned) excluded[i] = 1;
+  };
+  for (const c of profile.clickedClusterIds) exclude(build.clusterIndex.get(c));
+  for (const c of profile.dislikedClusterIds) exclude(build.clusterIndex.get(c));
+  for (const a of profile.clickedArticleIds) exclude(build.clusterIndex.get(build.articles.get(a)?.clusterId ?? ''));
+  for (const f of profile.muteSources) {
+    const p = ctx.features.get(`s:${f}`);
+    if (p) for (const i of p.idx) if (candidates[i]!.feedIds.every((x) => profile.muteSources.has(x))) exclude(i);
+  }
+  for (const t of profile.muteTopics) {
+    const p = ctx.features.get(`t:${t}`);
+    if (p) for (let j = 0; j < p.idx.length; j++) if (p.w[j]! >= 0.5 || ctx.topics[p.idx[j]!]![0]?.id === t) exclude(p.idx[j]!);
+  }
+  for (const g of profile.mutePlaces) {
+    const p = ctx.features.get(`p:${g}`);
+    if (p) for (const i of p.idx) exclude(i);
+  }
 
   // 3. relevance
   const home = build.homeScores(subscriber.home);
@@ -360,19 +400,18 @@ export function planForSubscriber(
   normalize(targetGeo);
 
   const size = settings.editionSize;
-  const order = rankedIndices(rel, excluded);
-  const pool = poolOf(order, topicDist, T, home.geo, size);
-  const fixed = order.filter((i) => candidates[i]!.pinned);
+  const pool = selectPool(rel, excluded, build.mainTopic, T, home.geo, size);
+  const fixed = build.pinned.filter((i) => !excluded[i]);
   let chosen: number[];
   let explore = new Set<number>();
   if (opts.relevanceOnly) {
-    chosen = [...fixed, ...order.filter((i) => !candidates[i]!.pinned)].slice(0, size);
+    chosen = [...fixed, ...pool.filter((i) => !candidates[i]!.pinned)].slice(0, size);
   } else {
     const exploreOk = personalized && profile.usualTopics.size > 0;
     const d = diversify({
       pool,
       relevance: rel,
-      vecs: ctx.vecs,
+      vecs: build.simVecs,
       clusterIds: build.clusterIds,
       feedIds: ctx.feedIds,
       topicDist,
@@ -393,6 +432,7 @@ export function planForSubscriber(
         return main !== undefined && !profile.usualTopics.has(main);
       },
       rng,
+      scratch: build.scratch,
     });
     chosen = d.order;
     explore = d.explore;
@@ -446,7 +486,7 @@ export function planForSubscriber(
   const targetMap = new Map<string, number>();
   target.forEach((v, g) => v > 0 && targetMap.set(topicIds[g]!, v));
   const metrics = editionMetrics(
-    ordered.map((i) => ({ vec: ctx.vecs[i]!, topics: ctx.topics[i]!, feedId: ctx.feedIds[i]!, geo: GEO_CLASSES[home.geo[i]!]! })),
+    ordered.map((i) => ({ vec: build.simVecs[i]!, topics: ctx.topics[i]!, feedId: ctx.feedIds[i]!, geo: GEO_CLASSES[home.geo[i]!]! })),
     { target: targetMap, taxonomySize: TAXONOMY_TOPICS.length, alpha: settings.calibration.alpha },
   );
   return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
@@ -458,33 +498,57 @@ function normalize(a: Float64Array): void {
   if (s > 0) for (let i = 0; i < a.length; i++) a[i] = a[i]! / s;
 }
 
-/** Candidate indices by relevance (descending, ties by index), excluded ones left out. */
-function rankedIndices(rel: Float64Array, excluded: Uint8Array): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < rel.length; i++) if (!excluded[i]) idx.push(i);
-  idx.sort((a, b) => rel[b]! - rel[a]! || a - b);
-  return idx;
-}
-
-/** The greedy's pool: the best by relevance, plus the best few of every topic and geographic class. */
-function poolOf(order: readonly number[], topicDist: Float64Array, T: number, geo: Uint8Array, size: number): number[] {
+/**
+ * The greedy's pool, best first: the `head` most relevant, plus the best few
+ * of every topic and geographic class (so calibration has material), without
+ * sorting every candidate.
+ */
+export function selectPool(
+  rel: Float64Array,
+  excluded: Uint8Array,
+  mainTopic: Int32Array,
+  T: number,
+  geo: Uint8Array,
+  size: number,
+): number[] {
+  const n = rel.length;
   const head = Math.max(60, size * 8);
   const perTopic = 4;
   const perGeo = Math.max(4, Math.ceil(size / 2));
-  const out: number[] = [];
-  const topicCount = new Int32Array(T);
-  const geoCount = new Int32Array(3);
-  for (let r = 0; r < order.length; r++) {
-    const i = order[r]!;
-    let main = -1;
-    let best = 0;
-    for (let g = 0; g < T; g++) if (topicDist[i * T + g]! > best) (best = topicDist[i * T + g]!), (main = g);
-    const g = geo[i]!;
-    const take = r < head || (main >= 0 && topicCount[main]! < perTopic) || geoCount[g]! < perGeo;
-    if (main >= 0) topicCount[main]!++;
-    geoCount[g]!++;
-    if (take) out.push(i);
+  let threshold = -Infinity;
+  let live = 0;
+  for (let i = 0; i < n; i++) if (!excluded[i]) live++;
+  if (live > head) {
+    const vals = new Float64Array(live);
+    let j = 0;
+    for (let i = 0; i < n; i++) if (!excluded[i]) vals[j++] = rel[i]!;
+    threshold = kthSmallest(vals, live - head);
   }
+  const take = new Uint8Array(n);
+  const out: number[] = [];
+  // Best few per topic and per geographic class: small insertion-sorted lists.
+  const tops: number[][] = Array.from({ length: T + 3 }, () => []);
+  const offer = (list: number[], i: number, k: number) => {
+    if (list.length === k && rel[list[k - 1]!]! >= rel[i]!) return;
+    let p = list.length < k ? list.length : k - 1;
+    if (list.length < k) list.push(i);
+    while (p > 0 && rel[list[p - 1]!]! < rel[i]!) {
+      list[p] = list[p - 1]!;
+      p--;
+    }
+    list[p] = i;
+  };
+  for (let i = 0; i < n; i++) {
+    if (excluded[i]) continue;
+    if (rel[i]! >= threshold && out.length < head * 2) {
+      take[i] = 1;
+      out.push(i);
+    }
+    if (mainTopic[i]! >= 0) offer(tops[mainTopic[i]!]!, i, perTopic);
+    offer(tops[T + geo[i]!]!, i, perGeo);
+  }
+  for (const list of tops) for (const i of list) if (!take[i]) (take[i] = 1), out.push(i);
+  out.sort((a, b) => rel[b]! - rel[a]! || a - b);
   return out;
 }
 
@@ -521,9 +585,11 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
   let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
   if (o.personalized && o.profile.signals.length) {
     let best = 0;
+    const scratch = build.scratch;
+    scratch.load(ctx.vecs[i]!);
     for (const s of o.profile.signals) {
       const cv = partVals.covisit > 0 ? rowValue(build.ctx.covisitRow(s.article.clusterId), i) : 0;
-      const sim = s.article.vec.norm && ctx.vecs[i]!.norm ? dot(s.article.vec, ctx.vecs[i]!) / (s.article.vec.norm * ctx.vecs[i]!.norm) : 0;
+      const sim = scratch.cosine(s.article.vec);
       const topicMatch = s.article.mainTopic && s.article.mainTopic === c.lead.mainTopic ? 0.05 : 0;
       const v = s.weight * (sim + cv + topicMatch);
       if (v > best) {
@@ -531,6 +597,7 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
         becauseOf = { articleId: s.article.id, title: s.article.article.title, kind: s.kind };
       }
     }
+    scratch.clear();
   }
   const followedTopic = topics.find((t) => o.profile.followTopics.has(t));
   const followedSource = c.feedIds.find((f) => o.profile.followSources.has(f));

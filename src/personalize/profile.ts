@@ -6,7 +6,7 @@
  */
 import type { IsoTime, Lang, SubscriberPrefs } from '../model.js';
 import { sensitiveTopicsOf, type PreparedArticle } from './articles.js';
-import { fromMap, truncate, type PackedVector, EMPTY_VECTOR } from './vectors.js';
+import { SparseAccumulator, type PackedVector, EMPTY_VECTOR } from './vectors.js';
 import { topicLabel } from './labels.js';
 
 export interface ProfileClickInput {
@@ -38,6 +38,8 @@ export interface ProfileInput {
   exposure?: readonly ProfileClickInput[];
   /** Pseudo-impressions of the exposure correction's prior (default 3). */
   exposurePrior?: number;
+  /** Reusable accumulator (a build shares one across subscribers). */
+  accumulator?: SparseAccumulator;
 }
 
 export interface ProfileClick {
@@ -130,7 +132,9 @@ export function buildProfile(input: ProfileInput): Profile {
     signals.push({ article: a, at, weight: decay(at), kind: 'click' });
   }
   const dislikedClusterIds = new Set<string>();
-  const dislikeTerms = new Map<number, number>();
+  const acc = input.accumulator ?? new SparseAccumulator();
+  const maxTerms = input.maxTerms ?? 100;
+  const dislikeSignals: { vec: PackedVector; w: number }[] = [];
   for (const f of prefs.feedback ?? []) {
     const a = input.lookup(f.articleId);
     if (!a) continue;
@@ -139,12 +143,11 @@ export function buildProfile(input: ProfileInput): Profile {
     if (f.signal === 1) signals.push({ article: a, at: Number.isFinite(at) ? at : input.now, weight: w * likeWeight, kind: 'like' });
     else if (f.signal === -1) {
       dislikedClusterIds.add(a.clusterId);
-      addVector(dislikeTerms, a.vec, w);
+      dislikeSignals.push({ vec: a.vec, w });
     }
   }
   signals.sort((x, y) => y.weight - x.weight);
 
-  const terms = new Map<number, number>();
   const topics = new Map<string, number>();
   const places = new Map<string, number>();
   const sources = new Map<string, number>();
@@ -152,7 +155,7 @@ export function buildProfile(input: ProfileInput): Profile {
   for (const s of signals) {
     const w = s.weight;
     totalWeight += w;
-    addVector(terms, s.article.vec, w);
+    if (s.article.vec.norm > 0) acc.add(s.article.vec, w / s.article.vec.norm);
     const ts = s.article.topics.filter((t, i) => i === 0 || t.score >= 0.2);
     const tsum = ts.reduce((x, t) => x + t.score, 0);
     for (const t of ts) if (tsum > 0) add(topics, t.id, (w * t.score) / tsum);
@@ -181,9 +184,12 @@ export function buildProfile(input: ProfileInput): Profile {
   const usualTopics = new Set<string>();
   for (const [t, share] of distribution) if (share >= 0.1) usualTopics.add(t);
 
+  const terms = acc.take(maxTerms);
+  for (const d of dislikeSignals) if (d.vec.norm > 0) acc.add(d.vec, d.w / d.vec.norm);
+  const dislikes = dislikeSignals.length ? acc.take(maxTerms) : EMPTY_VECTOR;
   return {
-    terms: terms.size ? fromMap(truncate(terms, input.maxTerms ?? 200)) : EMPTY_VECTOR,
-    dislikes: dislikeTerms.size ? fromMap(truncate(dislikeTerms, input.maxTerms ?? 200)) : EMPTY_VECTOR,
+    terms,
+    dislikes,
     topicAffinity,
     topicDistribution: distribution,
     placeAffinity,
@@ -233,14 +239,6 @@ function exposureCorrect(
   }
 }
 
-function addVector(acc: Map<number, number>, v: PackedVector, w: number): void {
-  if (v.norm === 0) return;
-  const scale = w / v.norm;
-  for (let k = 0; k < v.ids.length; k++) {
-    const id = v.ids[k]!;
-    acc.set(id, (acc.get(id) ?? 0) + v.weights[k]! * scale);
-  }
-}
 
 // ───────────────────────── "My profile" page ─────────────────────────
 

@@ -32,6 +32,8 @@ export interface ScoreContext {
   recency: Float64Array;
   popularity: Float64Array;
   editorial: Float64Array;
+  /** Candidates by feature: "t:<topic>" (weight = topic score), "p:<geoId>" (confidence), "s:<feedId>" (1). */
+  features: Map<string, Postings>;
   /** Co-visitation from a story (cluster id) to the candidates, normalized; memoized per build. */
   covisitRow(key: string): Postings | undefined;
 }
@@ -62,6 +64,33 @@ export function buildPostings(vecs: readonly PackedVector[]): Map<number, Postin
   });
   const out = new Map<number, Postings>();
   for (const [id, l] of lists) out.set(id, { idx: Int32Array.from(l.idx), w: Float64Array.from(l.w) });
+  return out;
+}
+
+/** Inverted index of topics, places and sources, so a profile walks only the candidates that share a feature. */
+export function buildFeaturePostings(
+  topics: readonly (readonly TopicScore[])[],
+  places: readonly (readonly PlaceMention[])[],
+  feedIds: readonly string[],
+): Map<string, Postings> {
+  const lists = new Map<string, { idx: number[]; w: number[] }>();
+  const push = (key: string, i: number, w: number) => {
+    let l = lists.get(key);
+    if (!l) lists.set(key, (l = { idx: [], w: [] }));
+    if (l.idx[l.idx.length - 1] === i) {
+      l.w[l.w.length - 1] = Math.max(l.w[l.w.length - 1]!, w);
+      return;
+    }
+    l.idx.push(i);
+    l.w.push(w);
+  };
+  for (let i = 0; i < feedIds.length; i++) {
+    for (const t of topics[i]!) push(`t:${t.id}`, i, t.score);
+    for (const p of places[i]!) push(`p:${p.geoId}`, i, 1);
+    push(`s:${feedIds[i]}`, i, 1);
+  }
+  const out = new Map<string, Postings>();
+  for (const [k, l] of lists) out.set(k, { idx: Int32Array.from(l.idx), w: Float64Array.from(l.w) });
   return out;
 }
 
@@ -96,20 +125,27 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
   // Relative to the best match, with a floor so weak similarity stays weak.
   const cosScale = 1 / Math.max(maxOf(cos), 0.15);
   const dis = profile.dislikes.norm > 0 ? cosineAll(ctx, profile.dislikes) : null;
-  const ta = profile.topicAffinity;
-  const pa = profile.placeAffinity;
-  const sa = profile.sourceAffinity;
+  const topic = new Float64Array(n);
+  const place = new Float64Array(n);
+  const source = new Float64Array(n);
+  for (const [t, aff] of profile.topicAffinity) {
+    const p = ctx.features.get(`t:${t}`);
+    if (p) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff;
+  }
+  for (const [g, aff] of profile.placeAffinity) {
+    const p = ctx.features.get(`p:${g}`);
+    if (p) for (let j = 0; j < p.idx.length; j++) if (aff > place[p.idx[j]!]!) place[p.idx[j]!] = aff;
+  }
+  for (const [f, aff] of profile.sourceAffinity) {
+    const p = ctx.features.get(`s:${f}`);
+    if (p) for (let j = 0; j < p.idx.length; j++) source[p.idx[j]!] = aff;
+  }
   for (let i = 0; i < n; i++) {
-    let topic = 0;
-    for (const t of ctx.topics[i]!) topic += t.score * (ta.get(t.id) ?? 0);
-    let place = 0;
-    if (pa.size) for (const p of ctx.places[i]!) place = Math.max(place, pa.get(p.geoId) ?? 0);
-    const source = sa.get(ctx.feedIds[i]!) ?? 0;
     let s =
       CONTENT_MIX.text * Math.min(1, cos[i]! * cosScale) +
-      CONTENT_MIX.topic * Math.min(1, topic) +
-      CONTENT_MIX.place * place +
-      CONTENT_MIX.source * source;
+      CONTENT_MIX.topic * Math.min(1, topic[i]!) +
+      CONTENT_MIX.place * place[i]! +
+      CONTENT_MIX.source * source[i]!;
     if (dis) s -= CONTENT_MIX.dislike * Math.max(0, dis[i]!);
     out[i] = s > 0 ? (s < 1 ? s : 1) : 0;
   }

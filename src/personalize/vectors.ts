@@ -91,6 +91,188 @@ export function cosine(a: PackedVector, b: PackedVector): number {
 /** Keeps the k largest-magnitude entries (profiles stay small and fast to score). */
 export function truncate(m: Map<number, number>, k: number): Map<number, number> {
   if (m.size <= k) return m;
-  const entries = [...m.entries()].sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, k);
-  return new Map(entries);
+  // Threshold from a numeric typed-array sort (much cheaper than sorting entry pairs).
+  const mags = new Float64Array(m.size);
+  let j = 0;
+  for (const v of m.values()) mags[j++] = Math.abs(v);
+  mags.sort();
+  const threshold = mags[mags.length - k]!;
+  const out = new Map<number, number>();
+  for (const [id, v] of m) {
+    if (Math.abs(v) > threshold && out.size < k) out.set(id, v);
+  }
+  for (const [id, v] of m) {
+    if (out.size >= k) break;
+    if (Math.abs(v) === threshold) out.set(id, v);
+  }
+  return out;
+}
+
+/**
+ * A dense scratch row over the build's term ids: load one vector, then its
+ * dot product with many others costs one lookup per term of the others.
+ */
+export class DenseScratch {
+  private row: Float64Array;
+  private loaded: PackedVector | null = null;
+
+  constructor(size: number) {
+    this.row = new Float64Array(Math.max(1, size));
+  }
+
+  load(v: PackedVector): void {
+    if (this.loaded) this.clear();
+    const ids = v.ids;
+    let max = 0;
+    for (let k = 0; k < ids.length; k++) if (ids[k]! > max) max = ids[k]!;
+    if (max >= this.row.length) {
+      const next = new Float64Array(Math.max(max + 1, this.row.length * 2));
+      this.row = next;
+    }
+    for (let k = 0; k < ids.length; k++) this.row[ids[k]!] = v.weights[k]!;
+    this.loaded = v;
+  }
+
+  dot(v: PackedVector): number {
+    const row = this.row;
+    const ids = v.ids;
+    const w = v.weights;
+    const len = row.length;
+    let s = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (id < len) s += row[id]! * w[k]!;
+    }
+    return s;
+  }
+
+  /** Cosine of the loaded vector with v. */
+  cosine(v: PackedVector): number {
+    const a = this.loaded;
+    if (!a || a.norm === 0 || v.norm === 0) return 0;
+    const c = this.dot(v) / (a.norm * v.norm);
+    return c > 1 ? 1 : c < -1 ? -1 : c;
+  }
+
+  clear(): void {
+    const a = this.loaded;
+    if (!a) return;
+    for (let k = 0; k < a.ids.length; k++) this.row[a.ids[k]!] = 0;
+    this.loaded = null;
+  }
+}
+
+/**
+ * Sums many packed vectors into a dense row with a list of touched ids, then
+ * packs the heaviest terms and resets — much cheaper than a Map per profile.
+ */
+export class SparseAccumulator {
+  private row: Float64Array;
+  private touched: Int32Array;
+  private count = 0;
+
+  constructor(size = 1024) {
+    this.row = new Float64Array(Math.max(1, size));
+    this.touched = new Int32Array(256);
+  }
+
+  add(v: PackedVector, scale: number): void {
+    const ids = v.ids;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (id >= this.row.length) {
+        const next = new Float64Array(Math.max(id + 1, this.row.length * 2));
+        next.set(this.row);
+        this.row = next;
+      }
+      if (this.row[id] === 0) {
+        if (this.count === this.touched.length) {
+          const t = new Int32Array(this.touched.length * 2);
+          t.set(this.touched);
+          this.touched = t;
+        }
+        this.touched[this.count++] = id;
+      }
+      const next = this.row[id]! + v.weights[k]! * scale;
+      // An exact zero would look untouched; keep a tiny value instead.
+      this.row[id] = next === 0 ? Number.MIN_VALUE : next;
+    }
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The maxTerms heaviest (by magnitude) as a packed vector; resets the accumulator. */
+  take(maxTerms: number): PackedVector {
+    const n = this.count;
+    if (n === 0) return EMPTY_VECTOR;
+    let threshold = -1;
+    if (n > maxTerms) {
+      const mags = new Float64Array(n);
+      for (let k = 0; k < n; k++) mags[k] = Math.abs(this.row[this.touched[k]!]!);
+      threshold = kthSmallest(mags, n - maxTerms);
+    }
+    const keep: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const id = this.touched[k]!;
+      if (Math.abs(this.row[id]!) >= threshold && keep.length < maxTerms) keep.push(id);
+    }
+    const ids = Int32Array.from(keep).sort();
+    const weights = new Float64Array(ids.length);
+    let sq = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const w = this.row[ids[k]!]!;
+      weights[k] = w;
+      sq += w * w;
+    }
+    for (let k = 0; k < n; k++) this.row[this.touched[k]!] = 0;
+    this.count = 0;
+    return { ids, weights, norm: Math.sqrt(sq) };
+  }
+}
+
+/** The k-th smallest value (0-based) by quickselect; reorders `a`. */
+export function kthSmallest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** The k heaviest terms of a vector (same ids, re-normed); the vector itself when it is short. */
+export function topTerms(v: PackedVector, k: number): PackedVector {
+  if (v.ids.length <= k) return v;
+  const mags = Float64Array.from(v.weights, Math.abs);
+  const threshold = kthSmallest(mags, v.ids.length - k);
+  const ids: number[] = [];
+  const ws: number[] = [];
+  for (let j = 0; j < v.ids.length && ids.length < k; j++) {
+    if (Math.abs(v.weights[j]!) > threshold) (ids.push(v.ids[j]!), ws.push(v.weights[j]!));
+  }
+  for (let j = 0; j < v.ids.length && ids.length < k; j++) {
+    if (Math.abs(v.weights[j]!) === threshold) (ids.push(v.ids[j]!), ws.push(v.weights[j]!));
+  }
+  const order = ids.map((_, j) => j).sort((a, b) => ids[a]! - ids[b]!);
+  const out = { ids: Int32Array.from(order, (j) => ids[j]!), weights: Float64Array.from(order, (j) => ws[j]!), norm: 0 };
+  out.norm = Math.sqrt(out.weights.reduce((a, w) => a + w * w, 0));
+  return out;
 }
