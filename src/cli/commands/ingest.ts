@@ -58,7 +58,8 @@ export async function runIngest(
   opts: { force?: boolean; feedIds?: string[]; fetchOverrides?: Record<string, unknown> } = {},
 ): Promise<IngestReport> {
   const { ingestFeeds } = await import('../../ingest/pipeline.js');
-  const tagger = await loadTagger(ctx);
+  const { TaggingEngine } = await import('../../tag/tagger.js');
+  const tagger = await TaggingEngine.load(ctx.store, { clock: ctx.clock });
   const report = await ingestFeeds(
     {
       store: ctx.store,
@@ -73,23 +74,14 @@ export async function runIngest(
         allowPrivate: ctx.config.fetchAllowPrivate,
         ...opts.fetchOverrides,
       },
-      ...(tagger ? { tagger } : {}),
+      tagger,
       progress: (title, total) => createProgress(title, total, ctx.log),
     },
     opts,
   );
-  if (tagger && 'save' in tagger && typeof tagger.save === 'function') await tagger.save(ctx.store);
+  // Document frequencies and the topic model learned from this run's articles.
+  await tagger.save(ctx.store);
   return report;
-}
-
-async function loadTagger(ctx: AppContext) {
-  try {
-    const { TaggingEngine } = await import('../../tag/tagger.js');
-    return await TaggingEngine.load(ctx.store);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
-  }
 }
 
 export function summarizeIngest(r: IngestReport): string {
