@@ -442,6 +442,21 @@ function rawTextOf(s: string | undefined): RawText | undefined {
   return { value: s, type: /<\/?[a-zA-Z][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);/.test(s) ? 'html' : 'text' };
 }
 
+const PROLOG_THEN_PREFIXED_FEED = /^((?:\s|<\?[^>]*>|<!--(?:[^-]|-(?!->))*-->|<!DOCTYPE[^>[]*>)*)<([A-Za-z_][\w.-]*):feed([\s>/])/;
+
+/**
+ * "<atom:feed xmlns:atom=…>" → "<feed xmlns:atom=…>": rss-parser only recognises an
+ * unprefixed root; children keep their prefix (the Atom readers match local names).
+ */
+function unprefixAtomRoot(xml: string): string {
+  const m = PROLOG_THEN_PREFIXED_FEED.exec(xml.slice(0, 4096));
+  if (!m) return xml;
+  const close = `</${m[2]}:feed>`;
+  const at = xml.lastIndexOf(close);
+  if (at < m[0].length) return xml;
+  return `${m[1]}<feed${m[3]}${xml.slice(m[0].length, at)}</feed>${xml.slice(at + close.length)}`;
+}
+
 const ITEM_START = /<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]/g;
 const ROOT_START = /<((?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed))[\s>/]/;
 
@@ -506,7 +521,7 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
   const maxItems = Math.max(0, Math.floor(opts.maxItems ?? DEFAULT_MAX_ITEMS));
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
   if (xml.length > maxChars) throw new FeedParseError(`feed too large: ${xml.length} characters (limit ${maxChars})`);
-  const input = stripXmlIllegalChars(xml.replace(/^\uFEFF/, '')).trimStart();
+  let input = stripXmlIllegalChars(xml.replace(/^\uFEFF/, '')).trimStart();
   if (!input) throw new FeedParseError('not a feed: the document is empty');
   const baseUrl = applyBase(undefined, opts.baseUrl);
   const errors: string[] = [];
@@ -519,6 +534,7 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
   } else {
     let doc: RawDoc | undefined;
     let totalSeen: number | undefined;
+    input = unprefixAtomRoot(input);
     const cut = cutAfterItems(input, maxItems);
     if (cut) {
       // Parse only the items we keep (the tree of a 100k-item feed costs seconds and

@@ -106,6 +106,14 @@ describe('parseFeed: formats', () => {
     expect(r.items[0].publishedAt).toBe('2004-01-01T00:00:00.000Z');
   });
 
+  it('Atom with a prefixed root element', async () => {
+    const r = await parseFeed(
+      `<?xml version="1.0"?><!-- c --><a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>P</a:title><a:entry><a:title>E</a:title><a:id>urn:e</a:id><a:link href="https://p.example/e"/><a:content type="html">&lt;b&gt;x&lt;/b&gt;</a:content></a:entry></a:feed>`,
+    );
+    expect(r.feed.title).toBe('P');
+    expect(r.items).toMatchObject([{ guid: 'urn:e', title: 'E', url: 'https://p.example/e', contentHtml: '<b>x</b>' }]);
+  });
+
   it('JSON Feed 1.1', async () => {
     const r = await parseFeed(
       JSON.stringify({
