@@ -164,7 +164,8 @@ export function canonicalUrl(url: string): string | undefined {
  */
 export function resolveItemUrl(link: string, base: string | undefined): string | undefined {
   const s = link.trim();
-  if (!s || s.length > LIMITS.urlChars) return undefined;
+  // "#…" only points back into the page the feed came from: not an article address.
+  if (!s || s.length > LIMITS.urlChars || s.startsWith('#')) return undefined;
   if (/^[\\/]{2}/.test(s)) {
     if (!base) return undefined;
     try {

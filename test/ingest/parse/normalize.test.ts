@@ -49,6 +49,7 @@ describe('resolveItemUrl / applyBase (ING-21)', () => {
     expect(resolveItemUrl('JAVASCRIPT:alert(1)', base)).toBeUndefined();
     expect(resolveItemUrl('data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==', base)).toBeUndefined();
     expect(resolveItemUrl('/article/1', undefined)).toBeUndefined();
+    expect(resolveItemUrl('#top', base)).toBeUndefined();
   });
 
   it('protocol-relative: only to the base host', () => {
