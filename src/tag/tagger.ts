@@ -76,6 +76,8 @@ export interface TaggingOptions {
   retrainEvery?: number;
   /** Cost multiplier of an editor's correction in training. */
   correctionWeight?: number;
+  /** Above this many terms, saving leaves out terms seen in a single document (news vocabularies never stop growing). */
+  maxVocabulary?: number;
   clock?: Clock;
   /** Place detection; the gazetteer-based extractor of src/tag/geo by default. */
   places?: PlaceExtractor | false;
@@ -98,7 +100,8 @@ interface StoredExample {
 
 interface ExamplesState {
   version: 1;
-  examples: { id: string; lang: Lang; label: string; source: ExampleSource; terms: string[]; counts: number[] }[];
+  /** terms and counts are space-separated lists (no term contains a space): compact in any store. */
+  examples: { id: string; lang: Lang; label: string; source: ExampleSource; terms: string; counts: string }[];
 }
 
 const DEFAULTS = {
@@ -109,6 +112,7 @@ const DEFAULTS = {
   maxExamplesPerTopic: 400,
   retrainEvery: 50,
   correctionWeight: 5,
+  maxVocabulary: 400_000,
 };
 
 /** Title and body as one text for analysis (the title first: it states the subject). */
@@ -143,6 +147,7 @@ export class TaggingEngine {
       maxExamplesPerTopic: options.maxExamplesPerTopic ?? DEFAULTS.maxExamplesPerTopic,
       retrainEvery: options.retrainEvery ?? DEFAULTS.retrainEvery,
       correctionWeight: options.correctionWeight ?? DEFAULTS.correctionWeight,
+      maxVocabulary: options.maxVocabulary ?? DEFAULTS.maxVocabulary,
     };
     this.clock = options.clock ?? systemClock;
     this.placeExtractor = options.places === false ? undefined : (options.places ?? extractPlaces);
@@ -191,9 +196,19 @@ export class TaggingEngine {
   /** Writes document frequencies, topic model and examples to the store. */
   async save(store: Pick<Store, 'setKv'>): Promise<void> {
     if (this.pending > 0) this.retrain();
-    await store.setKv(KV_TFIDF, this.tfidf.toJSON());
-    await store.setKv(KV_TOPIC_MODEL, this.model.toJSON((id) => this.tfidf.term(id)));
-    await store.setKv(KV_EXAMPLES, this.examplesState());
+    const model = this.model.toJSON((id) => this.tfidf.term(id));
+    const examples = this.examplesState();
+    let prune: { minDf: number; keep: (term: string) => boolean } | undefined;
+    if (this.tfidf.vocabularySize > this.opts.maxVocabulary) {
+      // Rare terms go, except those the model, the examples or the cold-start keywords use.
+      const keep = new Set<string>(model.terms ? model.terms.split('\n') : []);
+      for (const e of examples.examples) for (const t of e.terms.split(' ')) keep.add(t);
+      for (const lang of ['fr', 'en'] as const) for (const id of this.keywordTerms[lang].keys()) keep.add(this.tfidf.term(id));
+      prune = { minDf: 2, keep: (t) => keep.has(t) };
+    }
+    await store.setKv(KV_TFIDF, this.tfidf.toJSON(prune));
+    await store.setKv(KV_TOPIC_MODEL, model);
+    await store.setKv(KV_EXAMPLES, examples);
   }
 
   get version(): string {
@@ -416,10 +431,12 @@ export class TaggingEngine {
       throw new UserError(`stored topic examples (${KV_EXAMPLES}) are not in a known format (expected version 1)`);
     }
     for (const e of state.examples) {
-      if (!e || typeof e.id !== 'string' || !Array.isArray(e.terms) || !Array.isArray(e.counts) || e.terms.length !== e.counts.length) {
+      const terms = typeof e?.terms === 'string' && e.terms ? e.terms.split(' ') : [];
+      const nums = typeof e?.counts === 'string' && e.counts ? e.counts.split(' ').map(Number) : [];
+      if (!e || typeof e.id !== 'string' || typeof e.label !== 'string' || terms.length !== nums.length || nums.some((c) => !(c > 0))) {
         throw new UserError(`stored topic examples (${KV_EXAMPLES}): a malformed example`);
       }
-      const pairs = e.terms.map((t, k) => [this.tfidf.termId(t, true), e.counts[k]!] as const).sort((a, b) => a[0] - b[0]);
+      const pairs = terms.map((t, k) => [this.tfidf.termId(t, true), nums[k]!] as const);
       const counts: TermCounts = { ids: Int32Array.from(pairs, (p) => p[0]), counts: Float32Array.from(pairs, (p) => p[1]) };
       this.examples.set(e.id, { id: e.id, lang: e.lang === 'fr' ? 'fr' : 'en', label: e.label, source: e.source, counts });
     }
@@ -433,8 +450,8 @@ export class TaggingEngine {
         lang: e.lang,
         label: e.label,
         source: e.source,
-        terms: Array.from(e.counts.ids, (id) => this.tfidf.term(id)),
-        counts: Array.from(e.counts.counts),
+        terms: Array.from(e.counts.ids, (id) => this.tfidf.term(id)).join(' '),
+        counts: Array.from(e.counts.counts).join(' '),
       })),
     };
   }

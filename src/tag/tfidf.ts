@@ -56,10 +56,11 @@ export function featureStems(title: string, body: string, lang: Lang): string[] 
 /** JSON state kept in the store (kv) between runs. */
 export interface TfIdfState {
   version: 1;
-  terms: string[];
+  /** Terms joined by newlines (no term contains one); a term's id is its position. */
+  terms: string;
   nDocs: Record<Lang, number>;
-  /** Document frequency per language, parallel to `terms`. */
-  df: Record<Lang, number[]>;
+  /** Document frequencies per language, parallel to the terms: base64 of little-endian Int32. */
+  df: Record<Lang, string>;
 }
 
 export class TfIdfModel {
@@ -314,32 +315,68 @@ export class TfIdfModel {
     return { terms: top.map((t) => t.term), weights: top.map((t) => round(t.weight * inv)) };
   }
 
-  toJSON(): TfIdfState {
+  /**
+   * Compact JSON state (one string of terms, base64 frequencies: small enough
+   * for a MongoDB document at a few hundred thousand terms). With `prune`,
+   * terms seen in fewer than `minDf` documents are left out unless kept.
+   */
+  toJSON(prune?: { minDf: number; keep: (term: string) => boolean }): TfIdfState {
     const size = this.terms.length;
-    return {
-      version: 1,
-      terms: this.terms.slice(),
-      nDocs: { ...this.nDocs },
-      df: { fr: Array.from(this.df.fr.subarray(0, size)), en: Array.from(this.df.en.subarray(0, size)) },
-    };
+    let terms = this.terms;
+    let fr = this.df.fr.subarray(0, size);
+    let en = this.df.en.subarray(0, size);
+    if (prune) {
+      const kept: number[] = [];
+      for (let id = 0; id < size; id++) if (fr[id]! + en[id]! >= prune.minDf || prune.keep(this.terms[id]!)) kept.push(id);
+      terms = kept.map((id) => this.terms[id]!);
+      fr = Int32Array.from(kept, (id) => this.df.fr[id]!);
+      en = Int32Array.from(kept, (id) => this.df.en[id]!);
+    }
+    return { version: 1, terms: terms.join('\n'), nDocs: { ...this.nDocs }, df: { fr: encodeInt32(fr), en: encodeInt32(en) } };
   }
 
   static fromJSON(state: unknown): TfIdfModel {
     const s = state as TfIdfState;
-    if (!s || s.version !== 1 || !Array.isArray(s.terms) || !s.df || !s.nDocs) {
+    if (!s || s.version !== 1 || typeof s.terms !== 'string' || !s.df || !s.nDocs) {
       throw new UserError('stored TF-IDF state is not in a known format (expected version 1)');
     }
+    const terms = s.terms ? s.terms.split('\n') : [];
     const m = new TfIdfModel();
-    for (const t of s.terms) m.termId(String(t));
-    if (m.terms.length !== s.terms.length) throw new UserError('stored TF-IDF state has duplicate terms');
+    for (const t of terms) m.termId(t);
+    if (m.terms.length !== terms.length) throw new UserError('stored TF-IDF state has duplicate terms');
     for (const lang of LANGS) {
-      const df = s.df[lang] ?? [];
-      if (df.length !== s.terms.length) throw new UserError(`stored TF-IDF state: df.${lang} has ${df.length} entries for ${s.terms.length} terms`);
+      const df = decodeInt32(s.df[lang] ?? '', `df.${lang}`);
+      if (df.length !== terms.length) throw new UserError(`stored TF-IDF state: df.${lang} has ${df.length} entries for ${terms.length} terms`);
       m.df[lang].set(df);
       m.nDocs[lang] = Number(s.nDocs[lang]) || 0;
     }
     return m;
   }
+}
+
+/** Base64 of the bytes of a typed array (little-endian, as every platform Node runs on here). */
+export function encodeInt32(a: Int32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+export function decodeInt32(s: string, what = 'array'): Int32Array {
+  const b = Buffer.from(s, 'base64');
+  if (b.byteLength % 4 !== 0) throw new UserError(`stored ${what} is not a whole number of 32-bit values`);
+  const out = new Int32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+export function encodeFloat32(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+export function decodeFloat32(s: string, what = 'array'): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  if (b.byteLength % 4 !== 0) throw new UserError(`stored ${what} is not a whole number of 32-bit values`);
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
 }
 
 function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {

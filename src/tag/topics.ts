@@ -10,7 +10,7 @@
  */
 import { seededRng } from '../util/random.js';
 import { UserError } from '../util/errors.js';
-import type { WeightedTerms } from './tfidf.js';
+import { decodeFloat32, encodeFloat32, type WeightedTerms } from './tfidf.js';
 
 export interface TrainingExample {
   x: WeightedTerms;
@@ -45,9 +45,10 @@ export interface TopicModelState {
   labels: string[];
   bias: number[];
   temperature: number;
-  terms: string[];
-  /** weights[c][k] for labels[c] and terms[k]. */
-  weights: number[][];
+  /** Terms with a non-zero weight, joined by newlines. */
+  terms: string;
+  /** One entry per label: base64 of little-endian Float32 weights, parallel to the terms. */
+  weights: string[];
   trainedOn: number;
 }
 
@@ -172,8 +173,8 @@ export class LinearTopicModel {
       labels: this.labels.slice(),
       bias: Array.from(this.bias, (v) => round(v)),
       temperature: this.temperature,
-      terms: used.map(termOf),
-      weights: this.weights.map((w) => used.map((id) => (id < w.length ? round(w[id]!) : 0))),
+      terms: used.map(termOf).join('\n'),
+      weights: this.weights.map((w) => encodeFloat32(Float32Array.from(used, (id) => (id < w.length ? w[id]! : 0)))),
       trainedOn: this.trainedOn,
     };
   }
@@ -181,15 +182,16 @@ export class LinearTopicModel {
   /** Restores a model; `idOf` maps a stem to the current vocabulary (adding it if needed). */
   static fromJSON(state: unknown, idOf: (term: string) => number): LinearTopicModel {
     const s = state as TopicModelState;
-    if (!s || s.version !== 1 || !Array.isArray(s.labels) || !Array.isArray(s.terms) || !Array.isArray(s.weights)) {
+    if (!s || s.version !== 1 || !Array.isArray(s.labels) || typeof s.terms !== 'string' || !Array.isArray(s.weights) || !Array.isArray(s.bias)) {
       throw new UserError('stored topic model is not in a known format (expected version 1)');
     }
     if (s.weights.length !== s.labels.length || s.bias.length !== s.labels.length) {
       throw new UserError('stored topic model: labels, bias and weights disagree in length');
     }
-    const ids = s.terms.map((t) => idOf(t));
+    const ids = (s.terms ? s.terms.split('\n') : []).map((t) => idOf(t));
     const dim = ids.reduce((m, id) => Math.max(m, id + 1), 0);
-    const weights = s.weights.map((row) => {
+    const weights = s.weights.map((encoded) => {
+      const row = decodeFloat32(String(encoded), 'topic weights');
       if (row.length !== ids.length) throw new UserError('stored topic model: a weight row has the wrong length');
       const w = new Float32Array(dim);
       for (let k = 0; k < ids.length; k++) w[ids[k]!] = row[k]!;

@@ -122,6 +122,22 @@ describe('TaggingEngine.tag', () => {
     expect(b).toEqual(a);
   });
 
+  it('keeps the saved vocabulary bounded', async () => {
+    const engine = new TaggingEngine(taxonomy, undefined, { clock, maxVocabulary: 10, places: false });
+    engine.tag(SNIPPETS.map((s, i) => ({ id: `p${i}`, title: s.title, text: s.text, section: s.section })));
+    // Articles from a general feed bring words seen once: those are what pruning drops.
+    engine.tag([{ id: 'rare', title: 'Zanzibar', text: 'Quokkas xylophones périphrastiques zinzolins.' }]);
+    const kv = memoryKv();
+    await engine.save(kv);
+    const loaded = await TaggingEngine.load(kv, { taxonomy, places: false });
+    expect(loaded.tfidf.vocabularySize).toBeLessThan(engine.tfidf.vocabularySize);
+    expect(engine.tfidf.termId('xylophon', false)).toBeGreaterThanOrEqual(0);
+    expect(loaded.tfidf.termId('xylophon', false)).toBe(-1);
+    // What the model and its examples use survives, so the model predicts as before.
+    const probe = [{ id: 'q', title: 'Vaccin', text: 'Les médecins recommandent le vaccin contre le virus.' }];
+    expect(loaded.tag(probe, { updateFrequencies: false, learn: false })[0]!.topics[0]!.id).toBe('sante');
+  });
+
   it('reports corrupt stored state as a UserError and loads a taxonomy kept in the store', async () => {
     const kv = memoryKv();
     await kv.setKv('tag:tfidf', { version: 42 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosine, dotWeighted, featureStems, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
+import { cosine, dotWeighted, encodeInt32, featureStems, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
 import { documentText } from '../../src/tag/tagger.js';
 
 function model(docs: string[][], lang: 'fr' | 'en' = 'en') {
@@ -86,7 +86,18 @@ describe('TfIdfModel', () => {
     expect(copy.documentCount('fr')).toBe(3);
     expect(Array.from(copy.weigh('fr', counts[2]!).weights)).toEqual(Array.from(m.weigh('fr', counts[2]!).weights));
     expect(() => TfIdfModel.fromJSON({ version: 9 })).toThrow(/known format/);
-    expect(() => TfIdfModel.fromJSON({ version: 1, terms: ['a'], nDocs: { fr: 1, en: 0 }, df: { fr: [], en: [0] } })).toThrow(/df\.fr/);
+    expect(() => TfIdfModel.fromJSON({ version: 1, terms: 'a', nDocs: { fr: 1, en: 0 }, df: { fr: '', en: encodeInt32(Int32Array.of(0)) } })).toThrow(/df\.fr has 0 entries for 1 terms/);
+    expect(() => TfIdfModel.fromJSON({ version: 1, terms: 'a', nDocs: { fr: 1, en: 0 }, df: { fr: 'AAA', en: '' } })).toThrow(/32-bit/);
+  });
+
+  it('prunes rare terms on request, keeping the ones asked for', () => {
+    const { m } = model([['a', 'b', 'c'], ['a', 'b'], ['d']]);
+    const pruned = TfIdfModel.fromJSON(m.toJSON({ minDf: 2, keep: (t) => t === 'd' }));
+    expect(pruned.vocabularySize).toBe(3);
+    expect(pruned.termId('c', false)).toBe(-1);
+    expect(pruned.documentFrequency('en', pruned.termId('a', false))).toBe(2);
+    expect(pruned.documentFrequency('en', pruned.termId('d', false))).toBe(1);
+    expect(typeof m.toJSON().terms).toBe('string');
   });
 
   it('stored vectors keep the heaviest terms re-normalised; cosine compares them', () => {
