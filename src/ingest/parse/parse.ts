@@ -388,7 +388,7 @@ function jsonAuthor(o: unknown): string | undefined {
   return str(single, 'name', 512);
 }
 
-function parseJsonFeed(json: string, opts: ParseFeedOptions, errors: string[]): { info: ParsedFeedInfo; raws: (() => RawItem)[]; total: number } {
+function parseJsonFeed(json: string, opts: ParseFeedOptions): { info: ParsedFeedInfo; raws: (() => RawItem)[]; total: number } {
   let doc: unknown;
   try {
     doc = JSON.parse(json);
@@ -410,7 +410,7 @@ function parseJsonFeed(json: string, opts: ParseFeedOptions, errors: string[]): 
   const items = arr(doc, 'items');
   const raws = items.map((it) => (): RawItem => {
     if (it === null || typeof it !== 'object' || Array.isArray(it)) throw new Error('item is not an object');
-    const id = (it as Record<string, unknown>).id;
+    const id = Object.prototype.hasOwnProperty.call(it, 'id') ? (it as Record<string, unknown>).id : undefined;
     const html = str(it, 'content_html', RAW_CONTENT_CAP);
     const plain = str(it, 'content_text', RAW_CONTENT_CAP);
     const summary = str(it, 'summary');
@@ -428,7 +428,6 @@ function parseJsonFeed(json: string, opts: ParseFeedOptions, errors: string[]): 
       lang: str(it, 'language', 50) ?? lang,
     };
   });
-  void errors;
   return { info, raws, total: items.length };
 }
 
@@ -530,7 +529,7 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
   let raws: (() => RawItem)[];
   let total: number;
   if (input.startsWith('{')) {
-    ({ info, raws, total } = parseJsonFeed(input, { ...opts, baseUrl }, errors));
+    ({ info, raws, total } = parseJsonFeed(input, { ...opts, baseUrl }));
   } else {
     let doc: RawDoc | undefined;
     let totalSeen: number | undefined;
