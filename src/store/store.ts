@@ -108,6 +108,8 @@ export interface Store {
 
   // editions — unique by (subscriberId, date): saving again replaces
   saveEdition(e: Edition): Promise<void>;
+  /** Saves many editions in one atomic batch (bulk generation); same replace rule as saveEdition. */
+  saveEditions(editions: Edition[]): Promise<void>;
   getEdition(subscriberId: string, date: IsoDate): Promise<Edition | null>;
   getEditionById(id: string): Promise<Edition | null>;
   listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]>;

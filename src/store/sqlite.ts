@@ -1,0 +1,791 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3 (synchronous;
+ * every method returns a promise so both stores share the Store interface).
+ *
+ * - WAL, busy_timeout 5000, synchronous=NORMAL, foreign keys on.
+ * - Schema versions in PRAGMA user_version; MIGRATIONS[i] takes the file
+ *   from version i to i+1 (append new steps, never edit old ones).
+ * - Every write runs in a BEGIN IMMEDIATE transaction (takes the write lock
+ *   up front, so a read never has to be upgraded mid-way), retried on
+ *   SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT, which other processes can still cause
+ *   despite the busy timeout (STO-07).
+ * - Queried fields have their own indexed columns; everything else of a
+ *   record lives in one JSON `data` column (schema.ts says which is which).
+ * - Only parameterised statements; the SQL texts are fixed strings built from
+ *   the specs, never from values (STO-08).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  Article,
+  ArticleTags,
+  AuditEntry,
+  Click,
+  Edition,
+  FeedRecord,
+  IsoDate,
+  IsoTime,
+  Lease,
+  NewFeed,
+  SettingsVersion,
+  StoryCluster,
+  Subscriber,
+} from '../model.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import { UserError, oneLine } from '../util/errors.js';
+import type { ArticleQuery, ClickQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import {
+  ARTICLE,
+  AUDIT,
+  CLICK,
+  CLUSTER,
+  EDITION,
+  FEED,
+  SETTINGS,
+  SUBSCRIBER,
+  applyPatch,
+  canonicalTime,
+  checkDate,
+  checkField,
+  checkId,
+  checkPatch,
+  checkRecord,
+  derivedValues,
+  emailKey,
+  toJsonText,
+  type FieldSpec,
+  type RecordSpec,
+} from './schema.js';
+import {
+  DEFAULT_AUDIT_LIMIT,
+  boundLimit,
+  checkArticleQuery,
+  checkAuthor,
+  checkClickQuery,
+  checkEditionQuery,
+  checkIds,
+  checkLeaseArgs,
+  checkOneOf,
+  checkVersion,
+  feedIdCandidate,
+  newFeedRecord,
+  normalizeFeedUrl,
+  redeclaredFeed,
+  refreshedArticle,
+} from './common.js';
+
+type Row = Record<string, unknown>;
+type Db = Database.Database;
+
+// ───────────────────────── schema and migrations ─────────────────────────
+
+/** MIGRATIONS[i] upgrades a file from user_version i to i + 1. Append only. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE feeds (
+    id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, status TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX feeds_status ON feeds(status, created_at);
+
+  CREATE TABLE articles (
+    id TEXT PRIMARY KEY, feed_id TEXT NOT NULL, guid_hash TEXT NOT NULL, published_at TEXT NOT NULL,
+    cluster_id TEXT NOT NULL, tags TEXT, data TEXT NOT NULL,
+    UNIQUE (feed_id, guid_hash));
+  CREATE INDEX articles_published ON articles(published_at DESC, id DESC);
+  CREATE INDEX articles_feed_published ON articles(feed_id, published_at DESC);
+  CREATE INDEX articles_untagged ON articles(published_at DESC) WHERE tags IS NULL;
+  CREATE INDEX articles_cluster ON articles(cluster_id);
+
+  CREATE TABLE clusters (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+
+  CREATE TABLE subscribers (
+    id TEXT PRIMARY KEY, email_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX subscribers_status ON subscribers(status, id);
+
+  CREATE TABLE clicks (
+    id TEXT PRIMARY KEY,
+    subscriber_id TEXT REFERENCES subscribers(id) ON DELETE SET NULL,
+    article_id TEXT NOT NULL, edition_id TEXT, at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX clicks_at ON clicks(at);
+  CREATE INDEX clicks_subscriber ON clicks(subscriber_id, at);
+  CREATE INDEX clicks_article ON clicks(article_id, at);
+
+  CREATE TABLE editions (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    subscriber_id TEXT NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+    date TEXT NOT NULL, data TEXT NOT NULL,
+    UNIQUE (subscriber_id, date));
+  CREATE INDEX editions_date ON editions(date, subscriber_id);
+
+  CREATE TABLE settings (version INTEGER PRIMARY KEY, data TEXT NOT NULL);
+
+  CREATE TABLE audit (id TEXT PRIMARY KEY, at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX audit_at ON audit(at DESC, id DESC);
+
+  CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+];
+
+function migrate(db: Db, migrations: readonly string[]): void {
+  for (;;) {
+    const done = db.transaction(() => {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > migrations.length) {
+        throw new UserError(`database schema version ${version} is newer than this Kiosque (${migrations.length}); upgrade Kiosque`);
+      }
+      if (version === migrations.length) return true;
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+      return false;
+    }).immediate();
+    if (done) return;
+  }
+}
+
+// ───────────────────────── rows ↔ records ─────────────────────────
+
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Maps one record type to its table: spec fields marked `column` (and derived
+ * fields) get their own column, the rest goes into the JSON `data` column.
+ */
+class TableCodec<R> {
+  readonly table: string;
+  readonly keyColumn: string;
+  /** Column name → field spec, for the fields with their own column. */
+  private readonly columnFields: [field: string, column: string, spec: FieldSpec][];
+  private readonly dataFields: string[];
+  private readonly derived: string[];
+  /** Every column written, in a fixed order. */
+  readonly columns: string[];
+
+  constructor(readonly spec: RecordSpec<R>) {
+    this.table = spec.name;
+    this.keyColumn = snake(spec.key);
+    const entries = Object.entries(spec.fields as Record<string, FieldSpec>);
+    this.columnFields = entries.filter(([, f]) => f.column).map(([k, f]) => [k, snake(k), f]);
+    this.dataFields = entries.filter(([, f]) => !f.column).map(([k]) => k);
+    this.derived = Object.keys(spec.derived ?? {});
+    this.columns = [...this.columnFields.map(([, c]) => c), ...this.derived.map(snake), 'data'];
+  }
+
+  /** Named parameters for a checked record. */
+  toRow(rec: R): Row {
+    const r = rec as Record<string, unknown>;
+    const row: Row = {};
+    for (const [field, col, f] of this.columnFields) row[col] = toSql(f, r[field]);
+    for (const [name, v] of Object.entries(derivedValues(this.spec, r))) row[snake(name)] = v;
+    const data: Record<string, unknown> = {};
+    for (const k of this.dataFields) if (r[k] !== undefined) data[k] = r[k];
+    row.data = JSON.stringify(data);
+    return row;
+  }
+
+  fromRow(row: Row): R {
+    const rec = JSON.parse(row.data as string) as Record<string, unknown>;
+    for (const [field, col, f] of this.columnFields) {
+      const v = row[col];
+      if (v === null || v === undefined) {
+        if (f.nullable) rec[field] = null;
+      } else {
+        rec[field] = fromSql(f, v);
+      }
+    }
+    return rec as R;
+  }
+
+  get selectList(): string {
+    return [...this.columnFields.map(([, c]) => c), 'data'].join(', ');
+  }
+
+  insertSql(orIgnore = false): string {
+    return `INSERT ${orIgnore ? 'OR IGNORE ' : ''}INTO ${this.table} (${this.columns.join(', ')}) VALUES (${this.columns.map((c) => `@${c}`).join(', ')})`;
+  }
+
+  /** Insert, or overwrite the row that has the same `conflict` columns. */
+  upsertSql(conflict: string[]): string {
+    const rest = this.columns.filter((c) => !conflict.includes(c));
+    return `${this.insertSql()} ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  }
+
+  /** Overwrite the row with this record's key. */
+  updateSql(): string {
+    const rest = this.columns.filter((c) => c !== this.keyColumn);
+    return `UPDATE ${this.table} SET ${rest.map((c) => `${c} = @${c}`).join(', ')} WHERE ${this.keyColumn} = @${this.keyColumn}`;
+  }
+
+  selectSql(tail: string): string {
+    return `SELECT ${this.selectList} FROM ${this.table} ${tail}`;
+  }
+}
+
+function toSql(f: FieldSpec, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (f.type === 'bool') return v ? 1 : 0;
+  if (f.type === 'json' || f.type === 'blob') return JSON.stringify(v);
+  return v;
+}
+
+function fromSql(f: FieldSpec, v: unknown): unknown {
+  if (f.type === 'bool') return v === 1;
+  if (f.type === 'json' || f.type === 'blob') return JSON.parse(v as string);
+  return v;
+}
+
+const T = {
+  feeds: new TableCodec(FEED),
+  articles: new TableCodec(ARTICLE),
+  clusters: new TableCodec(CLUSTER),
+  subscribers: new TableCodec(SUBSCRIBER),
+  clicks: new TableCodec(CLICK),
+  editions: new TableCodec(EDITION),
+  settings: new TableCodec(SETTINGS),
+  audit: new TableCodec(AUDIT),
+};
+
+/** WHERE clause from optional conditions; only present ones bind a value. */
+function where(conds: [sql: string, value: unknown][]): { sql: string; params: unknown[] } {
+  const present = conds.filter(([, v]) => v !== undefined);
+  return {
+    sql: present.length ? `WHERE ${present.map(([s]) => s).join(' AND ')}` : '',
+    params: present.map(([, v]) => v).filter((v) => v !== NO_PARAM),
+  };
+}
+/** Marks a condition that is present but binds nothing (e.g. `tags IS NULL`). */
+const NO_PARAM = Symbol('no-param');
+
+// ───────────────────────── errors and retries ─────────────────────────
+
+const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED']);
+
+function sqliteCode(e: unknown): string {
+  return typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : '';
+}
+
+export const isBusy = (e: unknown): boolean => BUSY_CODES.has(sqliteCode(e));
+const isUnique = (e: unknown): boolean => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(sqliteCode(e));
+const isForeignKey = (e: unknown): boolean => sqliteCode(e) === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface SqliteStoreOptions {
+  clock?: Clock;
+  /** busy_timeout in ms (default 5000). */
+  busyTimeoutMs?: number;
+  /** How many times a transaction that hit SQLITE_BUSY is retried (default 10). */
+  busyRetries?: number;
+}
+
+// ───────────────────────── the store ─────────────────────────
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly clock: Clock;
+  private readonly retries: number;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly runInTx: Database.Transaction<(f: () => unknown) => unknown>;
+  /** Transactions that had to be retried after SQLITE_BUSY (for tests and diagnostics). */
+  busyRetries = 0;
+
+  constructor(
+    /** The connection, for maintenance (backup, integrity check) and crash tests. */
+    readonly db: Db,
+    opts: SqliteStoreOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.retries = opts.busyRetries ?? 10;
+    this.runInTx = db.transaction((f: () => unknown) => f());
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn`, retrying with jittered backoff while another connection holds the lock. */
+  private async retrying<T>(fn: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        if (attempt >= this.retries) throw new UserError(`database is busy (${sqliteCode(e)}) after ${attempt + 1} attempts: ${oneLine(e)}`);
+        this.busyRetries++;
+        await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  /** A write transaction (BEGIN IMMEDIATE), retried on busy. */
+  private write<T>(fn: () => T): Promise<T> {
+    return this.retrying(() => this.runInTx.immediate(fn) as T);
+  }
+
+  private read<T>(fn: () => T): Promise<T> {
+    return this.retrying(fn);
+  }
+
+  private one<R>(codec: TableCodec<R>, tail: string, ...params: unknown[]): R | null {
+    const row = this.stmt(codec.selectSql(tail)).get(...params) as Row | undefined;
+    return row ? codec.fromRow(row) : null;
+  }
+
+  private many<R>(codec: TableCodec<R>, tail: string, ...params: unknown[]): R[] {
+    return (this.stmt(codec.selectSql(tail)).all(...params) as Row[]).map((r) => codec.fromRow(r));
+  }
+
+  private count(table: string, w: { sql: string; params: unknown[] }): number {
+    return (this.stmt(`SELECT count(*) AS n FROM ${table} ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  /** Rows whose key is in `ids`, in the order of `ids` (missing ones skipped). */
+  private byIds<R>(codec: TableCodec<R>, ids: string[]): R[] {
+    if (!ids.length) return [];
+    const found = new Map<string, R>();
+    for (const rec of this.many(codec, `WHERE ${codec.keyColumn} IN (SELECT value FROM json_each(?))`, JSON.stringify(ids))) {
+      found.set((rec as Record<string, unknown>)[codec.spec.key] as string, rec);
+    }
+    return [...new Set(ids)].flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** `PRAGMA integrity_check` result ("ok" when the file is sound). */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+
+  // ───── feeds ─────
+
+  async upsertFeed(feed: NewFeed): Promise<FeedRecord> {
+    const url = normalizeFeedUrl(feed?.url);
+    return this.write(() => {
+      const existing = this.one(T.feeds, 'WHERE url = ?', url);
+      if (existing) {
+        const rec = redeclaredFeed(existing, feed);
+        this.stmt(T.feeds.updateSql()).run(T.feeds.toRow(rec));
+        return rec;
+      }
+      let id = feedIdCandidate(url, 0);
+      // The hash may belong to a feed that moved away from this url after a redirect.
+      for (let i = 1; this.one(T.feeds, 'WHERE id = ?', id); i++) id = feedIdCandidate(url, i);
+      const rec = newFeedRecord(feed, id, this.clock.now());
+      this.stmt(T.feeds.insertSql()).run(T.feeds.toRow(rec));
+      return rec;
+    });
+  }
+
+  async getFeed(id: string): Promise<FeedRecord | null> {
+    const key = checkId(id, 'feed id');
+    return this.read(() => this.one(T.feeds, 'WHERE id = ?', key));
+  }
+
+  async getFeedByUrl(url: string): Promise<FeedRecord | null> {
+    let key: string;
+    try {
+      key = normalizeFeedUrl(url);
+    } catch {
+      return null;
+    }
+    return this.read(() => this.one(T.feeds, 'WHERE url = ?', key));
+  }
+
+  async listFeeds(opts: { status?: FeedRecord['status'] } = {}): Promise<FeedRecord[]> {
+    const status = opts.status === undefined ? undefined : checkOneOf(opts.status, ['active', 'disabled', 'gone'], 'feed status');
+    const w = where([['status = ?', status]]);
+    return this.read(() => this.many(T.feeds, `${w.sql} ORDER BY created_at, id`, ...w.params));
+  }
+
+  async updateFeed(id: string, patch: FeedPatch): Promise<FeedRecord> {
+    const key = checkId(id, 'feed id');
+    const p = checkPatch(FEED, patch, ['id', 'createdAt'], `feed ${key}`);
+    if (p.set.url !== undefined) p.set.url = normalizeFeedUrl(p.set.url);
+    return this.write(() => {
+      const existing = this.one(T.feeds, 'WHERE id = ?', key);
+      if (!existing) throw new UserError(`feed not found: ${key}`);
+      if (p.set.url !== undefined && p.set.url !== existing.url) {
+        const other = this.one(T.feeds, 'WHERE url = ?', p.set.url);
+        if (other) throw new UserError(`feed ${key}: url ${p.set.url} already belongs to feed ${other.id}`);
+      }
+      const rec = checkRecord(FEED, applyPatch(existing, p));
+      this.stmt(T.feeds.updateSql()).run(T.feeds.toRow(rec));
+      return rec;
+    });
+  }
+
+  async deleteFeed(id: string): Promise<void> {
+    const key = checkId(id, 'feed id');
+    await this.write(() => this.stmt('DELETE FROM feeds WHERE id = ?').run(key));
+  }
+
+  // ───── articles ─────
+
+  async upsertArticles(articles: Article[]): Promise<UpsertResult> {
+    if (!Array.isArray(articles)) throw new UserError('upsertArticles expects an array');
+    const clean = articles.map((a) => checkRecord(ARTICLE, a, 'article'));
+    return this.write(() => {
+      const result: UpsertResult = { inserted: 0, updated: 0, ids: [], isNew: [] };
+      for (const a of clean) {
+        const existing =
+          this.one(T.articles, 'WHERE id = ?', a.id) ?? this.one(T.articles, 'WHERE feed_id = ? AND guid_hash = ?', a.feedId, a.guidHash);
+        if (existing) {
+          this.stmt(T.articles.updateSql()).run(T.articles.toRow(refreshedArticle(existing, a)));
+          result.updated++;
+        } else {
+          this.stmt(T.articles.insertSql()).run(T.articles.toRow(a));
+          result.inserted++;
+        }
+        result.ids.push(existing?.id ?? a.id);
+        result.isNew.push(!existing);
+      }
+      return result;
+    });
+  }
+
+  async getArticle(id: string): Promise<Article | null> {
+    const key = checkId(id, 'article id');
+    return this.read(() => this.one(T.articles, 'WHERE id = ?', key));
+  }
+
+  async getArticles(ids: string[]): Promise<Article[]> {
+    const keys = checkIds(ids, 'article ids');
+    return this.read(() => this.byIds(T.articles, keys));
+  }
+
+  private articleWhere(q: Pick<ArticleQuery, 'since' | 'until' | 'feedId' | 'tagged'>) {
+    return where([
+      ['published_at >= ?', q.since],
+      ['published_at < ?', q.until],
+      ['feed_id = ?', q.feedId],
+      [q.tagged ? 'tags IS NOT NULL' : 'tags IS NULL', q.tagged === undefined ? undefined : NO_PARAM],
+    ]);
+  }
+
+  async listArticles(q?: ArticleQuery): Promise<Article[]> {
+    const c = checkArticleQuery(q);
+    const w = this.articleWhere(c);
+    return this.read(() => this.many(T.articles, `${w.sql} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`, ...w.params, c.limit, c.offset));
+  }
+
+  async countArticles(q: Pick<ArticleQuery, 'since' | 'feedId'> = {}): Promise<number> {
+    const c = checkArticleQuery({ ...(q.since !== undefined ? { since: q.since } : {}), ...(q.feedId !== undefined ? { feedId: q.feedId } : {}) });
+    return this.read(() => this.count('articles', this.articleWhere(c)));
+  }
+
+  async setArticleTags(updates: { id: string; tags: ArticleTags }[]): Promise<void> {
+    const rows = updates.map((u, i) => [checkId(u?.id, `tags update ${i}: id`), toSql(ARTICLE.fields.tags, checkField(ARTICLE.fields.tags, u.tags, `article ${u.id}: tags`))]);
+    await this.write(() => {
+      for (const [id, tags] of rows) this.stmt('UPDATE articles SET tags = ? WHERE id = ?').run(tags, id);
+    });
+  }
+
+  async setArticleCluster(updates: { id: string; clusterId: string }[]): Promise<void> {
+    const rows = updates.map((u, i) => [checkId(u?.id, `cluster update ${i}: id`), checkId(u.clusterId, `article ${u.id}: clusterId`)]);
+    await this.write(() => {
+      for (const [id, clusterId] of rows) this.stmt('UPDATE articles SET cluster_id = ? WHERE id = ?').run(clusterId, id);
+    });
+  }
+
+  // ───── clusters ─────
+
+  async upsertClusters(clusters: StoryCluster[]): Promise<void> {
+    const rows = clusters.map((c) => T.clusters.toRow(checkRecord(CLUSTER, c, 'cluster')));
+    await this.write(() => {
+      for (const row of rows) this.stmt(T.clusters.upsertSql(['id'])).run(row);
+    });
+  }
+
+  async getCluster(id: string): Promise<StoryCluster | null> {
+    const key = checkId(id, 'cluster id');
+    return this.read(() => this.one(T.clusters, 'WHERE id = ?', key));
+  }
+
+  async getClusters(ids: string[]): Promise<StoryCluster[]> {
+    const keys = checkIds(ids, 'cluster ids');
+    return this.read(() => this.byIds(T.clusters, keys));
+  }
+
+  async countClusters(): Promise<number> {
+    return this.read(() => this.count('clusters', where([])));
+  }
+
+  // ───── subscribers ─────
+
+  async createSubscriber(s: Subscriber): Promise<Subscriber> {
+    const rec = checkRecord(SUBSCRIBER, s, 'subscriber');
+    return this.write(() => {
+      if (this.one(T.subscribers, 'WHERE email_key = ?', emailKey(rec.email))) throw duplicateEmail();
+      if (this.one(T.subscribers, 'WHERE id = ?', rec.id)) throw new UserError(`subscriber id already exists: ${rec.id}`);
+      this.stmt(T.subscribers.insertSql()).run(T.subscribers.toRow(rec));
+      return rec;
+    });
+  }
+
+  async getSubscriber(id: string): Promise<Subscriber | null> {
+    const key = checkId(id, 'subscriber id');
+    return this.read(() => this.one(T.subscribers, 'WHERE id = ?', key));
+  }
+
+  async getSubscriberByEmail(email: string): Promise<Subscriber | null> {
+    const key = emailKey(checkId(email, 'email', 320));
+    return this.read(() => this.one(T.subscribers, 'WHERE email_key = ?', key));
+  }
+
+  async updateSubscriber(id: string, patch: SubscriberPatch): Promise<Subscriber> {
+    const key = checkId(id, 'subscriber id');
+    const p = checkPatch(SUBSCRIBER, patch, ['id', 'createdAt'], `subscriber ${key}`);
+    return this.write(() => {
+      const existing = this.one(T.subscribers, 'WHERE id = ?', key);
+      if (!existing) throw new UserError(`subscriber not found: ${key}`);
+      const rec = checkRecord(SUBSCRIBER, applyPatch(existing, p));
+      if (emailKey(rec.email) !== emailKey(existing.email) && this.one(T.subscribers, 'WHERE email_key = ?', emailKey(rec.email))) {
+        throw duplicateEmail();
+      }
+      this.stmt(T.subscribers.updateSql()).run(T.subscribers.toRow(rec));
+      return rec;
+    });
+  }
+
+  async listSubscribers(opts: { status?: Subscriber['status']; afterId?: string; limit?: number } = {}): Promise<Subscriber[]> {
+    const status = opts.status === undefined ? undefined : checkOneOf(opts.status, SUBSCRIBER.fields.status.oneOf as Subscriber['status'][], 'subscriber status');
+    const afterId = opts.afterId === undefined ? undefined : checkId(opts.afterId, 'afterId');
+    const limit = boundLimit(opts.limit, 'subscribers limit');
+    const w = where([
+      ['status = ?', status],
+      ['id > ?', afterId],
+    ]);
+    return this.read(() => this.many(T.subscribers, `${w.sql} ORDER BY id LIMIT ?`, ...w.params, limit));
+  }
+
+  async countSubscribers(): Promise<number> {
+    return this.read(() => this.count('subscribers', where([])));
+  }
+
+  async eraseSubscriber(id: string): Promise<void> {
+    const key = checkId(id, 'subscriber id');
+    // Explicit steps (the foreign keys would do the same) so the intent is readable here.
+    await this.write(() => {
+      this.stmt('UPDATE clicks SET subscriber_id = NULL, edition_id = NULL WHERE subscriber_id = ?').run(key);
+      this.stmt('DELETE FROM editions WHERE subscriber_id = ?').run(key);
+      this.stmt('DELETE FROM subscribers WHERE id = ?').run(key);
+    });
+  }
+
+  // ───── clicks ─────
+
+  async addClick(c: Click): Promise<void> {
+    const rec = checkRecord(CLICK, c, 'click');
+    await this.write(() => {
+      // A click for an unknown (e.g. erased) subscriber is kept, anonymised.
+      const known = rec.subscriberId !== null && this.stmt('SELECT 1 FROM subscribers WHERE id = ?').get(rec.subscriberId);
+      const stored: Click = known ? rec : { ...rec, subscriberId: null };
+      if (!known) delete stored.editionId;
+      this.stmt(T.clicks.insertSql(true)).run(T.clicks.toRow(stored));
+    });
+  }
+
+  async listClicks(q?: ClickQuery): Promise<Click[]> {
+    const c = checkClickQuery(q);
+    const w = where([
+      ['subscriber_id = ?', c.subscriberId],
+      ['article_id = ?', c.articleId],
+      ['at >= ?', c.since],
+    ]);
+    return this.read(() => this.many(T.clicks, `${w.sql} ORDER BY at DESC, id DESC LIMIT ?`, ...w.params, c.limit));
+  }
+
+  async clickCounts(since: IsoTime): Promise<Map<string, number>> {
+    const from = canonicalTime(since, 'clickCounts since');
+    return this.read(() => {
+      const rows = this.stmt('SELECT article_id AS id, count(*) AS n FROM clicks WHERE at >= ? GROUP BY article_id').all(from) as { id: string; n: number }[];
+      return new Map(rows.map((r) => [r.id, r.n]));
+    });
+  }
+
+  // ───── editions ─────
+
+  async saveEdition(e: Edition): Promise<void> {
+    await this.saveEditions([e]);
+  }
+
+  /** Saves many editions in one transaction (each replaces the one for its subscriber and date). */
+  async saveEditions(editions: Edition[]): Promise<void> {
+    const rows = editions.map((e) => T.editions.toRow(checkRecord(EDITION, e, 'edition')));
+    const sql = T.editions.upsertSql(['subscriber_id', 'date']);
+    await this.write(() => {
+      for (const row of rows) {
+        try {
+          this.stmt(sql).run(row);
+        } catch (err) {
+          if (isForeignKey(err)) throw new UserError(`edition ${String(row.id)}: unknown subscriber ${String(row.subscriber_id)}`);
+          if (isUnique(err)) throw new UserError(`edition id ${String(row.id)} is already used by another subscriber or date`);
+          throw err;
+        }
+      }
+    });
+  }
+
+  async getEdition(subscriberId: string, date: IsoDate): Promise<Edition | null> {
+    const sid = checkId(subscriberId, 'subscriber id');
+    const d = checkDate(date, 'edition date');
+    return this.read(() => this.one(T.editions, 'WHERE subscriber_id = ? AND date = ?', sid, d));
+  }
+
+  async getEditionById(id: string): Promise<Edition | null> {
+    const key = checkId(id, 'edition id');
+    return this.read(() => this.one(T.editions, 'WHERE id = ?', key));
+  }
+
+  async listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]> {
+    const c = checkEditionQuery(opts);
+    const w = where([
+      ['subscriber_id = ?', c.subscriberId],
+      ['date = ?', c.date],
+    ]);
+    return this.read(() => this.many(T.editions, `${w.sql} ORDER BY date DESC, subscriber_id LIMIT ?`, ...w.params, c.limit));
+  }
+
+  async countEditions(opts: { date?: IsoDate } = {}): Promise<number> {
+    const c = checkEditionQuery({ ...(opts.date !== undefined ? { date: opts.date } : {}) });
+    return this.read(() => this.count('editions', where([['date = ?', c.date]])));
+  }
+
+  // ───── settings and audit ─────
+
+  async getSettings<S = unknown>(): Promise<SettingsVersion<S> | null> {
+    return this.read(() => this.one(T.settings, 'ORDER BY version DESC LIMIT 1') as SettingsVersion<S> | null);
+  }
+
+  async getSettingsVersion<S = unknown>(version: number): Promise<SettingsVersion<S> | null> {
+    const v = checkVersion(version);
+    return this.read(() => this.one(T.settings, 'WHERE version = ?', v) as SettingsVersion<S> | null);
+  }
+
+  /** Oldest first. */
+  async listSettingsVersions<S = unknown>(): Promise<SettingsVersion<S>[]> {
+    return this.read(() => this.many(T.settings, 'ORDER BY version') as SettingsVersion<S>[]);
+  }
+
+  async saveSettings<S>(settings: S, author: string, note?: string): Promise<SettingsVersion<S>> {
+    const who = checkAuthor(author);
+    return this.write(() => {
+      const { v } = this.stmt('SELECT coalesce(max(version), 0) + 1 AS v FROM settings').get() as { v: number };
+      const rec = checkRecord(SETTINGS, { version: v, settings, author: who, createdAt: this.clock.now().toISOString(), note }, 'settings');
+      this.stmt(T.settings.insertSql()).run(T.settings.toRow(rec));
+      return rec as SettingsVersion<S>;
+    });
+  }
+
+  async addAudit(entry: AuditEntry): Promise<void> {
+    const row = T.audit.toRow(checkRecord(AUDIT, entry, 'audit entry'));
+    await this.write(() => this.stmt(T.audit.insertSql(true)).run(row));
+  }
+
+  /** Newest first. */
+  async listAudit(opts: { limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = boundLimit(opts.limit, 'audit limit', DEFAULT_AUDIT_LIMIT);
+    return this.read(() => this.many(T.audit, 'ORDER BY at DESC, id DESC LIMIT ?', limit));
+  }
+
+  // ───── leases (this machine's clock: every SQLite user shares it) ─────
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | null> {
+    const a = checkLeaseArgs(name, owner, ttlMs);
+    return this.write(() => {
+      const now = this.clock.now().getTime();
+      const row = this.stmt('SELECT owner, token, expires_at FROM leases WHERE name = ?').get(a.name) as
+        | { owner: string; token: number; expires_at: number }
+        | undefined;
+      const held = row !== undefined && row.expires_at > now;
+      if (held && row.owner !== a.owner) return null;
+      // Same live owner keeps its token; any change of hands (or a lapse) bumps it.
+      const token = held ? row.token : (row?.token ?? 0) + 1;
+      const expiresAt = now + a.ttlMs;
+      this.stmt(
+        'INSERT INTO leases (name, owner, token, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at',
+      ).run(a.name, a.owner, token, expiresAt);
+      return { name: a.name, owner: a.owner, token, expiresAt: new Date(expiresAt).toISOString() };
+    });
+  }
+
+  async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
+    const a = checkLeaseArgs(lease?.name, lease?.owner, ttlMs);
+    const token = checkField({ type: 'int' }, lease.token, 'lease token');
+    return this.write(() => {
+      const expiresAt = this.clock.now().getTime() + a.ttlMs;
+      // Nobody else took it while the token is unchanged, so a late renewal is still safe.
+      const r = this.stmt('UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ? AND token = ?').run(expiresAt, a.name, a.owner, token);
+      return r.changes === 1;
+    });
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    const a = checkLeaseArgs(lease?.name, lease?.owner, 1);
+    const token = checkField({ type: 'int' }, lease.token, 'lease token');
+    // The row (and its token) stays, so the next holder's token is still larger.
+    await this.write(() => this.stmt("UPDATE leases SET owner = '', expires_at = 0 WHERE name = ? AND owner = ? AND token = ?").run(a.name, a.owner, token));
+  }
+
+  // ───── kv ─────
+
+  async getKv<T>(key: string): Promise<T | null> {
+    const k = checkId(key, 'kv key', 200);
+    return this.read(() => {
+      const row = this.stmt('SELECT value FROM kv WHERE key = ?').get(k) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as T) : null;
+    });
+  }
+
+  async setKv<T>(key: string, value: T): Promise<void> {
+    const k = checkId(key, 'kv key', 200);
+    const text = toJsonText(value, `kv ${k}`);
+    await this.write(() =>
+      this.stmt('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+        k,
+        text,
+        this.clock.now().toISOString(),
+      ),
+    );
+  }
+}
+
+function duplicateEmail(): UserError {
+  return new UserError('a subscriber with this e-mail address already exists');
+}
+
+/**
+ * Opens (creating when missing) the SQLite store at `file` and brings its
+ * schema up to date. `:memory:` works for throwaway stores.
+ */
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  let db: Db;
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+  } catch (e) {
+    throw new UserError(`cannot open SQLite database ${file}: ${oneLine(e)}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS);
+  } catch (e) {
+    db.close();
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot use SQLite database ${file}: ${oneLine(e)}`);
+  }
+  return new SqliteStore(db, opts);
+}

@@ -1,0 +1,499 @@
+/**
+ * The behaviour every Store implementation must have. Run by sqlite.test.ts,
+ * mongo-mingo.test.ts and (with MONGODB_URI) mongo-real.test.ts.
+ * Each test gets a fresh, empty store from `makeStore`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+import { UserError } from '../../src/util/errors.js';
+import { ARTICLE_CAPS } from '../../src/store/schema.js';
+import { article, click, cluster, edition, sleep, subscriber, tags } from './fixtures.js';
+
+const INJECTIONS = ["' OR 1=1--", 'title;DROP TABLE articles', "tech')--", '"; DROP TABLE feeds; --', '{"$ne":null}'];
+
+export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('feeds', () => {
+      it('upserts by normalized url, keeping fetch state', async () => {
+        const f = await store.upsertFeed({ url: 'HTTPS://Exemple.FR:443/rss#top', title: 'Exemple', section: 'France', lang: 'fr' });
+        expect(f).toMatchObject({ url: 'https://exemple.fr/rss', title: 'Exemple', section: 'France', lang: 'fr', status: 'active', errorCount: 0 });
+        expect(f.id).toMatch(/^[0-9a-f]{16}$/);
+        await store.updateFeed(f.id, { etag: '"v1"', errorCount: 2, lastStatus: 200 });
+        const again = await store.upsertFeed({ url: 'https://exemple.fr/rss', title: 'Exemple (nouveau)', section: 'Une' });
+        expect(again.id).toBe(f.id);
+        expect(again).toMatchObject({ title: 'Exemple (nouveau)', section: 'Une', etag: '"v1"', errorCount: 2, lastStatus: 200, createdAt: f.createdAt });
+        expect(await store.listFeeds()).toHaveLength(1);
+        expect(await store.getFeedByUrl('https://EXEMPLE.fr/rss')).toEqual(again);
+        expect(await store.getFeed(f.id)).toEqual(again);
+        expect(await store.getFeedByUrl('not a url')).toBeNull();
+        expect(await store.getFeed('nope')).toBeNull();
+      });
+
+      it('rejects feeds that are not http(s) or carry unknown fields', async () => {
+        await expect(store.upsertFeed({ url: 'javascript:alert(1)', title: 'x', section: 'x' })).rejects.toThrow(UserError);
+        await expect(store.upsertFeed({ url: 'https://a.test/', title: 'x', section: 'x', status: 'gone' } as never)).rejects.toThrow(/unknown field/);
+      });
+
+      it('applies fetch-state patches, clears optional fields, refuses bad ones', async () => {
+        const f = await store.upsertFeed({ url: 'https://a.test/feed', title: 'A', section: 'Monde' });
+        const patched = await store.updateFeed(f.id, {
+          etag: 'W/"abc"',
+          lastModified: 'Sat, 21 Nov 2026 10:00:00 GMT',
+          lastFetchedAt: '2026-11-22T06:00:00.000Z',
+          lastSuccessAt: '2026-11-22T06:00:00.000Z',
+          nextFetchAt: '2026-11-22T06:15:00.000Z',
+          lastStatus: 200,
+          lastItemCount: 25,
+          errorCount: 0,
+          pendingRedirect: { url: 'https://b.test/feed', count: 1 },
+        });
+        expect(patched.pendingRedirect).toEqual({ url: 'https://b.test/feed', count: 1 });
+        const cleared = await store.updateFeed(f.id, { pendingRedirect: undefined, lastError: undefined, url: 'https://b.test/feed' });
+        expect(cleared.pendingRedirect).toBeUndefined();
+        expect(cleared.url).toBe('https://b.test/feed');
+        expect(await store.getFeed(f.id)).toEqual(cleared);
+        expect(await store.getFeedByUrl('https://a.test/feed')).toBeNull();
+
+        await expect(store.updateFeed(f.id, { errorCount: undefined })).rejects.toThrow(/required/);
+        await expect(store.updateFeed(f.id, { status: 'paused' as never })).rejects.toThrow(/one of/);
+        await expect(store.updateFeed(f.id, { id: 'x' } as never)).rejects.toThrow(/cannot be changed/);
+        await expect(store.updateFeed(f.id, { $set: { status: 'gone' } } as never)).rejects.toThrow(UserError);
+        await expect(store.updateFeed(f.id, { 'pendingRedirect.url': 'x' } as never)).rejects.toThrow(UserError);
+        await expect(store.updateFeed(f.id, { nextFetchAt: 'demain' })).rejects.toThrow(/time/);
+        await expect(store.updateFeed('missing', { errorCount: 1 })).rejects.toThrow(/not found/);
+        expect(await store.getFeed(f.id)).toEqual(cleared);
+      });
+
+      it('refuses a url change onto another feed, lists by status, deletes', async () => {
+        const a = await store.upsertFeed({ url: 'https://a.test/feed', title: 'A', section: 'S' });
+        const b = await store.upsertFeed({ url: 'https://b.test/feed', title: 'B', section: 'S' });
+        await expect(store.updateFeed(a.id, { url: 'https://b.test/feed#x' })).rejects.toThrow(/already belongs/);
+        await store.updateFeed(b.id, { status: 'gone' });
+        expect((await store.listFeeds({ status: 'active' })).map((f) => f.id)).toEqual([a.id]);
+        expect((await store.listFeeds({ status: 'gone' })).map((f) => f.id)).toEqual([b.id]);
+        await store.deleteFeed(a.id);
+        expect(await store.getFeed(a.id)).toBeNull();
+        expect(await store.listFeeds()).toHaveLength(1);
+      });
+
+      it('gives a new id when the url hash belongs to a feed that moved away', async () => {
+        const a = await store.upsertFeed({ url: 'https://a.test/feed', title: 'A', section: 'S' });
+        await store.updateFeed(a.id, { url: 'https://a2.test/feed' });
+        const again = await store.upsertFeed({ url: 'https://a.test/feed', title: 'A again', section: 'S' });
+        expect(again.id).not.toBe(a.id);
+        expect(await store.listFeeds()).toHaveLength(2);
+      });
+    });
+
+    describe('articles', () => {
+      it('inserts, then refreshes the same id keeping tags and cluster', async () => {
+        const r1 = await store.upsertArticles([article(1), article(2)]);
+        expect(r1).toEqual({ inserted: 2, updated: 0, ids: ['a1', 'a2'], isNew: [true, true] });
+        await store.setArticleTags([{ id: 'a1', tags: tags() }]);
+        await store.setArticleCluster([{ id: 'a1', clusterId: 'story-9' }]);
+        const r2 = await store.upsertArticles([article(1, { title: 'Titre corrigé', clusterId: 'other', summary: 'Nouveau résumé' })]);
+        expect(r2).toEqual({ inserted: 0, updated: 1, ids: ['a1'], isNew: [false] });
+        const a1 = await store.getArticle('a1');
+        expect(a1).toMatchObject({ title: 'Titre corrigé', summary: 'Nouveau résumé', clusterId: 'story-9', tags: tags() });
+        expect(await store.countArticles()).toBe(2);
+      });
+
+      it('dedupes the same feedId+guidHash with a changed link onto the stored id', async () => {
+        await store.upsertArticles([article(1)]);
+        await store.setArticleTags([{ id: 'a1', tags: tags() }]);
+        const moved = article(1, { id: 'a1-new', url: 'https://exemple.fr/article/1-modifie' });
+        const r = await store.upsertArticles([moved]);
+        expect(r).toEqual({ inserted: 0, updated: 1, ids: ['a1'], isNew: [false] });
+        const stored = await store.getArticle('a1');
+        expect(stored?.url).toBe('https://exemple.fr/article/1-modifie');
+        expect(stored?.tags).toEqual(tags());
+        expect(await store.getArticle('a1-new')).toBeNull();
+        expect(await store.countArticles()).toBe(1);
+      });
+
+      it('handles duplicates inside one batch and round-trips every field', async () => {
+        const full = article(3, { author: 'Jean Dupont', langHint: 'fr', categories: ['Sport', 'Été'] });
+        const r = await store.upsertArticles([full, article(3, { title: 'bis' })]);
+        expect(r).toEqual({ inserted: 1, updated: 1, ids: ['a3', 'a3'], isNew: [true, false] });
+        expect(await store.getArticle('a3')).toEqual(article(3, { title: 'bis' }));
+        const noUrl = article(4);
+        delete noUrl.url;
+        await store.upsertArticles([noUrl]);
+        expect(await store.getArticle('a4')).toEqual(noUrl);
+        expect((await store.getArticles(['a4', 'missing', 'a3'])).map((a) => a.id)).toEqual(['a4', 'a3']);
+        expect(await store.getArticles([])).toEqual([]);
+      });
+
+      it('lists newest first with since/until/feedId/tagged filters, limit and offset', async () => {
+        await store.upsertArticles([
+          article(1, { publishedAt: '2026-11-20T08:00:00.000Z' }),
+          article(2, { publishedAt: '2026-11-21T08:00:00.000Z', feedId: 'f2' }),
+          article(3, { publishedAt: '2026-11-22T08:00:00.000Z' }),
+          article(4, { publishedAt: '2026-11-22T08:00:00.000Z' }),
+          article(5, { publishedAt: '2026-11-19T08:00:00+02:00' }),
+        ]);
+        await store.setArticleTags([{ id: 'a3', tags: tags() }]);
+        const ids = async (q?: Parameters<Store['listArticles']>[0]) => (await store.listArticles(q)).map((a) => a.id);
+        expect(await ids()).toEqual(['a4', 'a3', 'a2', 'a1', 'a5']);
+        expect((await store.getArticle('a5'))?.publishedAt).toBe('2026-11-19T06:00:00.000Z');
+        expect(await ids({ since: '2026-11-21T08:00:00.000Z' })).toEqual(['a4', 'a3', 'a2']);
+        expect(await ids({ until: '2026-11-21T08:00:00.000Z' })).toEqual(['a1', 'a5']);
+        expect(await ids({ feedId: 'f2' })).toEqual(['a2']);
+        expect(await ids({ tagged: true })).toEqual(['a3']);
+        expect(await ids({ tagged: false, limit: 2 })).toEqual(['a4', 'a2']);
+        expect(await ids({ limit: 2, offset: 1 })).toEqual(['a3', 'a2']);
+        expect(await ids({ limit: 0 })).toEqual([]);
+        expect(await store.countArticles({ since: '2026-11-21T00:00:00.000Z' })).toBe(3);
+        expect(await store.countArticles({ feedId: 'f1' })).toBe(4);
+        await expect(store.listArticles({ limit: -1 })).rejects.toThrow(UserError);
+        await expect(store.listArticles({ since: 'hier' })).rejects.toThrow(UserError);
+      });
+
+      it('sets tags and clusters in batches, ignoring unknown ids', async () => {
+        await store.upsertArticles([article(1), article(2)]);
+        await store.setArticleTags([
+          { id: 'a1', tags: tags() },
+          { id: 'a2', tags: tags({ lang: 'en', topicOverride: 'sport' }) },
+          { id: 'zz', tags: tags() },
+        ]);
+        await store.setArticleCluster([
+          { id: 'a1', clusterId: 'k' },
+          { id: 'a2', clusterId: 'k' },
+        ]);
+        const [a1, a2] = await store.getArticles(['a1', 'a2']);
+        expect(a1?.clusterId).toBe('k');
+        expect(a2?.tags?.topicOverride).toBe('sport');
+        expect(await store.getArticle('zz')).toBeNull();
+      });
+    });
+
+    describe('clusters', () => {
+      it('upserts, replaces, reads and counts', async () => {
+        await store.upsertClusters([cluster('k1'), cluster('k2')]);
+        await store.upsertClusters([cluster('k1', { articleIds: ['a1', 'a2', 'a3'], updatedAt: '2026-11-22T08:00:00.000Z' })]);
+        expect(await store.countClusters()).toBe(2);
+        expect((await store.getCluster('k1'))?.articleIds).toEqual(['a1', 'a2', 'a3']);
+        expect((await store.getClusters(['k2', 'nope', 'k1'])).map((c) => c.id)).toEqual(['k2', 'k1']);
+        expect(await store.getCluster('nope')).toBeNull();
+      });
+    });
+
+    describe('subscribers', () => {
+      it('creates, reads by id and by e-mail case-insensitively (Unicode too)', async () => {
+        const s = subscriber('s1', { email: 'Élodie.Martin@Exemple.FR' });
+        expect(await store.createSubscriber(s)).toEqual(s);
+        expect(await store.getSubscriber('s1')).toEqual(s);
+        expect(await store.getSubscriberByEmail('élodie.martin@exemple.fr')).toEqual(s);
+        await expect(store.createSubscriber(subscriber('s2', { email: 'ÉLODIE.MARTIN@exemple.fr' }))).rejects.toThrow(/already exists/);
+        await expect(store.createSubscriber(subscriber('s1', { email: 'other@exemple.fr' }))).rejects.toThrow(UserError);
+        expect(await store.countSubscribers()).toBe(1);
+      });
+
+      it('patches whitelisted fields only; an e-mail change stays unique', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2'));
+        const prefs = { ...subscriber('s1').prefs, followTopics: ['culture'], feedback: [{ articleId: 'a1', signal: 1 as const, at: '2026-11-21T09:00:00.000Z' }] };
+        const u = await store.updateSubscriber('s1', { prefs, status: 'unsubscribed', unsubscribedAt: '2026-11-21T09:00:00.000Z', name: undefined });
+        expect(u).toMatchObject({ prefs, status: 'unsubscribed' });
+        expect(u.name).toBeUndefined();
+        expect(await store.getSubscriber('s1')).toEqual(u);
+        await expect(store.updateSubscriber('s1', { email: 'S2@exemple.fr' })).rejects.toThrow(/already exists/);
+        expect((await store.updateSubscriber('s1', { email: 'S1-new@exemple.fr' })).email).toBe('S1-new@exemple.fr');
+        expect((await store.getSubscriberByEmail('s1-new@exemple.fr'))?.id).toBe('s1');
+        expect(await store.getSubscriberByEmail('s1@exemple.fr')).toBeNull();
+        // STO-02: operators, dotted paths, unknown fields and identity fields are refused.
+        for (const bad of [{ $set: { status: 'active' } }, { 'prefs.followTopics': ['x'] }, { isEditor: true }, { id: 'x' }, { createdAt: '2026-01-01T00:00:00.000Z' }]) {
+          await expect(store.updateSubscriber('s1', bad as never)).rejects.toThrow(UserError);
+        }
+        await expect(store.updateSubscriber('s1', { prefs: { ...prefs, $where: 'sleep(1)' } as never })).rejects.toThrow(/forbidden key/);
+        await expect(store.updateSubscriber('nope', { status: 'active' })).rejects.toThrow(/not found/);
+      });
+
+      it('lists by id with paging and status filter', async () => {
+        for (const id of ['s3', 's1', 's5', 's2', 's4']) {
+          await store.createSubscriber(subscriber(id, { status: id === 's2' ? 'pending' : 'active' }));
+        }
+        const page1 = await store.listSubscribers({ limit: 2 });
+        expect(page1.map((s) => s.id)).toEqual(['s1', 's2']);
+        const page2 = await store.listSubscribers({ limit: 2, afterId: page1.at(-1)!.id });
+        expect(page2.map((s) => s.id)).toEqual(['s3', 's4']);
+        expect((await store.listSubscribers({ afterId: 's4' })).map((s) => s.id)).toEqual(['s5']);
+        expect((await store.listSubscribers({ status: 'active' })).map((s) => s.id)).toEqual(['s1', 's3', 's4', 's5']);
+        expect(await store.countSubscribers()).toBe(5);
+      });
+
+      it('erases a subscriber: editions removed, clicks kept anonymised', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2'));
+        await store.saveEdition(edition('e1', 's1', '2026-11-21'));
+        await store.saveEdition(edition('e2', 's1', '2026-11-22'));
+        await store.saveEdition(edition('e3', 's2', '2026-11-22'));
+        await store.addClick(click('k1', { subscriberId: 's1', editionId: 'e1' }));
+        await store.addClick(click('k2', { subscriberId: 's2', editionId: 'e3' }));
+        await store.eraseSubscriber('s1');
+        expect(await store.getSubscriber('s1')).toBeNull();
+        expect(await store.getSubscriberByEmail('s1@exemple.fr')).toBeNull();
+        expect(await store.listEditions({ subscriberId: 's1' })).toEqual([]);
+        expect(await store.getEditionById('e1')).toBeNull();
+        expect(await store.countEditions()).toBe(1);
+        const clicks = await store.listClicks();
+        expect(clicks).toHaveLength(2);
+        const k1 = clicks.find((c) => c.id === 'k1')!;
+        expect(k1.subscriberId).toBeNull();
+        expect(k1.editionId).toBeUndefined();
+        expect(k1.articleId).toBe('a1');
+        expect(clicks.find((c) => c.id === 'k2')?.subscriberId).toBe('s2');
+        expect(await store.listClicks({ subscriberId: 's1' })).toEqual([]);
+        await store.eraseSubscriber('s1'); // idempotent
+      });
+    });
+
+    describe('clicks', () => {
+      it('adds idempotently, filters, counts per article', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.addClick(click('k1', { at: '2026-11-20T09:00:00.000Z' }));
+        await store.addClick(click('k1', { at: '2026-11-20T09:00:00.000Z' }));
+        await store.addClick(click('k2', { articleId: 'a2', at: '2026-11-21T09:00:00.000Z' }));
+        await store.addClick(click('k3', { articleId: 'a2', subscriberId: null, editionId: undefined, at: '2026-11-22T09:00:00.000Z' }));
+        await store.addClick(click('k4', { articleId: 'a1', subscriberId: 'ghost', at: '2026-11-22T10:00:00.000Z' }));
+        expect((await store.listClicks()).map((c) => c.id)).toEqual(['k4', 'k3', 'k2', 'k1']);
+        expect((await store.listClicks({ subscriberId: 's1' })).map((c) => c.id)).toEqual(['k2', 'k1']);
+        expect((await store.listClicks({ articleId: 'a2', since: '2026-11-22T00:00:00.000Z' })).map((c) => c.id)).toEqual(['k3']);
+        expect((await store.listClicks({ limit: 1 })).map((c) => c.id)).toEqual(['k4']);
+        expect((await store.listClicks({ articleId: 'a1' })).find((c) => c.id === 'k4')?.subscriberId).toBeNull();
+        expect(await store.clickCounts('2026-11-21T00:00:00.000Z')).toEqual(new Map([['a2', 2], ['a1', 1]]));
+        expect(await store.clickCounts('2027-01-01T00:00:00.000Z')).toEqual(new Map());
+      });
+    });
+
+    describe('editions', () => {
+      it('saves, reads, and replaces rather than duplicates on (subscriberId, date)', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2'));
+        const e1 = edition('e1', 's1', '2026-11-22');
+        await store.saveEdition(e1);
+        expect(await store.getEdition('s1', '2026-11-22')).toEqual(e1);
+        expect(await store.getEditionById('e1')).toEqual(e1);
+        const again = edition('e1b', 's1', '2026-11-22', { personalized: false, settingsVersion: 2 });
+        await store.saveEdition(again);
+        await store.saveEdition(again);
+        expect(await store.countEditions()).toBe(1);
+        expect(await store.getEdition('s1', '2026-11-22')).toEqual(again);
+        expect(await store.getEditionById('e1')).toBeNull();
+        await store.saveEditions([edition('e2', 's1', '2026-11-21'), edition('e3', 's2', '2026-11-22')]);
+        expect(await store.countEditions({ date: '2026-11-22' })).toBe(2);
+        expect((await store.listEditions({ subscriberId: 's1' })).map((e) => e.id)).toEqual(['e1b', 'e2']);
+        expect((await store.listEditions({ date: '2026-11-22' })).map((e) => e.id)).toEqual(['e1b', 'e3']);
+        expect((await store.listEditions({ limit: 1 })).map((e) => e.id)).toEqual(['e1b']);
+        expect(await store.getEdition('s1', '2026-01-01')).toBeNull();
+      });
+
+      it('refuses an edition for an unknown subscriber, and a bad batch stores nothing', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await expect(store.saveEdition(edition('e1', 'ghost', '2026-11-22'))).rejects.toThrow(/unknown subscriber/);
+        await expect(store.saveEditions([edition('e1', 's1', '2026-11-22'), edition('e2', 'ghost', '2026-11-22')])).rejects.toThrow(UserError);
+        expect(await store.countEditions()).toBe(0);
+        await expect(store.saveEdition(edition('e1', 's1', '22/11/2026'))).rejects.toThrow(/YYYY-MM-DD/);
+      });
+    });
+
+    describe('settings and audit', () => {
+      it('appends versions with author and time, reads any version', async () => {
+        expect(await store.getSettings()).toBeNull();
+        expect(await store.listSettingsVersions()).toEqual([]);
+        const v1 = await store.saveSettings({ weights: { recency: 0.3 }, pinned: ['a1'] }, 'alice', 'première version');
+        const v2 = await store.saveSettings({ weights: { recency: 0.5 } }, 'bob');
+        expect(v1).toMatchObject({ version: 1, author: 'alice', note: 'première version', settings: { weights: { recency: 0.3 }, pinned: ['a1'] } });
+        expect(v2).toMatchObject({ version: 2, author: 'bob' });
+        expect(v2.note).toBeUndefined();
+        expect(Number.isFinite(Date.parse(v1.createdAt))).toBe(true);
+        expect(await store.getSettings()).toEqual(v2);
+        expect(await store.getSettingsVersion(1)).toEqual(v1);
+        expect(await store.getSettingsVersion(3)).toBeNull();
+        expect((await store.listSettingsVersions()).map((v) => v.version)).toEqual([1, 2]);
+        await expect(store.saveSettings({}, '')).rejects.toThrow(UserError);
+        await expect(store.getSettingsVersion(1.5)).rejects.toThrow(UserError);
+      });
+
+      it('keeps an audit trail, newest first, idempotent by id', async () => {
+        await store.addAudit({ id: 'x1', at: '2026-11-20T10:00:00.000Z', actor: 'alice', action: 'settings.save', detail: { version: 1 } });
+        await store.addAudit({ id: 'x2', at: '2026-11-21T10:00:00.000Z', actor: 'bob', action: 'article.pin', detail: { 'a.b': 1, $x: ['y'] } });
+        await store.addAudit({ id: 'x2', at: '2026-11-21T10:00:00.000Z', actor: 'bob', action: 'article.pin', detail: null });
+        const all = await store.listAudit();
+        expect(all.map((e) => e.id)).toEqual(['x2', 'x1']);
+        expect(all[0]!.detail).toEqual({ 'a.b': 1, $x: ['y'] });
+        expect((await store.listAudit({ limit: 1 })).map((e) => e.id)).toEqual(['x2']);
+      });
+    });
+
+    describe('leases', () => {
+      it('acquire, refuse, renew, lose, fence, release', async () => {
+        const l1 = await store.acquireLease('ingest', 'w1', 300);
+        expect(l1).toMatchObject({ name: 'ingest', owner: 'w1' });
+        expect(Date.parse(l1!.expiresAt)).toBeGreaterThan(Date.now());
+        expect(await store.acquireLease('ingest', 'w2', 300)).toBeNull();
+        const same = await store.acquireLease('ingest', 'w1', 300);
+        expect(same?.token).toBe(l1!.token);
+        expect(await store.renewLease(l1!, 300)).toBe(true);
+        expect(await store.acquireLease('other-job', 'w2', 300)).not.toBeNull();
+
+        await sleep(400);
+        const l2 = await store.acquireLease('ingest', 'w2', 5000);
+        expect(l2).not.toBeNull();
+        expect(l2!.token).toBeGreaterThan(l1!.token);
+        expect(await store.renewLease(l1!, 300)).toBe(false);
+        await store.releaseLease(l1!); // not the holder: no effect
+        expect(await store.acquireLease('ingest', 'w1', 300)).toBeNull();
+
+        await store.releaseLease(l2!);
+        expect(await store.renewLease(l2!, 300)).toBe(false);
+        const l3 = await store.acquireLease('ingest', 'w1', 300);
+        expect(l3!.token).toBeGreaterThan(l2!.token);
+        await expect(store.acquireLease('ingest', 'w1', 0)).rejects.toThrow(UserError);
+      });
+    });
+
+    describe('kv', () => {
+      it('round-trips nested JSON and overwrites', async () => {
+        expect(await store.getKv('model:tfidf')).toBeNull();
+        const value = { docs: 1234, df: { élect: 12, vot: 7, 'u.s.': 2, $weird: 1 }, topics: [{ id: 'sport', w: [0.1, -2.5e-7] }], none: null, ok: true };
+        await store.setKv('model:tfidf', value);
+        expect(await store.getKv('model:tfidf')).toEqual(value);
+        await store.setKv('model:tfidf', [1, 'deux', { trois: 3 }]);
+        expect(await store.getKv('model:tfidf')).toEqual([1, 'deux', { trois: 3 }]);
+        await store.setKv('mark', 'texte');
+        expect(await store.getKv('mark')).toBe('texte');
+        await expect(store.setKv('bad', undefined)).rejects.toThrow(/JSON/);
+      });
+
+      it('STO-04: an own __proto__ key read back pollutes nothing', async () => {
+        const poisoned = JSON.parse('{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"isAdmin": true}}, "x": 1}');
+        await store.setKv('poison', poisoned);
+        await store.saveSettings(poisoned, 'mallory');
+        await store.addAudit({ id: 'p1', at: '2026-11-21T10:00:00.000Z', actor: 'mallory', action: 'x', detail: poisoned });
+        const back = (await store.getKv<Record<string, unknown>>('poison'))!;
+        const settings = (await store.getSettings<Record<string, unknown>>())!.settings;
+        const detail = (await store.listAudit())[0]!.detail as Record<string, unknown>;
+        for (const o of [back, settings, detail]) {
+          expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+          expect(Object.hasOwn(o, '__proto__')).toBe(true);
+          expect((o as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+        }
+        expect(({} as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+        // Structured records refuse the key outright.
+        await expect(store.upsertArticles([article(1, { tags: JSON.parse('{"__proto__": {"x": 1}}') })])).rejects.toThrow(/forbidden key/);
+      });
+    });
+
+    describe('STO-05: untrusted fields', () => {
+      it('truncates long text, drops oversize HTML, rejects long urls/ids', async () => {
+        const long = 'é'.repeat(ARTICLE_CAPS.title + 500);
+        const emoji = 'a'.repeat(ARTICLE_CAPS.title - 1) + '😀😀';
+        await store.upsertArticles([
+          article(1, { title: long, summary: long.repeat(3), contentHtml: '<p>' + 'x'.repeat(ARTICLE_CAPS.contentHtml) + '</p>' }),
+          article(2, { title: emoji }),
+        ]);
+        const a1 = (await store.getArticle('a1'))!;
+        expect(a1.title).toHaveLength(ARTICLE_CAPS.title);
+        expect(a1.summary).toHaveLength(ARTICLE_CAPS.summary);
+        expect(a1.contentHtml).toBe('');
+        expect((await store.getArticle('a2'))!.title).toBe('a'.repeat(ARTICLE_CAPS.title - 1)); // no half surrogate
+        await expect(store.upsertArticles([article(3, { url: 'https://exemple.fr/' + 'x'.repeat(3000) })])).rejects.toThrow(/url is longer/);
+        await expect(store.upsertArticles([article(3, { id: 'x'.repeat(300) })])).rejects.toThrow(UserError);
+        expect(await store.countArticles()).toBe(2);
+      });
+
+      it('rejects $-prefixed and dotted keys and raw parser objects in records', async () => {
+        await expect(store.upsertArticles([article(1, { tags: { ...tags(), $: { rel: 'x' } } as never })])).rejects.toThrow(/forbidden key/);
+        await expect(store.upsertArticles([{ ...article(1), $: { version: '2.0' } } as never])).rejects.toThrow(/unknown field/);
+        await store.createSubscriber(subscriber('s1'));
+        const e = edition('e1', 's1', '2026-11-22');
+        e.items[0]!.scoreParts = { 'topic.sport': 0.5 };
+        await expect(store.saveEdition(e)).rejects.toThrow(/forbidden key/);
+        await expect(store.upsertClusters([cluster('k', { articleIds: [{ $gt: '' }] as never })])).rejects.toThrow(/forbidden key/);
+        expect(await store.countArticles()).toBe(0);
+        expect(await store.countEditions()).toBe(0);
+      });
+
+      it('refuses objects where an id string is expected (operator injection)', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        const op = { $ne: null } as unknown as string;
+        await expect(store.getSubscriber(op)).rejects.toThrow(UserError);
+        await expect(store.getSubscriberByEmail(op)).rejects.toThrow(UserError);
+        await expect(store.getFeed(op)).rejects.toThrow(UserError);
+        await expect(store.listArticles({ feedId: op })).rejects.toThrow(UserError);
+        await expect(store.eraseSubscriber(op)).rejects.toThrow(UserError);
+        await expect(store.getArticles([op])).rejects.toThrow(UserError);
+        expect(await store.countSubscribers()).toBe(1);
+      });
+    });
+
+    describe('STO-06: concurrent identical writes', () => {
+      const N = 50;
+      it('leave exactly one row each, duplicates handled', async () => {
+        const feeds = await Promise.all(Array.from({ length: N }, () => store.upsertFeed({ url: 'https://same.test/rss', title: 'Same', section: 'S' })));
+        expect(new Set(feeds.map((f) => f.id)).size).toBe(1);
+        expect(await store.listFeeds()).toHaveLength(1);
+
+        const ups = await Promise.all(Array.from({ length: N }, () => store.upsertArticles([article(1), article(2, { guidHash: 'g1', id: 'a-other' })])));
+        expect(await store.countArticles()).toBe(1);
+        expect(new Set(ups.flatMap((u) => u.ids))).toEqual(new Set(['a1']));
+        expect(ups.flatMap((u) => u.isNew).filter(Boolean)).toHaveLength(1);
+
+        const subs = await Promise.allSettled(Array.from({ length: N }, (_, i) => store.createSubscriber(subscriber(`s${i}`, { email: 'Same@Exemple.fr' }))));
+        expect(subs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of subs) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(UserError);
+        expect(await store.countSubscribers()).toBe(1);
+        const sid = (await store.getSubscriberByEmail('same@exemple.fr'))!.id;
+
+        await Promise.all(Array.from({ length: N }, () => store.addClick(click('k1', { subscriberId: sid }))));
+        expect(await store.listClicks()).toHaveLength(1);
+        await Promise.all(Array.from({ length: N }, (_, i) => store.saveEdition(edition(`e${i % 2}`, sid, '2026-11-22'))));
+        expect(await store.countEditions()).toBe(1);
+        await Promise.all(Array.from({ length: N }, () => store.upsertClusters([cluster('k1')])));
+        expect(await store.countClusters()).toBe(1);
+
+        const leases = await Promise.all(Array.from({ length: N }, (_, i) => store.acquireLease('send', `w${i}`, 60_000)));
+        expect(leases.filter((l) => l !== null)).toHaveLength(1);
+        const versions = await Promise.all(Array.from({ length: 10 }, (_, i) => store.saveSettings({ i }, 'editor')));
+        expect(versions.map((v) => v.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+    });
+
+    describe('STO-08: injection strings are only values', () => {
+      it('stores and finds them verbatim, matches nothing else, bounds limits', async () => {
+        await store.upsertArticles([article(1), article(2)]);
+        for (const [i, s] of INJECTIONS.entries()) {
+          await store.upsertArticles([article(`x${i}`, { title: s, feedId: s, guidHash: s, clusterId: s, categories: [s] })]);
+          await store.createSubscriber(subscriber(`inj${i}`, { name: s, email: `inj${i}@exemple.fr`, timezone: s.slice(0, 60) }));
+          await store.setKv(s, { s });
+          expect(await store.getKv(s)).toEqual({ s });
+          expect((await store.listArticles({ feedId: s })).map((a) => a.title)).toEqual([s]);
+          expect(await store.getArticle(s)).toBeNull();
+          expect(await store.getSubscriberByEmail(s)).toBeNull();
+          expect(await store.getFeedByUrl(`https://a.test/?q=${s}`)).toBeNull();
+          expect(await store.listEditions({ subscriberId: s })).toEqual([]);
+          expect(await store.listClicks({ articleId: s })).toEqual([]);
+          expect(await store.acquireLease(s, s, 1000)).not.toBeNull();
+        }
+        const feed = await store.upsertFeed({ url: "https://a.test/rss?q=' OR 1=1--", title: INJECTIONS[1]!, section: INJECTIONS[2]! });
+        expect((await store.getFeed(feed.id))?.title).toBe(INJECTIONS[1]);
+        expect(await store.countArticles()).toBe(2 + INJECTIONS.length);
+        expect(await store.listArticles({ limit: 1e9 })).toHaveLength(2 + INJECTIONS.length);
+        expect(await store.listSubscribers({ limit: 1e9 })).toHaveLength(INJECTIONS.length);
+        expect(await store.listAudit({ limit: 1e9 })).toEqual([]);
+        await expect(store.listArticles({ limit: Number.NaN })).rejects.toThrow(UserError);
+        await expect(store.listArticles({ limit: '5; DROP TABLE articles' as never })).rejects.toThrow(UserError);
+        await expect(store.listSubscribers({ status: "active' OR 1=1--" as never })).rejects.toThrow(UserError);
+      });
+    });
+  });
+}

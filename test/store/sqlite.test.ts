@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, openSqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/open.js';
+import { UserError } from '../../src/util/errors.js';
+import { storeContract } from './contract.js';
+import { article } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kiosque-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshFile = () => join(dir, `t${++n}.db`);
+
+storeContract('sqlite', async () => openSqliteStore(freshFile()));
+
+describe('sqlite store specifics', () => {
+  it('sets WAL, busy timeout, synchronous=NORMAL, foreign keys and the schema version', async () => {
+    const store = openSqliteStore(freshFile());
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(store.integrityCheck()).toBe('ok');
+    await store.close();
+    await store.close();
+  });
+
+  it('reopens an existing file without re-running migrations, keeping data', async () => {
+    const file = freshFile();
+    const a = openSqliteStore(file);
+    await a.upsertArticles([article(1)]);
+    await a.close();
+    const b = openSqliteStore(file);
+    expect(await b.getArticle('a1')).toEqual(article(1));
+    await b.close();
+  });
+
+  it('refuses a file from a newer schema, and a path it cannot open, in one line', async () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    raw.close();
+    expect(() => openSqliteStore(file)).toThrow(/newer than this Kiosque/);
+    expect(() => openSqliteStore(join(file, 'under-a-file', 'kiosque.db'))).toThrow(UserError);
+  });
+
+  it('openStore picks SQLite in the data dir when no MongoDB uri is set', async () => {
+    const store = await openStore({ dataDir: join(dir, 'data'), mongodbDb: 'kiosque' });
+    expect(store.kind).toBe('sqlite');
+    await store.setKv('k', 1);
+    await store.close();
+    const again = openSqliteStore(join(dir, 'data', 'kiosque.db'));
+    expect(await again.getKv('k')).toBe(1);
+    await again.close();
+  });
+
+  it('uses the injected clock for created times and leases', async () => {
+    const { fixedClock } = await import('../../src/util/clock.js');
+    const clock = fixedClock('2026-11-22T06:00:00.000Z');
+    const store = openSqliteStore(freshFile(), { clock });
+    const f = await store.upsertFeed({ url: 'https://a.test/', title: 'A', section: 'S' });
+    expect(f.createdAt).toBe('2026-11-22T06:00:00.000Z');
+    const l1 = await store.acquireLease('job', 'w1', 60_000);
+    expect(l1?.expiresAt).toBe('2026-11-22T06:01:00.000Z');
+    clock.advance(60_000);
+    const l2 = await store.acquireLease('job', 'w2', 60_000);
+    expect(l2?.token).toBe(l1!.token + 1);
+    await store.close();
+  });
+});
