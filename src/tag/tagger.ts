@@ -130,6 +130,8 @@ export class TaggingEngine {
   private model: LinearTopicModel = LinearTopicModel.empty();
   /** Training examples by article id (an article teaches one label: the latest, corrections first). */
   private readonly examples = new Map<string, StoredExample>();
+  /** Examples per label that came from feeds (the ones the cap applies to). */
+  private readonly fedCount = new Map<string, number>();
   private pending = 0;
   /** Cold-start keyword term ids → topics, per language. */
   private readonly keywordTerms: Record<Lang, Map<number, string[]>>;
@@ -338,22 +340,31 @@ export class TaggingEngine {
     // A correction is never replaced by what the feed says.
     if (existing?.source === 'correction' && ex.source !== 'correction') return;
     if (existing && existing.label === ex.label && existing.source === ex.source) return;
-    this.examples.delete(ex.id);
-    this.examples.set(ex.id, ex);
+    if (existing) this.dropExample(existing);
+    this.putExample(ex);
     this.pending++;
     if (ex.source !== 'correction') this.capLabel(ex.label);
   }
 
+  private putExample(ex: StoredExample): void {
+    const before = this.examples.get(ex.id);
+    if (before) this.dropExample(before);
+    this.examples.set(ex.id, ex);
+    if (ex.source !== 'correction') this.fedCount.set(ex.label, (this.fedCount.get(ex.label) ?? 0) + 1);
+  }
+
+  private dropExample(ex: StoredExample): void {
+    this.examples.delete(ex.id);
+    if (ex.source !== 'correction') this.fedCount.set(ex.label, (this.fedCount.get(ex.label) ?? 1) - 1);
+  }
+
   /** Keeps the newest examples per topic (Map order is arrival order); corrections are never dropped. */
   private capLabel(label: string): void {
-    let n = 0;
-    for (const e of this.examples.values()) if (e.label === label && e.source !== 'correction') n++;
-    if (n <= this.opts.maxExamplesPerTopic) return;
-    for (const [id, e] of this.examples) {
-      if (n <= this.opts.maxExamplesPerTopic) break;
+    if ((this.fedCount.get(label) ?? 0) <= this.opts.maxExamplesPerTopic) return;
+    for (const e of this.examples.values()) {
       if (e.label === label && e.source !== 'correction') {
-        this.examples.delete(id);
-        n--;
+        this.dropExample(e);
+        if ((this.fedCount.get(label) ?? 0) <= this.opts.maxExamplesPerTopic) return;
       }
     }
   }
@@ -386,7 +397,9 @@ export class TaggingEngine {
 
   private topics(vec: WeightedTerms, doc: DocTerms, input: TagInput, hinted: string | undefined, correction: string | undefined): TopicScore[] {
     let scored: TopicScore[];
-    if (this.model.isTrained) scored = this.model.predict(vec).map((s) => ({ id: s.label, score: s.score }));
+    // No content word: nothing for the text to say (the feed or the editor still may).
+    if (vec.ids.length === 0) scored = [];
+    else if (this.model.isTrained) scored = this.model.predict(vec).map((s) => ({ id: s.label, score: s.score }));
     else scored = this.keywordScores(doc);
     const subjectHint = hinted && this.isSubject(hinted) ? hinted : undefined;
     const fixed = correction ?? subjectHint;
@@ -438,7 +451,7 @@ export class TaggingEngine {
       }
       const pairs = terms.map((t, k) => [this.tfidf.termId(t, true), nums[k]!] as const);
       const counts: TermCounts = { ids: Int32Array.from(pairs, (p) => p[0]), counts: Float32Array.from(pairs, (p) => p[1]) };
-      this.examples.set(e.id, { id: e.id, lang: e.lang === 'fr' ? 'fr' : 'en', label: e.label, source: e.source, counts });
+      this.putExample({ id: e.id, lang: e.lang === 'fr' ? 'fr' : 'en', label: e.label, source: e.source, counts });
     }
   }
 
@@ -474,6 +487,30 @@ export function memoryKv(): Pick<Store, 'getKv' | 'setKv'> & { keys(): string[] 
     },
     keys: () => [...data.keys()],
   };
+}
+
+/**
+ * An editor sets an article's topic (editors' view): the correction trains the
+ * classifier at once, the article is re-tagged with it as topicOverride, and
+ * both the article's tags and the engine's state are saved.
+ */
+export async function correctArticleTopic(store: Store, engine: TaggingEngine, articleId: string, topicId: string): Promise<ArticleTags> {
+  const article = await store.getArticle(articleId);
+  if (!article) throw new UserError(`article not found: ${articleId}`);
+  const topic = engine.taxonomy.get(topicId);
+  if (!topic) throw new UserError(`unknown topic "${topicId}" (known: ${engine.taxonomy.ids.join(', ')})`);
+  if (topic.kind !== 'subject') throw new UserError(`topic "${topicId}" is a scope set by the feed, not a subject an editor can assign`);
+  const feed = await store.getFeed(article.feedId);
+  const langHint = article.langHint ?? feed?.lang;
+  engine.addCorrection({ id: article.id, title: article.title, text: article.text, ...(langHint ? { langHint } : {}) }, topicId);
+  const input: TagInput = { id: article.id, title: article.title, text: article.text, section: article.section, categories: article.categories, topicOverride: topicId };
+  if (langHint) input.langHint = langHint;
+  if (feed?.country) input.feedCountry = feed.country;
+  if (feed?.region) input.feedRegion = feed.region;
+  const [tags] = engine.tag([input], { updateFrequencies: false, learn: false });
+  await store.setArticleTags([{ id: article.id, tags: tags! }]);
+  await engine.save(store);
+  return tags!;
 }
 
 export interface RetagResult {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Article } from '../../src/model.js';
-import { memoryKv, retagStored, TaggingEngine, TAGGER_VERSION, type TagInput } from '../../src/tag/tagger.js';
+import { correctArticleTopic, memoryKv, retagStored, TaggingEngine, TAGGER_VERSION, type TagInput } from '../../src/tag/tagger.js';
 import { loadTaxonomy } from '../../src/tag/taxonomy.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { fixedClock } from '../../src/util/clock.js';
@@ -78,6 +78,17 @@ describe('TaggingEngine.tag', () => {
     expect(t2!.topics.map((t) => t.id)).toContain('local');
     expect(t2!.topics[0]!.id).toBe('sport');
     expect(t3!.topics.at(-1)).toEqual({ id: 'local', score: 1 });
+  });
+
+  it('gives no text topic to an article without content words', () => {
+    const engine = trainedEngine();
+    const [empty, hinted] = engine.tag([
+      { id: 'e1', title: '', text: '' },
+      { id: 'e2', title: '12 000', text: '', section: 'Sport' },
+    ]);
+    expect(empty!.topics).toEqual([]);
+    expect(empty!.keywords).toEqual([]);
+    expect(hinted!.topics[0]!.id).toBe('sport');
   });
 
   it('uses the taxonomy keywords before any example exists', () => {
@@ -202,5 +213,14 @@ describe('retagStored on a SQLite store', () => {
     // Only untagged ones by default: nothing left.
     const again = await retagStored(store, reloaded);
     expect(again.tagged).toBe(0);
+
+    // An editor's correction from the editors' view.
+    const tags = await correctArticleTopic(store, reloaded, 'art5', 'sciences');
+    expect(tags.topicOverride).toBe('sciences');
+    expect((await store.getArticle('art5'))!.tags!.topics[0]).toEqual({ id: 'sciences', score: 1 });
+    expect((await TaggingEngine.load(store, { clock, taxonomy })).correctionFor('art5')).toBe('sciences');
+    await expect(correctArticleTopic(store, reloaded, 'nope', 'sport')).rejects.toThrow(/article not found/);
+    await expect(correctArticleTopic(store, reloaded, 'art5', 'astrologie')).rejects.toThrow(/unknown topic/);
+    await expect(correctArticleTopic(store, reloaded, 'art5', 'local')).rejects.toThrow(/scope/);
   });
 });
