@@ -56,6 +56,9 @@ export class FeedParseError extends UserError {
 const MAX_LINKS = 50;
 const MAX_CATEGORY_NODES = 200;
 
+/** Items normalized between two yields to the event loop. */
+const YIELD_EVERY = 20;
+
 /** Raw text-field cap before any processing (the normalizer caps again, tighter). */
 const RAW_TEXT_CAP = 64 * 1024;
 const RAW_CONTENT_CAP = LIMITS.contentBytes;
@@ -579,13 +582,16 @@ export async function parseFeed(xml: string, opts: ParseFeedOptions = {}): Promi
   }
 
   const items: NormalizedItem[] = [];
-  raws.slice(0, maxItems).forEach((make, i) => {
+  const kept = raws.slice(0, maxItems);
+  for (let i = 0; i < kept.length; i++) {
+    // Let other work (HTTP requests, timers) run between batches of items.
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      items.push(normalizeItem(make()));
+      items.push(normalizeItem(kept[i]()));
     } catch (e) {
       errors.push(`item ${i + 1} skipped: ${oneLineMessage(e)}`);
     }
-  });
+  }
   if (total > maxItems) errors.push(`${total - maxItems} items beyond the limit of ${maxItems} were ignored`);
   return { feed: info, items, errors };
 }
