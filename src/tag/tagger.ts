@@ -372,8 +372,14 @@ export class TaggingEngine {
   /** One sort of the weights serves both the keywords (ranked) and the stored vector (heaviest terms, any order). */
   private keywordsAndVector(doc: DocTerms, vec: WeightedTerms): { keywords: KeywordWeight[]; vector: SparseVector } {
     const sorted = Float32Array.from(vec.weights).sort();
-    const head = rankTerms(vec, this.opts.keywords, sorted, true);
-    const headIds = Array.from(head, (i) => vec.ids[i]!);
+    // Amounts such as "375m" or "2,5md" weigh in the vector but make poor keywords: rank a few spare terms and skip them.
+    const ranked = rankTerms(vec, this.opts.keywords * 2, sorted, true);
+    const head: number[] = [];
+    for (let r = 0; r < ranked.length && head.length < this.opts.keywords; r++) {
+      const first = this.tfidf.term(vec.ids[ranked[r]!]!).charCodeAt(0);
+      if (first < 48 || first > 57) head.push(ranked[r]!);
+    }
+    const headIds = head.map((i) => vec.ids[i]!);
     const forms = this.tfidf.surfaceForms(doc, headIds);
     const keywords: KeywordWeight[] = [];
     for (let r = 0; r < head.length; r++) {

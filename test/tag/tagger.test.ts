@@ -80,6 +80,14 @@ describe('TaggingEngine.tag', () => {
     expect(t3!.topics.at(-1)).toEqual({ id: 'local', score: 1 });
   });
 
+  it('leaves amounts out of keywords', () => {
+    const engine = trainedEngine();
+    const [t] = engine.tag([{ id: 'm1', title: 'Insurer cuts jobs', text: 'The insurer will pay 375m and 850m in fines, 375m this year; the insurer cuts jobs.' }]);
+    expect(t!.keywords.map((k) => k.term)).toContain('insurer');
+    expect(t!.keywords.some((k) => /^\d/.test(k.term))).toBe(false);
+    expect(t!.vector.terms.some((x) => /^\d/.test(x))).toBe(true);
+  });
+
   it('gives no text topic to an article without content words', () => {
     const engine = trainedEngine();
     const [empty, hinted] = engine.tag([
