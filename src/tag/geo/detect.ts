@@ -172,7 +172,7 @@ const PLACE_PRECEDERS = new Set(
   [
     'north', 'south', 'east', 'west', 'northern', 'southern', 'eastern', 'western', 'central', 'northeast',
     'northwest', 'southeast', 'southwest', 'downtown', 'greater', 'upper', 'lower', 'metro', 'suburban', 'rural',
-    'coastal', 'the', 'in', 'at', 'from', 'to', 'of', 'near', 'for', 'and', 'or', 'but', 'a', 'an', 'on', 'by',
+    'coastal', 'metropolitan', 'historic', 'historical', 'old', 'the', 'in', 'at', 'from', 'to', 'of', 'near', 'for', 'and', 'or', 'but', 'a', 'an', 'on', 'by',
     'with', 'across', 'outside', 'inside', 'around', 'throughout', 'all', 'both', 'while', 'when', 'after',
     'before', 'since', 'like', 'as', 'than', 'then', 'into', 'over', 'under', 'between', 'via', 'if', 'during',
     'en', 'à', 'au', 'aux', 'de', 'du', 'des', 'le', 'la', 'les', 'l', 'd', 'et', 'ou', 'dans', 'vers', 'pour',
@@ -400,7 +400,8 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // "George Washington", "Keya Phillips": a capitalized word that is not a place, glued before
     if (prev && prev.cap > 0 && !prev.sentenceStart && prevGap === 1 && !PLACE_PRECEDERS.has(prevKey) && !prevIsPlace && !onlyDemonym && single && first.cap !== 2 && !abbrev) {
       d.score = 0;
-      surnames.add(d.key);
+      // only a first name that is no place at all makes the word a surname everywhere ("Hillary Clinton")
+      if (!gaz.byKey.has(prevKey) && maxPop < 100000) surnames.add(d.key);
       continue;
     }
     // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
@@ -421,7 +422,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       d.score = 0;
       continue;
     }
-    if (next && single && !hasArea && SPEECH_VERBS.has(nextKey) && nextGap === 1 && !locative && !(fr && nextKey === 'a')) {
+    if (next && single && !hasArea && maxPop < 100000 && SPEECH_VERBS.has(nextKey) && nextGap === 1 && !locative && !(fr && nextKey === 'a')) {
       d.score = 0.2;
       surnames.add(d.key);
       continue;
