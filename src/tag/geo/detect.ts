@@ -70,6 +70,8 @@ export interface Detection {
   /** True when this detection qualifies a previous one. */
   isQualifier?: boolean;
   inTitle?: boolean;
+  /** Right after a locative preposition ("in", "à", "near"). */
+  locative?: boolean;
 }
 
 /** Capitalized words that are never taken as places in running text. */
@@ -78,7 +80,7 @@ const NOT_PLACES = new Set([
   'december', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'monday',
   'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'janvier', 'fevrier', 'avril', 'mai', 'juin',
   'juillet', 'aout', 'septembre', 'octobre', 'novembre', 'decembre', 'lundi', 'mardi', 'mercredi', 'jeudi',
-  'vendredi', 'samedi', 'dimanche', 'white house', 'god', 'jesus', 'christ', 'christmas', 'easter', 'noel',
+  'vendredi', 'samedi', 'dimanche', 'arab', 'white house', 'god', 'jesus', 'christ', 'christmas', 'easter', 'noel',
   'toyota', 'honda', 'dodge', 'metro', 'section', 'one', 'day', 'city', 'lot', 'united', 'ms', 'mr', 'mrs', 'dr',
   'marine', 'navy', 'army', 'internet', 'web', 'google', 'apple', 'orange', 'amazon', 'mobile', 'ok', 'tv',
 ]);
@@ -384,6 +386,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     const nextGap = next ? next.start - tokens[d.lastToken]!.end : 99;
     const prevIsPlace = before !== undefined && before.lastToken === d.firstToken - 1 && before.score >= 0.5;
     const locative = prev !== undefined && LOCATIVES.has(prevKey) && prevGap <= 2;
+    d.locative = locative;
     const maxPop = Math.max(...d.candidates.map((c) => c.entry.population));
 
     // a title (Mr, Gov., président) right before: a person

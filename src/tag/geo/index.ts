@@ -54,22 +54,38 @@ function detectAndResolve(text: string, gaz: Gazetteer, opts: ExtractOptions, ti
   return keepSupported(resolved);
 }
 
+/** Population under which a town named without a locative needs a neighbour of the same region. */
+export const SMALL_POPULATION = 20000;
+
 /**
- * Drops very small places (post-office localities) unless a larger place of
- * the same first-level region is also mentioned, or a qualifier names it:
- * "Lanexa" alone is more likely a word than a hamlet; in an article about
- * New Kent County, Virginia, it is the hamlet.
+ * Drops small places the text does not support. A post-office locality
+ * ("Lanexa") needs another place of its first-level region; a small town
+ * ("Jones", Oklahoma) named without "in"/"à" before it needs one too: alone,
+ * such a word is more likely a surname than a town.
  */
 function keepSupported(resolved: Resolved[]): Resolved[] {
-  const regions = new Set<string>();
+  const byRegion = new Map<string, Set<string>>();
   for (const r of resolved) {
     const e = r.entry;
-    if (e.population >= MINOR_POPULATION && e.admin1 && e.level >= 1) regions.add(`${e.countryCode}.${e.admin1}`);
+    if (e.population < MINOR_POPULATION || !e.admin1 || e.level < 1) continue;
+    const k = `${e.countryCode}.${e.admin1}`;
+    const names = byRegion.get(k);
+    if (names) names.add(r.detection.key);
+    else byRegion.set(k, new Set([r.detection.key]));
   }
+  const supported = (r: Resolved): boolean => {
+    const names = byRegion.get(`${r.entry.countryCode}.${r.entry.admin1}`);
+    if (!names) return false;
+    return names.size > 1 || !names.has(r.detection.key);
+  };
   return resolved.filter((r) => {
     const e = r.entry;
-    if (e.kind !== 'city' || e.population >= MINOR_POPULATION || r.detection.qualifier !== undefined) return true;
-    return regions.has(`${e.countryCode}.${e.admin1}`) && r.detection.score >= 1;
+    const d = r.detection;
+    if (e.kind !== 'city' || d.qualifier !== undefined) return true;
+    if (e.population < MINOR_POPULATION) return d.score >= 1 && supported(r);
+    if (e.population < SMALL_POPULATION && !d.locative && d.firstToken !== d.lastToken) return true;
+    if (e.population < SMALL_POPULATION && !d.locative) return supported(r);
+    return true;
   });
 }
 
