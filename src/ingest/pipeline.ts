@@ -122,6 +122,7 @@ async function ingestOneFeed(deps: IngestDeps, feed: FeedRecord, index: StoryInd
     }
     if (parsed) {
       feedTitle = parsed.feed.title;
+      if (parsed.errors.length) deps.log.warn({ feed: feed.url, problems: parsed.errors.slice(0, 10) }, `feed ${feed.url}: ${parsed.errors.length} item(s) skipped or repaired`);
       const now = clock.now();
       const articles = parsed.items.map((item) => toArticle(feed, item, now));
       result.items = articles.length;
