@@ -165,6 +165,9 @@ function charClass(code: number): Ch {
 
 // ───────────────────────── tokenizing ─────────────────────────
 
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
 /** Longest token kept: longer runs are URLs, hashes or junk. */
 const MAX_TOKEN = 40;
 
@@ -173,7 +176,7 @@ const MAX_TOKEN = 40;
  * left to the receiver so known words cost no allocation — and the word's
  * span in the original text (for its spelling).
  */
-export type WordSink = (src: string, start: number, end: number, origStart: number, origEnd: number) => void;
+export type WordSink = (src: string, start: number, end: number, origStart: number, origEnd: number, hash?: number) => void;
 
 /**
  * Splits text into words for `lang`: lower-cases, drops French elisions
@@ -198,8 +201,12 @@ export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
     const start = i;
     let hasLetter = false;
     let joins = 0;
+    // FNV-1a of the word as it is scanned (WordTable.hash), so known words are looked up without a second pass.
+    let h = FNV_OFFSET;
     while (i < n) {
-      cls = charClass(src.charCodeAt(i));
+      const code = src.charCodeAt(i);
+      cls = charClass(code);
+      h = Math.imul(h ^ code, FNV_PRIME);
       if (cls === Ch.Letter) hasLetter = true;
       else if (cls === Ch.Apos || cls === Ch.Hyphen) {
         const next = i + 1 < n ? charClass(src.charCodeAt(i + 1)) : Ch.Other;
@@ -211,7 +218,7 @@ export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
     if (!hasLetter || i - start > MAX_TOKEN * 2) continue; // numbers are noise for keywords and topics
     if (aligned) {
       if (joins === 0) {
-        if (i - start <= MAX_TOKEN) emit(lowered, start, i, start, i);
+        if (i - start <= MAX_TOKEN) emit(lowered, start, i, start, i, h);
       } else emitCompound(lowered, start, i, lang, emit);
     } else {
       const word = text.slice(start, i).toLowerCase();
@@ -445,8 +452,8 @@ export class WordTable {
 
   /** FNV-1a over UTF-16 code units. */
   static hash(src: string, start: number, end: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ src.charCodeAt(k), 0x01000193);
+    let h = FNV_OFFSET;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ src.charCodeAt(k), FNV_PRIME);
     return h;
   }
 
@@ -460,7 +467,11 @@ export class WordTable {
       const idx = e - 1;
       if (this.hashes[idx] === h) {
         const key = this.keys[idx]!;
-        if (key.length === len && src.startsWith(key, start)) return this.values[idx];
+        if (key.length === len) {
+          let k = 0;
+          while (k < len && key.charCodeAt(k) === src.charCodeAt(start + k)) k++;
+          if (k === len) return this.values[idx];
+        }
       }
     }
   }

@@ -144,8 +144,8 @@ export class TfIdfModel {
     let starts = new Int32Array(ids.length);
     let ends = new Int32Array(ids.length);
     let n = 0;
-    forEachWord(text, lang, (src, a, b, origStart, origEnd) => {
-      const h = WordTable.hash(src, a, b);
+    forEachWord(text, lang, (src, a, b, origStart, origEnd, hash) => {
+      const h = hash ?? WordTable.hash(src, a, b);
       let id = table.get(src, a, b, h);
       if (id === undefined) {
         const word = src.slice(a, b);
