@@ -297,7 +297,7 @@ export const COUNTRY_ALIASES: [string, string][] = [
 
 /** Demonyms the country data lacks or gets in another form: [demonym, country]. */
 export const DEMONYM_ALIASES: [string, string][] = [
-  ['American', 'US'], ['américain', 'US'], ['British', 'GB'], ['britannique', 'GB'], ['Briton', 'GB'],
+  ['American', 'US'], ['américain', 'US'], ['British', 'GB'], ['britannique', 'GB'], ['Briton', 'GB'], ['Brit', 'GB'],
   ['English', 'GB'], ['anglais', 'GB'], ['Scottish', 'GB'], ['écossais', 'GB'], ['Welsh', 'GB'], ['gallois', 'GB'],
   ['Dutch', 'NL'], ['néerlandais', 'NL'], ['hollandais', 'NL'], ['Palestinian', 'PS'], ['palestinien', 'PS'],
   ['Israeli', 'IL'], ['israélien', 'IL'], ['Filipino', 'PH'], ['philippin', 'PH'], ['Swiss', 'CH'], ['suisse', 'CH'],

@@ -201,7 +201,8 @@ const FIRST_NAMES = new Set(
     'victoria', 'virginia', 'carolina', 'tyler', 'jordan', 'eugene', 'marion', 'troy', 'regina', 'adelaide',
     'alexandria', 'lorraine', 'orlando', 'dallas', 'houston', 'lincoln', 'clinton', 'sofia', 'lima', 'india',
     'israel', 'china', 'kent', 'warren', 'douglas', 'franklin', 'hamilton', 'milton', 'vernon', 'camden', 'chad',
-    'elizabeth', 'helena', 'augusta', 'beatrice', 'marietta', 'florence', 'nancy', 'rochelle', 'jasper',
+    'elizabeth', 'helena', 'augusta', 'beatrice', 'marietta', 'florence', 'nancy', 'rochelle', 'jasper', 'mary',
+    'kanye', 'vladimir', 'brent', 'aston', 'santander', 'rio',
   ],
 );
 
@@ -403,8 +404,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // "George Washington", "Keya Phillips": a capitalized word that is not a place, glued before
     if (prev && prev.cap > 0 && !prev.sentenceStart && prevGap === 1 && !PLACE_PRECEDERS.has(prevKey) && !prevIsPlace && !onlyDemonym && single && first.cap !== 2 && !abbrev) {
       d.score = 0;
-      // only a first name that is no place at all makes the word a surname everywhere ("Hillary Clinton")
-      if (!gaz.byKey.has(prevKey) && maxPop < 100000) surnames.add(d.key);
+      surnames.add(d.key);
       continue;
     }
     // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
@@ -432,9 +432,10 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     }
     // common words: "Nice weather", "Reading is fun"
     if (single && COMMON_WORDS[fr ? 'fr' : 'en'].has(d.key) && !onlyDemonym && !abbrev) {
+      const strong = prev !== undefined && STRONG_LOCATIVES.has(prevKey) && prevGap <= 2;
       if (first.cap === 2) d.score = hasCountry ? 0.6 : 0.3;
       else if (first.sentenceStart || d.inTitle) d.score = hasCountry ? 0.6 : 0.2;
-      else if (locative || hasCountry || maxPop >= 100000) d.score = 0.7;
+      else if (strong || hasCountry) d.score = 0.7;
       else d.score = 0.4;
       continue;
     }
@@ -451,14 +452,20 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // lowercase French adjective that is also an ordinary word
     if (first.cap === 0 && fr && d.key.length < 5) d.score = 0.4;
   }
-  // a name seen as a surname elsewhere in the text is a person everywhere unless clearly a place
+  // a name seen as a surname elsewhere in the text is a person everywhere, unless
+  // one of its mentions is clearly a place ("in Dublin", "Dublin, Ohio")
   if (surnames.size) {
+    const placeLike = new Set<string>();
     for (const d of found) {
-      if (d.score < 0.5 || !surnames.has(d.key) || d.qualifier !== undefined) continue;
-      if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
+      if (!surnames.has(d.key)) continue;
       const prev = d.firstToken > 0 ? keyOf(d.firstToken - 1) : '';
-      if (!STRONG_LOCATIVES.has(prev)) d.score = 0.3;
-      void fr;
+      if (d.qualifier !== undefined || STRONG_LOCATIVES.has(prev)) placeLike.add(d.key);
+    }
+    for (const d of found) {
+      if (d.score < 0.5 || !surnames.has(d.key) || placeLike.has(d.key)) continue;
+      if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
+      d.score = 0.3;
     }
   }
+  void fr;
 }

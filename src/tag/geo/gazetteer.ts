@@ -607,7 +607,8 @@ export function buildGazetteer(): Gazetteer {
     const e = topCity(target, cc);
     if (e && lang === 'fr' && !e.nameFr && alias !== e.name) e.nameFr = alias;
     // the short name of a national capital is its everyday name ("Washington")
-    const type = /^[A-Z.]+$/.test(alias) && alias.includes('.') ? AliasType.Abbrev : e?.feature === 'PPLC' && target.startsWith(alias) ? AliasType.Name : AliasType.Alt;
+    // an exonym is the everyday name in its language ("Geneva", "Londres")
+    const type = /^[A-Z.]+$/.test(alias) && alias.includes('.') ? AliasType.Abbrev : AliasType.Name;
     if (e) addName(alias, e, type);
   }
 
