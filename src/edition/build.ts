@@ -13,6 +13,14 @@ import { signToken } from '../util/tokens.js';
 import { lastGoodSettings, type EditorSettings } from '../personalize/settings.js';
 import { prepareBuild, planForSubscriber, toEdition, type PreparedBuild, type SourceInfo } from '../personalize/plan.js';
 import { renderEdition } from './render.js';
+import { topicLabel } from '../personalize/labels.js';
+import { loadTaxonomy, parseTaxonomy, TAXONOMY_KV_KEY, type Taxonomy } from '../tag/taxonomy.js';
+
+/** The editors' taxonomy (stored override, else feeds/topics.json), for topic labels. */
+async function loadTaxonomyFrom(store: Store): Promise<Taxonomy> {
+  const stored = await store.getKv<unknown>(TAXONOMY_KV_KEY);
+  return stored ? parseTaxonomy(stored, 'stored taxonomy') : loadTaxonomy();
+}
 
 export interface BuildDeps {
   store: Store;
@@ -53,6 +61,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   const now = clock.now();
   const { settings, version } = await currentSettings(store, deps.log);
   const build = await prepareFromStore(store, settings, now);
+  const taxonomy = await loadTaxonomyFrom(store);
 
   const subscribers = opts.subscriberIds
     ? (await Promise.all(opts.subscriberIds.map((id) => store.getSubscriber(id)))).filter((s): s is Subscriber => !!s)
@@ -72,7 +81,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
       createdAt: now.toISOString(),
     });
     await store.saveEdition(edition);
-    await writeEditionFiles(deps, sub, edition);
+    await writeEditionFiles(deps, sub, edition, taxonomy);
     editions++;
     progress?.tick(1);
   }
@@ -144,9 +153,15 @@ export function webClickLink(baseUrl: string, secret: string, edition: Edition, 
 }
 
 /** Writes editions/DATE/<subscriber>.{json,md,html}, each atomically (temp file + rename). */
-export async function writeEditionFiles(deps: Pick<BuildDeps, 'editionsDir' | 'baseUrl' | 'secret' | 'clock'>, sub: Subscriber, edition: Edition): Promise<void> {
+export async function writeEditionFiles(
+  deps: Pick<BuildDeps, 'editionsDir' | 'baseUrl' | 'secret'>,
+  sub: Subscriber,
+  edition: Edition,
+  taxonomy?: Taxonomy,
+): Promise<void> {
   const rendered = renderEdition(edition, {
     lang: edition.lang,
+    topicLabel: (id) => taxonomy?.get(id)?.labels[edition.lang] ?? topicLabel(id, edition.lang),
     ...(sub.name ? { readerName: sub.name } : {}),
     ...(sub.home?.name ? { placeName: sub.home.name } : {}),
     now: new Date(edition.createdAt),

@@ -16,6 +16,8 @@ export interface RenderContext {
   /** Time the edition is read against, for "3 h ago". */
   now: Date;
   siteTitle?: string;
+  /** Readable topic name in the subscriber's language (default: the id). */
+  topicLabel?(id: string): string;
 }
 
 export interface RenderedEdition {
@@ -72,7 +74,9 @@ export function renderMarkdown(edition: Edition, ctx: RenderContext): string {
     for (const it of items) {
       out.push(`### ${mdLink(it.title, ctx.linkFor(it))}`, '');
       const hours = Math.max(0, Math.floor((ctx.now.getTime() - Date.parse(it.publishedAt)) / 3600_000));
-      const meta = [md(it.source), L.hoursAgo(hours), ...it.topics.slice(0, 2).map(md), it.place ? md(it.place) : ''].filter(Boolean);
+      // The "local" scope topic is shown through the place instead.
+      const topics = it.topics.filter((t) => t !== 'local').slice(0, 2).map((t) => md(ctx.topicLabel?.(t) ?? t));
+      const meta = [md(it.source), L.hoursAgo(hours), ...topics, it.place ? md(it.place) : ''].filter(Boolean);
       out.push(`*${meta.join(' · ')}*`, '');
       if (it.summary) out.push(md(it.summary), '');
       if (it.reasons.length) out.push(`> **${L.why} :** ${it.reasons.map((r) => md(r.text)).join(' · ')}`.replace(' :', ctx.lang === 'fr' ? ' :' : ':'), '');
