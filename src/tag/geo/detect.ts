@@ -95,7 +95,7 @@ const PLACE_FOLLOWERS = new Set([
   'methodist', 'square', 'center', 'centre', 'mall', 'bridge', 'station', 'times', 'news',
   'herald', 'tribune', 'post', 'journal', 'gazette', 'chronicle', 'courier', 'observer',
   'residents', 'officials', 'man', 'woman', 'native', 'metro', 'metropolitan', 'downtown', 'historic', 'main',
-  'north', 'south', 'east', 'west', 'ville', 'mairie', 'préfecture', 'prefecture', 'conseil',
+  'ville', 'mairie', 'préfecture', 'prefecture', 'conseil',
 ]);
 
 const UPPER = /\p{Lu}/u;
@@ -210,7 +210,10 @@ const FIRST_NAMES = new Set(
 const SPEECH_VERBS = new Set(['said', 'says', 'told', 'added', 'explained', 'wrote', 'asked', 'declared', 'dit', 'déclaré', 'a', 'estime', 'affirme']);
 
 /** Capitalized words after a place name that make the pair an organisation or event, not a place, in news text. */
-const ORG_FOLLOWERS = new Set(['post', 'times', 'journal', 'tribune', 'herald', 'globe', 'rockets', 'redskins', 'nationals', 'capitals', 'wizards', 'braves', 'mutual', 'hilton']);
+const ORG_FOLLOWERS = new Set([
+  'post', 'times', 'journal', 'tribune', 'herald', 'globe', 'rockets', 'redskins', 'nationals', 'capitals', 'wizards',
+  'braves', 'mutual', 'hilton', 'united', 'rovers', 'wanderers', 'athletic', 'albion', 'hotspur', 'villa', 'celtic',
+]);
 
 export interface DetectOptions {
   lang: Lang;

@@ -119,6 +119,8 @@ describe('English text', () => {
     expect(names('Nice weather in Reading this weekend.', 'en')).toEqual(['Reading']);
     expect(names('Paris Hilton arrived with George Washington and Mr. Lincoln.', 'en')).toEqual([]);
     expect(names('The new mobile phone went on sale in March.', 'en')).toEqual([]);
+    expect(names('Manchester United beat Aston Villa in Manchester.', 'en')).toEqual(['Manchester']);
+    expect(names('Hillary Clinton spoke. Later, Clinton said the talks went well.', 'en')).toEqual([]);
   });
 
   it('finds multi-word names, abbreviations and demonyms', () => {
