@@ -98,6 +98,8 @@ async function createDemoSubscribers(ctx: AppContext, feeds: DemoFeed[], subscri
       },
       now,
     );
+    // Stable ids, so a new demo run rewrites the same edition files instead of adding more.
+    sub.id = stableId(`demo-subscriber:${s.email}`);
     // Demo subscribers have confirmed their address already.
     sub.status = 'active';
     sub.confirmedAt = now.toISOString();
