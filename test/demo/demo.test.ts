@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/kiosque.js');
+
+describe('kiosque demo --once --json (offline, end to end)', () => {
+  it('ingests the sample feeds over loopback HTTP and builds explained, different editions', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kiosque-demo-'));
+    const { stdout } = await run(process.execPath, [BIN, 'demo', '--once', '--json'], {
+      cwd,
+      env: { ...process.env, KIOSQUE_LOG_LEVEL: 'warn' },
+      timeout: 120_000,
+    });
+    const summary = JSON.parse(stdout.trim());
+    expect(Object.keys(summary).sort()).toEqual(['articles', 'editions', 'editionsDir', 'stories', 'subscribers']);
+    expect(summary.articles).toBeGreaterThanOrEqual(100);
+    // Several sources telling one story are merged into one story cluster.
+    expect(summary.stories).toBeLessThan(summary.articles);
+    expect(summary.subscribers).toBeGreaterThanOrEqual(6);
+    expect(summary.editions).toBe(summary.subscribers);
+    expect(summary.editionsDir).toBe(join(cwd, 'editions'));
+
+    const [date] = readdirSync(summary.editionsDir);
+    expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const files = readdirSync(join(summary.editionsDir, date!));
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(summary.editions);
+    expect(files.filter((f) => f.endsWith('.md'))).toHaveLength(summary.editions);
+    expect(files.filter((f) => f.endsWith('.html'))).toHaveLength(summary.editions);
+
+    const editions = files.filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(summary.editionsDir, date!, f), 'utf8')));
+    for (const e of editions) {
+      expect(e.items.length).toBeGreaterThan(5);
+      for (const it of e.items) expect(it.reasons.length).toBeGreaterThan(0);
+    }
+    // Editions differ between subscribers.
+    const orders = new Set(editions.map((e) => e.items.map((i: { articleId: string }) => i.articleId).join(',')));
+    expect(orders.size).toBeGreaterThan(editions.length / 2);
+    // No markup from the sample feeds' traps reaches a rendered page.
+    for (const f of files.filter((f) => f.endsWith('.html'))) {
+      const html = readFileSync(join(summary.editionsDir, date!, f), 'utf8');
+      expect(html).not.toMatch(/<(script|iframe|img)\b|<[^>]*\son\w+=|href="javascript:/i);
+    }
+  });
+});
