@@ -55,7 +55,8 @@ export function normalizeFeedUrl(raw: unknown): string {
 }
 
 const NEW_FEED_FIELDS = ['url', 'title', 'section', 'lang', 'country', 'region', 'siteUrl'] as const;
-const NEW_FEED_DESCRIPTIVE = ['title', 'section', 'lang', 'country', 'region', 'siteUrl'] as const;
+/** Fields a re-declaration (OPML re-import) may change; fetch state is never among them. */
+export const NEW_FEED_DESCRIPTIVE = ['title', 'section', 'lang', 'country', 'region', 'siteUrl'] as const;
 
 /** A new feed's record, checked; `id` is chosen by the caller (it must be free). */
 export function newFeedRecord(feed: NewFeed, id: string, now: Date): FeedRecord {

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../util/clock.js';
 import type { Store } from './store.js';
-import { UserError } from '../util/errors.js';
 
 /** File name of the embedded store inside the data directory. */
 export const SQLITE_FILE = 'kiosque.db';
@@ -16,8 +15,8 @@ export async function openStore(
   opts: { clock?: Clock } = {},
 ): Promise<Store> {
   if (config.mongodbUri) {
-    // MongoStore lands in the next commit.
-    throw new UserError('MongoDB support is not available yet; unset MONGODB_URI to use SQLite');
+    const { openMongoStore } = await import('./mongo.js');
+    return openMongoStore(config.mongodbUri, config.mongodbDb, opts);
   }
   const { openSqliteStore } = await import('./sqlite.js');
   return openSqliteStore(join(config.dataDir, SQLITE_FILE), opts);
