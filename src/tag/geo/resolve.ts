@@ -159,11 +159,16 @@ export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: Resol
   });
   const evidence = groups.map((g) => ({ ...evidenceOf(g.rep, g.cands), key: g.key }));
   const spatial = spatialSupport(groups, evidence);
+  // a national capital named like a region of its own country is meant as the capital ("Washington")
+  const capitalBonus = groups.map((g) => {
+    const regionCcs = new Set(g.cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
+    return regionCcs.size ? g.cands.map((c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
+  });
   const scoreOf = (gi: number, ci: number): number => {
     const key = groups[gi]!.key;
     const c = groups[gi]!.cands[ci]!;
     const e = c.entry;
-    let s = prior(c);
+    let s = prior(c) + (capitalBonus[gi]?.[ci] ?? 0);
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
     let cc = 0;
     let ad = 0;

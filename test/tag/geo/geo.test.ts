@@ -109,6 +109,10 @@ describe('English text', () => {
     expect(occ(text, 'en', 'Alexandria')?.admin1).toBe('VA');
   });
 
+  it('reads a bare national capital named like a region as the capital', () => {
+    expect(occ('Talks in Washington ended on Friday.', 'en', 'Washington')?.admin1).toBe('DC');
+  });
+
   it('uses the feed country', () => {
     const london = extractOccurrences('Crowds gathered in London on Saturday.', { lang: 'en', feedCountry: 'CA' }).occurrences[0];
     expect(london?.countryCode).toBeDefined();
