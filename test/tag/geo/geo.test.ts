@@ -114,8 +114,9 @@ describe('English text', () => {
   });
 
   it('uses the feed country', () => {
-    const london = extractOccurrences('Crowds gathered in London on Saturday.', { lang: 'en', feedCountry: 'CA' }).occurrences[0];
-    expect(london?.countryCode).toBeDefined();
+    const text = 'Crowds gathered in Hamilton on Saturday.';
+    expect(extractPlaces(text, { lang: 'en', feedCountry: 'NZ' }).places[0]?.countryCode).toBe('NZ');
+    expect(extractPlaces(text, { lang: 'en', feedCountry: 'GB' }).places[0]?.countryCode).toBe('GB');
     expect(extractOccurrences('Crowds gathered in London on Saturday.', { lang: 'en' }).occurrences[0]?.countryCode).toBe('GB');
   });
 
