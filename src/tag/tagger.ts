@@ -14,7 +14,7 @@ import { extractPlaces } from './geo/index.js';
 import { detectLanguage, stemOf, tokenize } from './text.js';
 import { rankTerms, TfIdfModel, type DocTerms, type TermCounts, type WeightedTerms } from './tfidf.js';
 import { LinearTopicModel, type ClassifierOptions } from './topics.js';
-import { loadTaxonomy, parseTaxonomy, TAXONOMY_KV_KEY, type Taxonomy } from './taxonomy.js';
+import { currentTaxonomy, type Taxonomy } from './taxonomy.js';
 
 /** Bumped when tagging output changes meaning (stored tags from older versions deserve a retag). */
 export const TAGGER_VERSION = 'kiosque-tag/1';
@@ -175,11 +175,7 @@ export class TaggingEngine {
 
   /** Restores document frequencies, topic model and examples from the store; taxonomy from the store or feeds/topics.json. */
   static async load(store: Pick<Store, 'getKv'>, options: TaggingOptions = {}): Promise<TaggingEngine> {
-    let taxonomy = options.taxonomy;
-    if (!taxonomy) {
-      const stored = await store.getKv<unknown>(TAXONOMY_KV_KEY);
-      taxonomy = stored ? parseTaxonomy(stored, `stored taxonomy (${TAXONOMY_KV_KEY})`) : loadTaxonomy(options.taxonomyFile);
-    }
+    const taxonomy = options.taxonomy ?? (await currentTaxonomy(store, options.taxonomyFile));
     const tfidfState = await store.getKv<unknown>(KV_TFIDF);
     const tfidf = tfidfState ? TfIdfModel.fromJSON(tfidfState) : new TfIdfModel();
     const engine = new TaggingEngine(taxonomy, tfidf, options);

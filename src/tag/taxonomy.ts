@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Lang } from '../model.js';
+import type { Store } from '../store/store.js';
 import { UserError } from '../util/errors.js';
 
 export const DEFAULT_TAXONOMY_FILE = fileURLToPath(new URL('../../feeds/topics.json', import.meta.url));
@@ -166,4 +167,20 @@ export function loadTaxonomy(file: string = DEFAULT_TAXONOMY_FILE): Taxonomy {
     throw new UserError(`taxonomy ${file} is not valid JSON: ${(e as Error).message}`);
   }
   return parseTaxonomy(value, file);
+}
+
+/**
+ * Editors' taxonomy: validated, then kept in the store, where the tagging
+ * engine finds it before feeds/topics.json. Nothing is written when invalid.
+ */
+export async function saveTaxonomy(store: Pick<Store, 'setKv'>, value: unknown): Promise<Taxonomy> {
+  const taxonomy = parseTaxonomy(value, 'taxonomy');
+  await store.setKv(TAXONOMY_KV_KEY, taxonomy.toJSON());
+  return taxonomy;
+}
+
+/** The taxonomy in force: the editors' copy in the store if any, else the file. */
+export async function currentTaxonomy(store: Pick<Store, 'getKv'>, file: string = DEFAULT_TAXONOMY_FILE): Promise<Taxonomy> {
+  const stored = await store.getKv<unknown>(TAXONOMY_KV_KEY);
+  return stored ? parseTaxonomy(stored, `stored taxonomy (${TAXONOMY_KV_KEY})`) : loadTaxonomy(file);
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTaxonomy, normalizePhrase, parseTaxonomy } from '../../src/tag/taxonomy.js';
+import { currentTaxonomy, loadTaxonomy, normalizePhrase, parseTaxonomy, saveTaxonomy } from '../../src/tag/taxonomy.js';
+import { memoryKv } from '../../src/tag/tagger.js';
 import { UserError } from '../../src/util/errors.js';
 
 const REQUIRED = ['international', 'politique', 'economie', 'sciences', 'technologie', 'sante', 'environnement', 'culture', 'sport', 'societe', 'faits-divers', 'local'];
@@ -91,5 +92,16 @@ describe('taxonomy validation', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ "version": 1, ');
     expect(errorOf(() => loadTaxonomy(bad)).message).toMatch(/not valid JSON/);
+  });
+});
+
+describe('taxonomy kept in the store', () => {
+  it('validates before saving and is preferred to the file', async () => {
+    const kv = memoryKv();
+    expect((await currentTaxonomy(kv)).ids.length).toBeGreaterThanOrEqual(12);
+    await expect(saveTaxonomy(kv, { version: 1, topics: [{ id: 'Bad' }] })).rejects.toThrow(UserError);
+    expect(kv.keys()).toEqual([]);
+    await saveTaxonomy(kv, minimal());
+    expect((await currentTaxonomy(kv)).ids).toEqual(['sport']);
   });
 });
