@@ -327,8 +327,8 @@ export function checkField(spec: FieldSpec, value: unknown, where: string): unkn
       return checkDate(value, where);
     case 'json':
       if (typeof value !== 'object') fail(where, 'must be an object or an array');
+      // The key walk also bounds depth (so no cycles); the row's JSON is written once, later.
       checkSafeKeys(value, where);
-      toJsonText(value, where);
       return value;
     case 'blob':
       // Opaque payload: normalized through JSON so both stores return the same thing.

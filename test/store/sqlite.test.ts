@@ -71,4 +71,21 @@ describe('sqlite store specifics', () => {
     expect(l2?.token).toBe(l1!.token + 1);
     await store.close();
   });
+
+  it('retries a write that meets SQLITE_BUSY, and gives up with one clear line', async () => {
+    const file = freshFile();
+    const holder = openSqliteStore(file);
+    const store = openSqliteStore(file, { busyTimeoutMs: 0, busyRetries: 8 });
+    holder.db.exec('BEGIN IMMEDIATE');
+    setTimeout(() => holder.db.exec('COMMIT'), 60);
+    await store.setKv('k', { v: 1 });
+    expect(store.busyRetries).toBeGreaterThan(0);
+    expect(await holder.getKv('k')).toEqual({ v: 1 });
+
+    const impatient = openSqliteStore(file, { busyTimeoutMs: 0, busyRetries: 1 });
+    holder.db.exec('BEGIN IMMEDIATE');
+    await expect(impatient.setKv('k', 2)).rejects.toThrow(/database is busy \(SQLITE_BUSY\)/);
+    holder.db.exec('ROLLBACK');
+    for (const s of [holder, store, impatient]) await s.close();
+  });
 });
