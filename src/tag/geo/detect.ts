@@ -5,7 +5,7 @@
  * Washington") and abbreviations out of place.
  */
 import type { Lang } from '../../model.js';
-import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
+import { AliasType, namesOf, type Gazetteer, type GeoEntry } from './gazetteer.js';
 import { createRequire } from 'node:module';
 import { COMMON_WORDS_EN } from './common-words-en.js';
 import { AMBIGUOUS_WORDS_EN, AMBIGUOUS_WORDS_FR } from './data.js';
@@ -237,7 +237,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     if (t.cap === 0 && !gaz.lowerStarts.has(key)) continue;
     let best: { j: number; key: string; list: number[] } | undefined;
     for (let j = i; ; ) {
-      const list = gaz.byKey.get(key);
+      const list = namesOf(gaz, key);
       if (list) best = { j, key, list };
       if (j + 1 >= tokens.length || !continues(text, tokens[j]!, tokens[j + 1]!) || !gaz.prefixes.has(key)) break;
       j++;

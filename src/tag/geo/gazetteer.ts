@@ -59,8 +59,14 @@ export type AliasType = (typeof AliasType)[keyof typeof AliasType];
 
 export interface Gazetteer {
   entries: GeoEntry[];
-  /** name key → packed (entry index × 4 + AliasType). */
-  byKey: Map<string, number[]>;
+  /**
+   * name key → one packed reference (entry index × 4 + AliasType) when the
+   * name has one entry, or −(offset + 1) into `multi` (count, then the
+   * references) when it has several. No array per name: 160k small arrays
+   * cost more in garbage collection at load than the whole lookup.
+   */
+  byKey: Map<string, number>;
+  multi: Int32Array;
   /** Every proper prefix of a multi-word key ("new", "new york" for "new york city"). */
   prefixes: Set<string>;
   byGeoId: Map<string, GeoEntry>;
@@ -281,7 +287,7 @@ export function buildGazetteer(): Gazetteer {
     tPhase = now;
   };
   const entries: GeoEntry[] = [];
-  const byKey = new Map<string, number[]>();
+  const byKey = new Map<string, number[]>(); // while building; compacted at the end
   const prefixes = new Set<string>();
   const byGeoId = new Map<string, GeoEntry>();
   const countries = new Map<string, GeoEntry>();
@@ -617,7 +623,8 @@ export function buildGazetteer(): Gazetteer {
     if (list.some((p) => (p & 3) === AliasType.Demonym)) lowerStarts.add(key.split(' ')[0]!);
   }
   phase('aliases');
-  const gaz: Gazetteer = { entries, byKey, prefixes, byGeoId, countries, admin1, lowerStarts, loadMs: 0, loadPhases: phases };
+  const compact = compactNames(byKey);
+  const gaz: Gazetteer = { entries, byKey: compact.byKey, multi: compact.multi, prefixes, byGeoId, countries, admin1, lowerStarts, loadMs: 0, loadPhases: phases };
   gaz.loadMs = performance.now() - t0;
   return gaz;
 }
@@ -661,9 +668,44 @@ export function entryByGeoId(gaz: Gazetteer, geoId: string): GeoEntry | undefine
   return gaz.byGeoId.get(geoId);
 }
 
+/** Packs name lists into the byKey/multi form (see Gazetteer.byKey). */
+export function compactNames(lists: Map<string, number[]>): { byKey: Map<string, number>; multi: Int32Array } {
+  const byKey = new Map<string, number>();
+  let size = 0;
+  for (const list of lists.values()) if (list.length > 1) size += list.length + 1;
+  const multi = new Int32Array(size);
+  let at = 0;
+  for (const [key, list] of lists) {
+    if (list.length === 1) {
+      byKey.set(key, list[0]!);
+      continue;
+    }
+    byKey.set(key, -(at + 1));
+    multi[at++] = list.length;
+    for (const p of list) multi[at++] = p;
+  }
+  return { byKey, multi };
+}
+
+/** The packed references of a byKey value. */
+export function expandNames(gaz: Pick<Gazetteer, 'multi'>, v: number): number[] {
+  if (v >= 0) return [v];
+  const off = -v - 1;
+  const n = gaz.multi[off]!;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = gaz.multi[off + 1 + i]!;
+  return out;
+}
+
+/** Packed references (entry index × 4 + AliasType) of the entries a name key may mean. */
+export function namesOf(gaz: Pick<Gazetteer, 'byKey' | 'multi'>, key: string): number[] | undefined {
+  const v = gaz.byKey.get(key);
+  return v === undefined ? undefined : expandNames(gaz, v);
+}
+
 /** Candidates for a name key: entries and how the name refers to them. */
 export function candidatesFor(gaz: Gazetteer, key: string): { entry: GeoEntry; type: AliasType }[] {
-  const list = gaz.byKey.get(key);
+  const list = namesOf(gaz, key);
   if (!list) return [];
   return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
 }

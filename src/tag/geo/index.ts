@@ -11,7 +11,7 @@
  */
 import type { Lang, PlaceMention } from '../../model.js';
 import { detectPlaces, type Candidate, type Detection } from './detect.js';
-import { AliasType, entryByGeoId, getGazetteer, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
+import { AliasType, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
 import { nameKey } from './normalize.js';
 import { haversineKm, mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
 
@@ -162,7 +162,7 @@ function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {
   // a bare county name ("Clarke, Madison and Oconee counties")
   if (/^\p{Lu}[\p{L}' .-]+$/u.test(plain)) tries.push(`${plain} County`, `${plain} Parish`);
   for (const t of tries) {
-    const list = gaz.byKey.get(nameKey(t));
+    const list = namesOf(gaz, nameKey(t));
     if (list) return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
   }
   return [];
@@ -186,8 +186,8 @@ let prefixIndex: { keys: string[]; idx: Int32Array } | undefined;
 function getPrefixIndex(gaz: Gazetteer): { keys: string[]; idx: Int32Array } {
   if (prefixIndex) return prefixIndex;
   const pairs: [string, number][] = [];
-  for (const [key, list] of gaz.byKey) {
-    for (const p of list) {
+  for (const [key, v] of gaz.byKey) {
+    for (const p of expandNames(gaz, v)) {
       const type = p & 3;
       // countries by their common names only: their official and native forms ("Sakartvelo") would crowd short prefixes
       if (type === AliasType.Name || (type === AliasType.Alt && gaz.entries[p >> 2]!.kind !== 'country')) pairs.push([key, p >> 2]);

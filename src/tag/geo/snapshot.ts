@@ -16,7 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Gazetteer, GeoEntry, PlaceKind, PlaceLevel } from './gazetteer.js';
 
 const KINDS: PlaceKind[] = ['country', 'region', 'city'];
-const FORMAT = 3;
+const FORMAT = 5;
 /** Separator of joined string columns (one long string deserializes far faster than 100k short ones). */
 const SEP = '\u0000';
 const join0 = (xs: (string | null | undefined)[]): string => xs.map((x) => x ?? '').join(SEP);
@@ -25,25 +25,53 @@ const split0 = (s: string): string[] => (s ? s.split(SEP) : []);
 interface Snapshot {
   format: number;
   n: number;
-  /** Joined string columns. */
-  geoId: string;
+  /** GeoNames id of each entry, or -1 when its geoId is in `otherIds`. */
+  geonamesId: Float64Array;
+  /** Joined geoIds of the entries that are not GeoNames cities, in entry order. */
+  otherIds: string;
+  /** Joined names. */
   name: string;
-  nameFr: string;
-  countryCode: string;
-  admin1: string;
-  feature: string;
-  keys: string;
-  prefixes: string;
-  lowerStarts: string;
+  /** [entry index, French name] where there is one. */
+  nameFr: [number, string][];
+  /** Dictionary-coded short columns: index into the table (0 = none for admin1/feature). */
+  countryTable: string[];
+  country: Uint16Array;
+  admin1Table: string[];
+  admin1: Uint16Array;
+  featureTable: string[];
+  feature: Uint8Array;
   kind: Uint8Array;
   level: Int8Array;
   lat: Float64Array;
   lon: Float64Array;
   population: Float64Array;
-  offsets: Int32Array;
-  packed: Int32Array;
+  keys: string;
+  values: Int32Array;
+  multi: Int32Array;
+  prefixes: string;
+  lowerStarts: string;
   countries: [string, number][];
   admin1s: [string, number][];
+}
+
+/** Codes a column of short strings as indexes into a table of its distinct values (index 0 = undefined). */
+function dictionary(values: (string | undefined)[], withNone: boolean): { table: string[]; codes: number[] } {
+  const table: string[] = withNone ? [''] : [];
+  const index = new Map<string, number>();
+  const codes = values.map((v) => {
+    if (v === undefined || v === '') {
+      if (withNone) return 0;
+      v = '';
+    }
+    let k = index.get(v);
+    if (k === undefined) {
+      k = table.length;
+      table.push(v);
+      index.set(v, k);
+    }
+    return k;
+  });
+  return { table, codes };
 }
 
 export function snapshotEnabled(): boolean {
@@ -71,34 +99,39 @@ export function writeSnapshot(path: string, gaz: Gazetteer): void {
   const n = gaz.entries.length;
   const es = gaz.entries;
   const keys: string[] = [];
-  const offsets = new Int32Array(gaz.byKey.size + 1);
-  const packed: number[] = [];
+  const values = new Int32Array(gaz.byKey.size);
   let k = 0;
-  for (const [key, list] of gaz.byKey) {
+  for (const [key, v] of gaz.byKey) {
     keys.push(key);
-    offsets[k++] = packed.length;
-    for (const p of list) packed.push(p);
+    values[k++] = v;
   }
-  offsets[k] = packed.length;
+  const country = dictionary(es.map((e) => e.countryCode), false);
+  const admin1 = dictionary(es.map((e) => e.admin1), true);
+  const feature = dictionary(es.map((e) => e.feature), true);
+  if (country.table.length > 65535 || admin1.table.length > 65535 || feature.table.length > 255) throw new Error('snapshot: dictionary too large');
   const s: Snapshot = {
     format: FORMAT,
     n,
-    geoId: join0(es.map((e) => e.geoId)),
+    geonamesId: Float64Array.from(es.map((e) => (e.geoId.startsWith('geonames:') ? Number(e.geoId.slice(9)) : -1))),
+    otherIds: join0(es.filter((e) => !e.geoId.startsWith('geonames:')).map((e) => e.geoId)),
     name: join0(es.map((e) => e.name)),
-    nameFr: join0(es.map((e) => e.nameFr)),
-    countryCode: join0(es.map((e) => e.countryCode)),
-    admin1: join0(es.map((e) => e.admin1)),
-    feature: join0(es.map((e) => e.feature)),
-    keys: join0(keys),
-    prefixes: join0([...gaz.prefixes]),
-    lowerStarts: join0([...gaz.lowerStarts]),
+    nameFr: es.filter((e) => e.nameFr).map((e) => [e.idx, e.nameFr!]),
+    countryTable: country.table,
+    country: Uint16Array.from(country.codes),
+    admin1Table: admin1.table,
+    admin1: Uint16Array.from(admin1.codes),
+    featureTable: feature.table,
+    feature: Uint8Array.from(feature.codes),
     kind: Uint8Array.from(es.map((e) => KINDS.indexOf(e.kind))),
     level: Int8Array.from(es.map((e) => e.level)),
     lat: Float64Array.from(es.map((e) => e.lat)),
     lon: Float64Array.from(es.map((e) => e.lon)),
     population: Float64Array.from(es.map((e) => e.population)),
-    offsets,
-    packed: Int32Array.from(packed),
+    keys: join0(keys),
+    values,
+    multi: gaz.multi,
+    prefixes: join0([...gaz.prefixes]),
+    lowerStarts: join0([...gaz.lowerStarts]),
     countries: [...gaz.countries].map(([cc, e]) => [cc, e.idx]),
     admin1s: [...gaz.admin1].map(([key, e]) => [key, e.idx]),
   };
@@ -135,43 +168,40 @@ export function readSnapshot(path: string): Omit<Gazetteer, 'loadMs' | 'loadPhas
   }
   if (!s || s.format !== FORMAT) return undefined;
   const n = s.n;
-  const geoId = split0(s.geoId);
   const name = split0(s.name);
-  const nameFr = split0(s.nameFr);
-  const countryCode = split0(s.countryCode);
-  const admin1 = split0(s.admin1);
-  const feature = split0(s.feature);
-  if (geoId.length !== n || name.length !== n) return undefined;
+  const otherIds = split0(s.otherIds);
+  if (name.length !== n) return undefined;
   const entries: GeoEntry[] = new Array(n);
   const byGeoId = new Map<string, GeoEntry>();
+  let other = 0;
   for (let i = 0; i < n; i++) {
+    const gid = s.geonamesId[i]!;
     const e = new SnapEntry(
       i,
-      geoId[i]!,
+      gid >= 0 ? 'geonames:' + gid : otherIds[other++]!,
       name[i]!,
       KINDS[s.kind[i]!]!,
       s.level[i]! as PlaceLevel,
-      countryCode[i]!,
+      s.countryTable[s.country[i]!]!,
       s.lat[i]!,
       s.lon[i]!,
       s.population[i]!,
-      nameFr[i] || undefined,
-      admin1[i] || undefined,
-      feature[i] || undefined,
+      undefined,
+      s.admin1[i] ? s.admin1Table[s.admin1[i]!] : undefined,
+      s.feature[i] ? s.featureTable[s.feature[i]!] : undefined,
     );
     entries[i] = e;
-    if (!e.geoId.startsWith('geonames:')) byGeoId.set(e.geoId, e);
+    if (gid < 0) byGeoId.set(e.geoId, e);
   }
+  for (const [i, fr] of s.nameFr) entries[i]!.nameFr = fr;
   const keys = split0(s.keys);
-  const byKey = new Map<string, number[]>();
-  for (let k = 0; k < keys.length; k++) {
-    const a = s.offsets[k]!;
-    const b = s.offsets[k + 1]!;
-    byKey.set(keys[k]!, b - a === 1 ? [s.packed[a]!] : Array.from(s.packed.subarray(a, b)));
-  }
+  if (keys.length !== s.values.length) return undefined;
+  const byKey = new Map<string, number>();
+  for (let k = 0; k < keys.length; k++) byKey.set(keys[k]!, s.values[k]!);
   return {
     entries,
     byKey,
+    multi: s.multi,
     prefixes: new Set(split0(s.prefixes)),
     byGeoId,
     countries: new Map(s.countries.map(([cc, i]) => [cc, entries[i]!])),
