@@ -109,31 +109,40 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
       else grid.set(cell, [[gi, ci]]);
     });
   });
+  const best = new Float64Array(groups.length);
+  const touched: number[] = [];
   return groups.map((g, gi) =>
-    g.cands.map((c) => {
-      const e = c.entry;
-      if (e.kind === 'country' || e.level === -1) return 0;
-      const best = new Map<string, number>();
-      const la = Math.floor(e.lat);
-      const lo = Math.floor(e.lon);
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
-          if (!list) continue;
-          for (const [gj, cj] of list) {
-            const other = groups[gj]!;
-            if (gj === gi || other.key === g.key) continue;
-            const km = quickKm(e, other.cands[cj]!.entry);
-            if (km >= 120) continue;
-            const w = evidence[gj]!.weights[cj]! * (km < 40 ? 1 : 0.5);
-            if ((best.get(other.key) ?? 0) < w) best.set(other.key, w);
+    // a name with one candidate has nothing to decide: its support is never read
+    g.cands.length < 2
+      ? []
+      : g.cands.map((c) => {
+          const e = c.entry;
+          if (e.kind === 'country' || e.level === -1) return 0;
+          const la = Math.floor(e.lat);
+          const lo = Math.floor(e.lon);
+          for (let dy = -1; dy <= 1; dy++) {
+            for (let dx = -1; dx <= 1; dx++) {
+              const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
+              if (!list) continue;
+              for (const [gj, cj] of list) {
+                const other = groups[gj]!;
+                if (gj === gi || other.key === g.key) continue;
+                const km = quickKm(e, other.cands[cj]!.entry);
+                if (km >= 120) continue;
+                const w = evidence[gj]!.weights[cj]! * (km < 40 ? 1 : 0.5);
+                if (best[gj] === 0) touched.push(gj);
+                if (best[gj]! < w) best[gj] = w;
+              }
+            }
           }
-        }
-      }
-      let sum = 0;
-      for (const w of best.values()) sum += w;
-      return sum;
-    }),
+          let sum = 0;
+          for (const gj of touched) {
+            sum += best[gj]!;
+            best[gj] = 0;
+          }
+          touched.length = 0;
+          return sum;
+        }),
   );
 }
 
@@ -184,6 +193,11 @@ export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: Resol
   const picks: GeoEntry[] = [];
   const margins: number[] = [];
   groups.forEach((g, gi) => {
+    if (g.cands.length === 1) {
+      margins.push(10);
+      picks.push(g.cands[0]!.entry);
+      return;
+    }
     let best = g.cands[0]!;
     let bestS = -Infinity;
     let second = -Infinity;
