@@ -25,10 +25,11 @@ export interface ExtractOptions {
   feedCountry?: string;
 }
 
-/** One resolved occurrence with its character offsets in `text`. */
+/** One resolved occurrence with its character offsets in `text` and the words as written. */
 export interface PlaceOccurrence extends PlaceMention {
   start: number;
   end: number;
+  surface: string;
 }
 
 /** Every place occurrence in text order (offsets refer to `text`; the title only adds context). */
@@ -40,7 +41,7 @@ export function extractOccurrences(text: string, opts: ExtractOptions): { occurr
   const occurrences: PlaceOccurrence[] = [];
   for (const r of resolved) {
     if (r.detection.start < prefix.length) continue;
-    occurrences.push({ ...toMention(r), start: r.detection.start - prefix.length, end: r.detection.end - prefix.length });
+    occurrences.push({ ...toMention(r, opts.lang), start: r.detection.start - prefix.length, end: r.detection.end - prefix.length, surface: r.detection.surface });
   }
   return { occurrences, mainCountry: mainCountry(resolved) };
 }
@@ -91,7 +92,8 @@ function keepSupported(resolved: Resolved[]): Resolved[] {
 
 /**
  * The places an article is about: one PlaceMention per distinct place (most
- * mentioned first), and its main country.
+ * mentioned first), named by the gazetteer in `lang` ("France" for
+ * "le président français"), and its main country.
  */
 export function extractPlaces(text: string, opts: { lang: Lang; title?: string; feedCountry?: string }): { places: PlaceMention[]; mainCountry?: string } {
   const gaz = getGazetteer();
@@ -99,7 +101,7 @@ export function extractPlaces(text: string, opts: { lang: Lang; title?: string; 
   const resolved = detectAndResolve(prefix + text, gaz, opts, prefix.length);
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
-    const m = toMention(r);
+    const m = toMention(r, opts.lang);
     const seen = byId.get(m.geoId);
     if (!seen) byId.set(m.geoId, { m, n: 1, first: k });
     else {
@@ -129,7 +131,7 @@ export function resolveSpans(text: string, spans: { start: number; end: number }
   return forced.map((d) => {
     if (!d) return null;
     const r = byDet.get(d)!;
-    return toMention(r);
+    return toMention(r, opts.lang);
   });
 }
 

@@ -5,7 +5,7 @@
  * and regions named in the same text, and coherence with the other mentions
  * (same country, same first-level region, nearby).
  */
-import type { PlaceMention } from '../../model.js';
+import type { Lang, PlaceMention } from '../../model.js';
 import type { Candidate, Detection } from './detect.js';
 import { AliasType, type Gazetteer, type GeoEntry } from './gazetteer.js';
 
@@ -227,10 +227,11 @@ function quickKm(a: { lat: number; lon: number }, b: { lat: number; lon: number 
   return EARTH_KM * Math.sqrt(x * x + y * y);
 }
 
-export function toMention(r: Resolved): PlaceMention {
+/** The stored form of a resolved mention; `name` is the place's own name in `lang` ("France" for "française"). */
+export function toMention(r: Resolved, lang: Lang): PlaceMention {
   const e = r.entry;
   const m: PlaceMention = {
-    name: r.detection.surface,
+    name: lang === 'fr' && e.nameFr ? e.nameFr : e.name,
     geoId: e.geoId,
     kind: e.kind,
     countryCode: e.countryCode,

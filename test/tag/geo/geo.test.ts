@@ -3,9 +3,9 @@ import { extractOccurrences, extractPlaces, haversineKm, lookupPlace, resolveSpa
 import { nameKey } from '../../../src/tag/geo/normalize.js';
 
 const names = (text: string, lang: 'fr' | 'en', feedCountry?: string): string[] =>
-  extractOccurrences(text, { lang, feedCountry }).occurrences.map((o) => o.name);
+  extractOccurrences(text, { lang, feedCountry }).occurrences.map((o) => o.surface);
 
-const occ = (text: string, lang: 'fr' | 'en', surface: string) => extractOccurrences(text, { lang }).occurrences.find((o) => o.name === surface);
+const occ = (text: string, lang: 'fr' | 'en', surface: string) => extractOccurrences(text, { lang }).occurrences.find((o) => o.surface === surface);
 
 describe('gazetteer', () => {
   it('loads countries, regions, départements, counties and cities', () => {
@@ -39,17 +39,18 @@ describe('French text', () => {
   it('finds cities, départements, régions and multi-word names', () => {
     const text = 'Les inondations à Lyon ont touché la Drôme et la Bretagne. Le ministre s’est rendu à Saint-Étienne.';
     const found = extractOccurrences(text, { lang: 'fr' }).occurrences;
-    const lyon = found.find((o) => o.name === 'Lyon');
+    const lyon = found.find((o) => o.surface === 'Lyon');
     expect(lyon?.countryCode).toBe('FR');
     expect(lyon?.geoId).toBe('geonames:2996944');
-    expect(found.find((o) => o.name === 'Drôme')?.geoId).toBe('fr-dept:26');
-    expect(found.find((o) => o.name === 'Bretagne')?.kind).toBe('region');
-    expect(found.find((o) => o.name === 'Saint-Étienne')?.countryCode).toBe('FR');
+    expect(found.find((o) => o.surface === 'Drôme')?.geoId).toBe('fr-dept:26');
+    expect(found.find((o) => o.surface === 'Bretagne')?.kind).toBe('region');
+    expect(found.find((o) => o.surface === 'Saint-Étienne')?.countryCode).toBe('FR');
   });
 
   it('reads lowercase adjectives of nationality and demonyms', () => {
     const r = extractPlaces('Le président français a reçu les ministres allemandes et une délégation britannique.', { lang: 'fr' });
     const ccs = r.places.map((p) => p.countryCode);
+    expect(r.places.find((p) => p.countryCode === 'DE')?.name).toBe('Allemagne'); // the place's name, not "allemandes"
     expect(ccs).toContain('FR');
     expect(ccs).toContain('DE');
     expect(ccs).toContain('GB');
@@ -58,7 +59,7 @@ describe('French text', () => {
   it('maps French exonyms to the right cities', () => {
     const text = 'Le sommet réunit Londres, Pékin, Moscou, Bruxelles, Genève et Munich, puis Le Caire, Alger, Varsovie et Séoul.';
     const found = extractOccurrences(text, { lang: 'fr' }).occurrences;
-    const cc = (n: string): string | undefined => found.find((o) => o.name === n)?.countryCode;
+    const cc = (n: string): string | undefined => found.find((o) => o.surface === n)?.countryCode;
     expect(cc('Londres')).toBe('GB');
     expect(cc('Pékin')).toBe('CN');
     expect(cc('Moscou')).toBe('RU');
@@ -137,7 +138,7 @@ describe('English text', () => {
 
   it('reads datelines in capitals', () => {
     const r = extractOccurrences('MANSFIELD, La. -- The mayor of Mansfield said on Monday that the plan was approved.', { lang: 'en' });
-    const m = r.occurrences.find((o) => o.name === 'MANSFIELD');
+    const m = r.occurrences.find((o) => o.surface === 'MANSFIELD');
     expect(m?.admin1).toBe('LA');
   });
 
