@@ -269,9 +269,10 @@ export function checkId(v: unknown, where: string, max = ID_MAX): string {
   return v;
 }
 
-/** Rejects keys that Mongo would read as operators or paths, and prototype keys, at any depth. */
+/** Rejects keys that Mongo would read as operators or paths, prototype keys, and values JSON cannot hold, at any depth. */
 export function checkSafeKeys(value: unknown, where: string, depth = 0): void {
   if (depth > 64) fail(where, 'is nested too deeply');
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') fail(where, `holds a ${typeof value}, which JSON cannot store`);
   if (Array.isArray(value)) {
     for (const v of value) checkSafeKeys(v, where, depth + 1);
   } else if (value !== null && typeof value === 'object') {

@@ -419,6 +419,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         e.items[0]!.scoreParts = { 'topic.sport': 0.5 };
         await expect(store.saveEdition(e)).rejects.toThrow(/forbidden key/);
         await expect(store.upsertClusters([cluster('k', { articleIds: [{ $gt: '' }] as never })])).rejects.toThrow(/forbidden key/);
+        await expect(store.upsertClusters([cluster('k', { articleIds: [10n] as never })])).rejects.toThrow(/bigint/);
         expect(await store.countArticles()).toBe(0);
         expect(await store.countEditions()).toBe(0);
       });

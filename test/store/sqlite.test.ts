@@ -88,4 +88,11 @@ describe('sqlite store specifics', () => {
     holder.db.exec('ROLLBACK');
     for (const s of [holder, store, impatient]) await s.close();
   });
+
+  it('benchStore runs end to end (tiny sizes; figures come from `benchStore()` itself)', async () => {
+    const { benchStore } = await import('../../src/store/bench.js');
+    const r = await benchStore({ editions: 30, articles: 40, batch: 16 });
+    expect(r).toMatchObject({ backend: 'sqlite', editions: 30, articles: 40 });
+    expect(r.fileBytes).toBeGreaterThan(0);
+  });
 });
