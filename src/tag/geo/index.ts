@@ -202,7 +202,7 @@ function getPrefixIndex(gaz: Gazetteer): { keys: string[]; idx: Int32Array } {
 
 /** Places whose name starts with `prefix` (accents and case ignored), most populous first. */
 export function suggestPlaces(prefix: string, opts: { lang: Lang; limit?: number; country?: string }): PlaceSuggestion[] {
-  const limit = Math.max(1, Math.min(opts.limit ?? 10, 100));
+  const limit = Number.isFinite(opts.limit) ? Math.max(1, Math.min(Math.floor(opts.limit!), 100)) : 10;
   const q = nameKey(prefix);
   if (!q) return [];
   const gaz = getGazetteer();
