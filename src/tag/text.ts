@@ -174,22 +174,110 @@ const MAX_TOKEN = 40;
 
 /**
  * Receives each word as a span of a lower-case string — `src.slice(start, end)`,
- * left to the receiver so known words cost no allocation — and the word's
- * span in the original text (for its spelling).
+ * left to the receiver so known words cost no allocation — the word's span in
+ * the original text (for its spelling), and the FNV-1a hash of the span.
  */
-export type WordSink = (src: string, start: number, end: number, origStart: number, origEnd: number, hash?: number) => void;
+export type WordSink = (src: string, start: number, end: number, origStart: number, origEnd: number, hash: number) => void;
+
+/**
+ * The words of a text as spans of one lower-case string (`src`), in order:
+ * typed arrays reused from one document to the next, so the hot loop of the
+ * TF-IDF model reads them without a callback per word.
+ */
+export class WordSpans {
+  src = '';
+  count = 0;
+  starts = new Int32Array(512);
+  ends = new Int32Array(512);
+  origStarts = new Int32Array(512);
+  origEnds = new Int32Array(512);
+  hashes = new Int32Array(512);
+
+  push(start: number, end: number, origStart: number, origEnd: number, hash: number): void {
+    const k = this.count;
+    if (k === this.starts.length) this.grow();
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.origStarts[k] = origStart;
+    this.origEnds[k] = origEnd;
+    this.hashes[k] = hash;
+    this.count = k + 1;
+  }
+
+  private grow(): void {
+    const n = this.starts.length * 2;
+    const g = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.starts = g(this.starts);
+    this.ends = g(this.ends);
+    this.origStarts = g(this.origStarts);
+    this.origEnds = g(this.origEnds);
+    this.hashes = g(this.hashes);
+  }
+}
 
 /**
  * Splits text into words for `lang`: lower-cases, drops French elisions
  * (l', d', qu'…) and English possessives ('s), keeps hyphenated compounds
  * ("porte-parole", "saint-étienne") but splits "a-t-il", drops pure numbers.
- * No stopword filtering here.
+ * No stopword filtering here. Fills `out` (reset first) and returns it.
  */
-export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
+export function scanWords(text: string, lang: Lang, out: WordSpans = new WordSpans()): WordSpans {
+  out.count = 0;
   const lowered = text.toLowerCase();
-  // Lower-casing keeps offsets for nearly every script; when it does not ("İ"), lower-case word by word.
-  const aligned = lowered.length === text.length;
-  const src = aligned ? lowered : text;
+  if (lowered.length === text.length) {
+    out.src = lowered;
+    scanLowered(lowered, lang, out);
+    return out;
+  }
+  // Lower-casing changed lengths ("İ" → "i̇"): lower-case word by word, scan the words joined by spaces,
+  // and give each part the original span of the word it came from.
+  const words: string[] = [];
+  const origin: number[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const cls = charClass(text.charCodeAt(i));
+    if (cls === Ch.Other) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && charClass(text.charCodeAt(i)) !== Ch.Other) i++;
+    words.push(text.slice(start, i).toLowerCase());
+    origin.push(start, i);
+  }
+  const joined = words.join(' ');
+  out.src = joined;
+  scanLowered(joined, lang, out);
+  let w = 0;
+  let wordEnd = words.length ? words[0]!.length : 0;
+  let wordStart = 0;
+  for (let k = 0; k < out.count; k++) {
+    while (out.starts[k]! >= wordEnd && w < words.length - 1) {
+      wordStart = wordEnd + 1;
+      w++;
+      wordEnd = wordStart + words[w]!.length;
+    }
+    out.origStarts[k] = origin[2 * w]!;
+    out.origEnds[k] = origin[2 * w + 1]!;
+  }
+  return out;
+}
+
+/** Calls `emit` for every word of the text (see scanWords). */
+export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
+  const spans = scanWords(text, lang);
+  for (let k = 0; k < spans.count; k++) {
+    emit(spans.src, spans.starts[k]!, spans.ends[k]!, spans.origStarts[k]!, spans.origEnds[k]!, spans.hashes[k]!);
+  }
+}
+
+/** The scanner proper, over an already lower-cased string; spans index into it and into the original alike. */
+function scanLowered(src: string, lang: Lang, out: WordSpans): void {
   const n = src.length;
   let i = 0;
   while (i < n) {
@@ -217,18 +305,9 @@ export function forEachWord(text: string, lang: Lang, emit: WordSink): void {
       i++;
     }
     if (!hasLetter || i - start > MAX_TOKEN * 2) continue; // numbers are noise for keywords and topics
-    if (aligned) {
-      if (joins === 0) {
-        if (i - start <= MAX_TOKEN) emit(lowered, start, i, start, i, h);
-      } else emitCompound(lowered, start, i, lang, emit);
-    } else {
-      const word = text.slice(start, i).toLowerCase();
-      // Offsets of the original are lost inside the word; the whole word's span stands for each part.
-      const end = i;
-      if (joins === 0) {
-        if (word.length <= MAX_TOKEN) emit(word, 0, word.length, start, end);
-      } else emitCompound(word, 0, word.length, lang, (w, a, b) => emit(w, a, b, start, end));
-    }
+    if (joins === 0) {
+      if (i - start <= MAX_TOKEN) out.push(start, i, start, i, h);
+    } else emitCompound(src, start, i, lang, out);
   }
 }
 
@@ -240,29 +319,34 @@ function isHyphen(code: number): boolean {
   return code === 45 || code === 0x2010 || code === 0x2011;
 }
 
+function pushSpan(src: string, start: number, end: number, out: WordSpans): void {
+  out.push(start, end, start, end, WordTable.hash(src, start, end));
+}
+
 /** A word with apostrophes or hyphens, src[start, end) already lower-case. */
-function emitCompound(src: string, start: number, end: number, lang: Lang, emit: WordSink): void {
+function emitCompound(src: string, start: number, end: number, lang: Lang, out: WordSpans): void {
   // Apostrophes first: elisions in French, possessives and contractions in English.
   for (let k = start; k < end; k++) {
     if (!isApos(src.charCodeAt(k))) continue;
     const head = src.slice(start, k);
     if (lang === 'fr') {
-      if (ELISIONS.has(head)) return emitCompound(src, k + 1, end, lang, emit);
+      if (ELISIONS.has(head)) return emitCompound(src, k + 1, end, lang, out);
       if (head === 'aujourd') return; // aujourd'hui: a stopword in practice
       // Other apostrophes ("prud'hommes"): both sides are words.
-      emitCompound(src, start, k, lang, emit);
-      return emitCompound(src, k + 1, end, lang, emit);
+      emitCompound(src, start, k, lang, out);
+      return emitCompound(src, k + 1, end, lang, out);
     }
     // English: "britain's" → "britain"; "they're" → "they" (a stopword); "don't", "can't" are function words.
     const tail = src.slice(k + 1, end);
     if (tail === 't') return;
-    if (EN_CLITICS.has(tail)) return emitCompound(src, start, k, lang, emit);
+    if (EN_CLITICS.has(tail)) return emitCompound(src, start, k, lang, out);
     // A name such as "O'Neill": keep it whole.
-    return end - start <= MAX_TOKEN ? emit(src, start, end, start, end) : undefined;
+    if (end - start <= MAX_TOKEN) pushSpan(src, start, end, out);
+    return;
   }
   let hyphens = 0;
   for (let k = start; k < end; k++) if (isHyphen(src.charCodeAt(k))) hyphens++;
-  if (hyphens === 0) return emitPlain(src, start, end, emit);
+  if (hyphens === 0) return emitPlain(src, start, end, out);
   // Keep short compounds whole ("porte-parole", "covid-19"); split function-word glue ("a-t-il", "peut-être").
   let keepWhole = hyphens <= 2 && end - start <= MAX_TOKEN;
   let partStart = start;
@@ -280,25 +364,25 @@ function emitCompound(src: string, start: number, end: number, lang: Lang, emit:
   // Digits make a model or a code ("covid-19", "f-16"), where one-letter parts belong; elsewhere they are glue ("a-t-il").
   if (digitsOnlyParts > 1 || (shortParts > 0 && digitsOnlyParts === 0)) keepWhole = false;
   if (keepWhole) {
-    emit(src, start, end, start, end);
+    pushSpan(src, start, end, out);
     return;
   }
   partStart = start;
   for (let k = start; k <= end; k++) {
     if (k < end && !isHyphen(src.charCodeAt(k))) continue;
-    emitPlain(src, partStart, k, emit);
+    emitPlain(src, partStart, k, out);
     partStart = k + 1;
   }
 }
 
-function emitPlain(src: string, start: number, end: number, emit: WordSink): void {
+function emitPlain(src: string, start: number, end: number, out: WordSpans): void {
   if (end <= start || end - start > MAX_TOKEN) return;
   let digitsOnly = true;
   for (let k = start; k < end && digitsOnly; k++) {
     const c = src.charCodeAt(k);
     if (c < 48 || c > 57) digitsOnly = false;
   }
-  if (!digitsOnly) emit(src, start, end, start, end);
+  if (!digitsOnly) pushSpan(src, start, end, out);
 }
 
 /** Lower-case words of a text (stopwords included). */
@@ -438,17 +522,20 @@ export function pickSurface(byForm: ReadonlyMap<string, number>): string {
 /**
  * Open-addressing hash table from word spans to integers (term ids), so a
  * known word is found from its characters without slicing a new string.
+ * Each slot keeps [hash, value, offset, length] side by side and the words'
+ * characters sit in one pool: a lookup touches two cache lines, not five.
  */
 export class WordTable {
-  private slots = new Int32Array(1 << 16); // entry index + 1; 0 = empty
-  private hashes = new Int32Array(1 << 15);
-  private values = new Int32Array(1 << 15);
-  private keys: string[] = [];
+  private slots = new Int32Array(4 << 15);
+  private mask = (1 << 15) - 1;
+  private pool = new Uint16Array(1 << 16);
+  private poolLen = 0;
+  private count = 0;
 
   constructor(private readonly limit = 1_000_000) {}
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   /** FNV-1a over UTF-16 code units. */
@@ -458,60 +545,66 @@ export class WordTable {
     return h;
   }
 
-  /** Value stored for src[start, end), or undefined. */
+  /** Value stored for src[start, end) whose hash is h, or undefined. */
   get(src: string, start: number, end: number, h: number): number | undefined {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const pool = this.pool;
     const len = end - start;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const e = this.slots[slot]!;
-      if (e === 0) return undefined;
-      const idx = e - 1;
-      if (this.hashes[idx] === h) {
-        const key = this.keys[idx]!;
-        if (key.length === len) {
-          let k = 0;
-          while (k < len && key.charCodeAt(k) === src.charCodeAt(start + k)) k++;
-          if (k === len) return this.values[idx];
-        }
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot << 2;
+      const l = slots[at + 3]!;
+      if (l === 0) return undefined;
+      if (l === len && slots[at] === h) {
+        const off = slots[at + 2]!;
+        let k = 0;
+        while (k < len && pool[off + k] === src.charCodeAt(start + k)) k++;
+        if (k === len) return slots[at + 1];
       }
     }
   }
 
+  /** Stores a word (not already present) with its hash and value. */
   set(word: string, h: number, value: number): void {
-    if (this.keys.length >= this.limit) this.clear();
-    if ((this.keys.length + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    const idx = this.keys.length;
-    if (idx === this.values.length) {
-      const v = new Int32Array(idx * 2);
-      v.set(this.values);
-      this.values = v;
-      const hs = new Int32Array(idx * 2);
-      hs.set(this.hashes);
-      this.hashes = hs;
+    if (word.length === 0) return;
+    if (this.count >= this.limit) this.clear();
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    if (this.poolLen + word.length > this.pool.length) {
+      const p = new Uint16Array(Math.max(this.pool.length * 2, this.poolLen + word.length));
+      p.set(this.pool.subarray(0, this.poolLen));
+      this.pool = p;
     }
-    this.keys.push(word);
-    this.values[idx] = value;
-    this.hashes[idx] = h;
-    this.place(idx);
+    const off = this.poolLen;
+    for (let k = 0; k < word.length; k++) this.pool[off + k] = word.charCodeAt(k);
+    this.poolLen += word.length;
+    this.place(h, value, off, word.length);
+    this.count++;
   }
 
   clear(): void {
-    this.slots = new Int32Array(1 << 16);
-    this.hashes = new Int32Array(1 << 15);
-    this.values = new Int32Array(1 << 15);
-    this.keys = [];
+    this.slots = new Int32Array(4 << 15);
+    this.mask = (1 << 15) - 1;
+    this.pool = new Uint16Array(1 << 16);
+    this.poolLen = 0;
+    this.count = 0;
   }
 
-  private place(idx: number): void {
-    const mask = this.slots.length - 1;
-    let slot = this.hashes[idx]! & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = idx + 1;
+  private place(h: number, value: number, off: number, len: number): void {
+    let slot = h & this.mask;
+    while (this.slots[(slot << 2) + 3] !== 0) slot = (slot + 1) & this.mask;
+    const at = slot << 2;
+    this.slots[at] = h;
+    this.slots[at + 1] = value;
+    this.slots[at + 2] = off;
+    this.slots[at + 3] = len;
   }
 
   private rehash(size: number): void {
-    this.slots = new Int32Array(size);
-    for (let idx = 0; idx < this.keys.length; idx++) this.place(idx);
+    const old = this.slots;
+    this.slots = new Int32Array(size << 2);
+    this.mask = size - 1;
+    for (let at = 0; at < old.length; at += 4) {
+      if (old[at + 3] !== 0) this.place(old[at]!, old[at + 1]!, old[at + 2]!, old[at + 3]!);
+    }
   }
 }
 

@@ -11,7 +11,7 @@
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
-import { analyze, forEachWord, pickSurface, stemOf, WordTable } from './text.js';
+import { analyze, pickSurface, scanWords, stemOf, WordSpans, WordTable } from './text.js';
 
 /** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
@@ -76,6 +76,8 @@ export class TfIdfModel {
   private readonly titleWordIds: Record<Lang, WordTable> = { fr: new WordTable(), en: new WordTable() };
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
+  /** Reused word spans (one document at a time). */
+  private readonly spans = new WordSpans();
 
   get vocabularySize(): number {
     return this.terms.length;
@@ -140,12 +142,17 @@ export class TfIdfModel {
    */
   analyzeDocument(text: string, lang: Lang, add = true, title = ''): DocTerms {
     const table = this.wordIds[lang];
-    let ids = new Int32Array(Math.max(64, (text.length + title.length) >> 3));
-    let starts = new Int32Array(ids.length);
-    let ends = new Int32Array(ids.length);
+    const spans = scanWords(text, lang, this.spans);
+    const src = spans.src;
+    const nSpans = spans.count;
+    let ids = new Int32Array(nSpans + 64);
+    const starts = new Int32Array(nSpans);
+    const ends = new Int32Array(nSpans);
     let n = 0;
-    forEachWord(text, lang, (src, a, b, origStart, origEnd, hash) => {
-      const h = hash ?? WordTable.hash(src, a, b);
+    for (let k = 0; k < nSpans; k++) {
+      const a = spans.starts[k]!;
+      const b = spans.ends[k]!;
+      const h = spans.hashes[k]!;
       let id = table.get(src, a, b, h);
       if (id === undefined) {
         const word = src.slice(a, b);
@@ -154,34 +161,33 @@ export class TfIdfModel {
         // Unknown stems are not remembered when not added: a later document may add them.
         if (id >= 0 || !stem) table.set(word, h, id);
       }
-      if (id < 0) return;
-      if (n === ids.length) {
-        ids = grown(ids);
-        starts = grown(starts);
-        ends = grown(ends);
-      }
+      if (id < 0) continue;
       ids[n] = id;
-      starts[n] = origStart;
-      ends[n] = origEnd;
+      starts[n] = spans.origStarts[k]!;
+      ends[n] = spans.origEnds[k]!;
       n++;
-    });
+    }
     const nBody = n;
     if (title) {
       // Title words again, as their own features: a title states the subject, and a separate weight lets the classifier say how much.
       const titles = this.titleWordIds[lang];
-      forEachWord(title, lang, (src, a, b) => {
-        const h = WordTable.hash(src, a, b);
-        let id = titles.get(src, a, b, h);
+      const tspans = scanWords(title, lang, this.spans);
+      const tsrc = tspans.src;
+      for (let k = 0; k < tspans.count; k++) {
+        const a = tspans.starts[k]!;
+        const b = tspans.ends[k]!;
+        const h = tspans.hashes[k]!;
+        let id = titles.get(tsrc, a, b, h);
         if (id === undefined) {
-          const word = src.slice(a, b);
+          const word = tsrc.slice(a, b);
           const stem = stemOf(word, lang);
           id = stem ? this.termId(TITLE_PREFIX + stem, add) : -1;
           if (id >= 0 || !stem) titles.set(word, h, id);
         }
-        if (id < 0) return;
+        if (id < 0) continue;
         if (n === ids.length) ids = grown(ids);
         ids[n++] = id;
-      });
+      }
     }
     return { lang, text, tokenIds: ids.subarray(0, nBody), starts: starts.subarray(0, nBody), ends: ends.subarray(0, nBody), counts: this.countIds(ids, n) };
   }
