@@ -81,8 +81,11 @@ type Db = Database.Database;
 
 // ───────────────────────── schema and migrations ─────────────────────────
 
+/** SQL text, or a function for steps that must transform data. */
+export type Migration = string | ((db: Db) => void);
+
 /** MIGRATIONS[i] upgrades a file from user_version i to i + 1. Append only. */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE feeds (
     id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, status TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
@@ -129,7 +132,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-function migrate(db: Db, migrations: readonly string[]): void {
+export function migrate(db: Db, migrations: readonly Migration[]): void {
   for (;;) {
     const done = db.transaction(() => {
       // Re-read inside the write lock: another process may have migrated meanwhile.
@@ -138,7 +141,9 @@ function migrate(db: Db, migrations: readonly string[]): void {
         throw new UserError(`database schema version ${version} is newer than this Kiosque (${migrations.length}); upgrade Kiosque`);
       }
       if (version === migrations.length) return true;
-      db.exec(migrations[version]!);
+      const step = migrations[version]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${version + 1}`);
       return false;
     }).immediate();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, openSqliteStore } from '../../src/store/sqlite.js';
+import { MIGRATIONS, migrate, openSqliteStore } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import { UserError } from '../../src/util/errors.js';
 import { storeContract } from './contract.js';
@@ -94,5 +94,17 @@ describe('sqlite store specifics', () => {
     const r = await benchStore({ editions: 30, articles: 40, batch: 16 });
     expect(r).toMatchObject({ backend: 'sqlite', editions: 30, articles: 40 });
     expect(r.fileBytes).toBeGreaterThan(0);
+  });
+
+  it('applies later migrations in order, each once, SQL or function', async () => {
+    const file = freshFile();
+    (await openSqliteStore(file)).db.close();
+    const db = new Database(file);
+    const later = [...MIGRATIONS, 'ALTER TABLE feeds ADD COLUMN extra TEXT', (d: typeof db) => d.prepare("UPDATE feeds SET extra = 'x'").run()];
+    migrate(db, later);
+    migrate(db, later);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 2);
+    expect((db.prepare('PRAGMA table_info(feeds)').all() as { name: string }[]).map((c) => c.name)).toContain('extra');
+    db.close();
   });
 });
