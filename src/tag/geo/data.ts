@@ -316,8 +316,24 @@ export const REGION_DEMONYMS: [string, string, string][] = [
   ['catalan', 'ES', 'Barcelona'], ['Catalan', 'ES', 'Barcelona'], ['basque', 'ES', 'Bilbao'], ['sicilien', 'IT', 'Palermo'],
   ['Sicilian', 'IT', 'Palermo'], ['Texan', 'US', 'Houston'], ['Californian', 'US', 'Los Angeles'],
   ['Ohioan', 'US', 'Columbus'], ['Minnesotan', 'US', 'Minneapolis'], ['Floridian', 'US', 'Miami'],
-  ['Kentuckian', 'US', 'Louisville'], ['Virginian', 'US', 'Richmond'], ['New Yorker', 'US', 'New York City'],
+  ['Kentuckian', 'US', 'Louisville'], ['Virginian', 'US', 'Richmond'],
   ['Ontarian', 'CA', 'Toronto'], ['Quebecer', 'CA', 'Montréal'], ['Dagestani', 'RU', 'Makhachkala'],
+];
+
+/** Demonyms of big cities: [demonym, city name in the city data, country]. */
+export const CITY_DEMONYMS: [string, string, string][] = [
+  ['parisien', 'Paris', 'FR'], ['Parisian', 'Paris', 'FR'], ['lyonnais', 'Lyon', 'FR'], ['marseillais', 'Marseille', 'FR'],
+  ['toulousain', 'Toulouse', 'FR'], ['bordelais', 'Bordeaux', 'FR'], ['nantais', 'Nantes', 'FR'], ['lillois', 'Lille', 'FR'],
+  ['niçois', 'Nice', 'FR'], ['rennais', 'Rennes', 'FR'], ['strasbourgeois', 'Strasbourg', 'FR'],
+  ['montpelliérain', 'Montpellier', 'FR'], ['stéphanois', 'Saint-Étienne', 'FR'], ['grenoblois', 'Grenoble', 'FR'],
+  ['brestois', 'Brest', 'FR'], ['havrais', 'Le Havre', 'FR'], ['rouennais', 'Rouen', 'FR'], ['nancéien', 'Nancy', 'FR'],
+  ['messin', 'Metz', 'FR'], ['dijonnais', 'Dijon', 'FR'], ['angevin', 'Angers', 'FR'], ['toulonnais', 'Toulon', 'FR'],
+  ['londonien', 'London', 'GB'], ['Londoner', 'London', 'GB'], ['new-yorkais', 'New York City', 'US'],
+  ['New Yorker', 'New York City', 'US'], ['berlinois', 'Berlin', 'DE'], ['Berliner', 'Berlin', 'DE'],
+  ['bruxellois', 'Brussels', 'BE'], ['genevois', 'Genève', 'CH'], ['montréalais', 'Montréal', 'CA'],
+  ['Muscovite', 'Moscow', 'RU'], ['moscovite', 'Moscow', 'RU'], ['madrilène', 'Madrid', 'ES'],
+  ['barcelonais', 'Barcelona', 'ES'], ['Barcelonan', 'Barcelona', 'ES'], ['algérois', 'Algiers', 'DZ'],
+  ['dakarois', 'Dakar', 'SN'], ['abidjanais', 'Abidjan', 'CI'], ['kinois', 'Kinshasa', 'CD'],
 ];
 
 /** Demonyms of point regions: [demonym, region name]. */

@@ -11,6 +11,7 @@ import { dirname, join, sep } from 'node:path';
 import {
   ANCHORED_REGIONS,
   CITY_ALIASES,
+  CITY_DEMONYMS,
   COUNTRY_ALIASES,
   DEMONYM_ALIASES,
   FR_DEPARTEMENTS,
@@ -608,6 +609,10 @@ export function buildGazetteer(): Gazetteer {
   }
 
   phase('usCountiesAndPlaces');
+  for (const [form, city, cc] of CITY_DEMONYMS) {
+    const e = topCity(city, cc);
+    if (e) addDemonym(form, e, /^[a-zé]/.test(form) ? 'fr' : 'en');
+  }
   // ── city aliases (exonyms, short forms) ──
   for (const [alias, target, cc, lang] of CITY_ALIASES) {
     const e = topCity(target, cc);

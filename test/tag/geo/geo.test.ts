@@ -56,6 +56,11 @@ describe('French text', () => {
     expect(ccs).toContain('GB');
   });
 
+  it('reads demonyms of cities', () => {
+    const r = extractPlaces('Les supporters marseillais ont envahi le stade. Une Lyonnaise a gagné.', { lang: 'fr' });
+    expect(r.places.map((p) => p.name)).toEqual(['Marseille', 'Lyon']);
+  });
+
   it('maps French exonyms to the right cities', () => {
     const text = 'Le sommet réunit Londres, Pékin, Moscou, Bruxelles, Genève et Munich, puis Le Caire, Alger, Varsovie et Séoul.';
     const found = extractOccurrences(text, { lang: 'fr' }).occurrences;
