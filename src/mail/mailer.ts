@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 
@@ -34,7 +34,7 @@ export interface Mailer {
  */
 export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'editionsDir' | 'smtpRatePerSecond'>, now: () => Date = () => new Date()): Mailer {
   if (config.smtpUrl) {
-    let transport: nodemailer.Transporter;
+    let transport: Transporter;
     try {
       transport = nodemailer.createTransport(config.smtpUrl, { from: config.mailFrom });
     } catch (e) {
