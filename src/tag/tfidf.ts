@@ -212,18 +212,23 @@ export class TfIdfModel {
 
   /** Readable spelling of each wanted term in a document (see pickSurface). */
   surfaceForms(doc: DocTerms, wanted: readonly number[]): Map<number, string> {
-    const want = new Set(wanted);
-    const forms = new Map<number, Map<string, number>>();
-    for (let i = 0; i < doc.tokenIds.length; i++) {
-      const id = doc.tokenIds[i]!;
-      if (!want.has(id)) continue;
-      let byForm = forms.get(id);
-      if (!byForm) forms.set(id, (byForm = new Map()));
+    const w = wanted.length;
+    const want = Int32Array.from(wanted);
+    // Few wanted terms (the keywords): a linear scan beats a Set, and only their occurrences are sliced.
+    const forms: Map<string, number>[] = [];
+    for (let j = 0; j < w; j++) forms.push(new Map());
+    const ids = doc.tokenIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let j = 0;
+      while (j < w && want[j] !== id) j++;
+      if (j === w) continue;
       const surface = doc.text.slice(doc.starts[i]!, doc.ends[i]!);
+      const byForm = forms[j]!;
       byForm.set(surface, (byForm.get(surface) ?? 0) + 1);
     }
     const out = new Map<number, string>();
-    for (const [id, byForm] of forms) out.set(id, pickSurface(byForm));
+    for (let j = 0; j < w; j++) if (forms[j]!.size) out.set(wanted[j]!, forms[j]!.size === 1 ? onlyForm(forms[j]!) : pickSurface(forms[j]!));
     return out;
   }
 
@@ -383,6 +388,12 @@ export function decodeFloat32(s: string, what = 'array'): Float32Array {
   const out = new Float32Array(b.byteLength / 4);
   new Uint8Array(out.buffer).set(b);
   return out;
+}
+
+/** A term seen in one spelling only is shown as written (what pickSurface would answer). */
+function onlyForm(byForm: Map<string, number>): string {
+  const [form] = byForm.keys();
+  return form!;
 }
 
 function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
