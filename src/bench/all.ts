@@ -20,5 +20,7 @@ export async function runAllBenchmarks(): Promise<Record<string, BenchResult>> {
   } else {
     out.tag = { skipped: `input ${bbc} not found` };
   }
+  const { benchStore } = await import('../store/bench.js');
+  out.store = { ...(await benchStore()) };
   return out;
 }

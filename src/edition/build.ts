@@ -47,6 +47,9 @@ export interface BuildReport {
   editionsDir: string;
 }
 
+/** Editions written per store call. */
+const SAVE_BATCH = 500;
+
 /** How far back clicks count for profiles, popularity and co-visitation. */
 const CLICK_HISTORY_DAYS = 60;
 
@@ -70,6 +73,15 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   const progress = deps.progress?.('build', subscribers.length);
   const dates = new Set<string>();
   let editions = 0;
+  let batch: { sub: Subscriber; edition: Edition }[] = [];
+  const flush = async () => {
+    // One atomic write per batch; the files follow once the editions are stored.
+    await store.saveEditions(batch.map((b) => b.edition));
+    for (const b of batch) await writeEditionFiles(deps, b.sub, b.edition, taxonomy);
+    editions += batch.length;
+    progress?.tick(batch.length);
+    batch = [];
+  };
   for (const sub of subscribers) {
     const date = opts.date ?? localDate(now, sub.timezone);
     dates.add(date);
@@ -80,11 +92,10 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
       settingsVersion: version,
       createdAt: now.toISOString(),
     });
-    await store.saveEdition(edition);
-    await writeEditionFiles(deps, sub, edition, taxonomy);
-    editions++;
-    progress?.tick(1);
+    batch.push({ sub, edition });
+    if (batch.length >= SAVE_BATCH) await flush();
   }
+  if (batch.length) await flush();
   progress?.done();
   return {
     editions,
