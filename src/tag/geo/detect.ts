@@ -72,6 +72,8 @@ export interface Detection {
   inTitle?: boolean;
   /** Right after a locative preposition ("in", "à", "near"). */
   locative?: boolean;
+  /** Rejected as part of a person's name ("Paris" in "Paris Hilton"). */
+  personPart?: boolean;
 }
 
 /** Capitalized words that are never taken as places in running text. */
@@ -230,20 +232,33 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const fr = opts.lang === 'fr';
   const titleEnd = opts.titleEnd ?? 0;
 
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
-    let key = keyOf(i);
-    if (t.cap === 0 && !gaz.lowerStarts.has(key)) continue;
+  /** Longest gazetteer name starting at token i. */
+  const longestFrom = (i: number, first = keyOf(i)): { j: number; key: string; list: number[] } | undefined => {
     let best: { j: number; key: string; list: number[] } | undefined;
+    let key = first;
     for (let j = i; ; ) {
       const list = namesOf(gaz, key);
       if (list) best = { j, key, list };
-      if (j + 1 >= tokens.length || !continues(text, tokens[j]!, tokens[j + 1]!) || !gaz.prefixes.has(key)) break;
+      // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
+      if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !gaz.prefixes.has(key)) break;
       j++;
       key += ' ' + keyOf(j);
     }
+    return best;
+  };
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
+    const key = keyOf(i);
+    if (t.cap === 0 && !gaz.lowerStarts.has(key)) continue;
+    const best = longestFrom(i, key);
     if (!best) continue;
+    // "L'Union européenne": a match starting at the next word that reaches further wins
+    if (best.j > i && tokens[i + 1]!.cap > 0) {
+      const further = longestFrom(i + 1);
+      if (further && further.j > best.j) continue;
+    }
     const last = tokens[best.j]!;
     const candidates = admissible(best.list, gaz, text, tokens, i, best.j, fr);
     if (!candidates.length) continue;
@@ -322,7 +337,7 @@ function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[
     if (first.cap === 0) {
       // lowercase: only French adjectives of nationality ("le président français")
       if (!(fr && type === AliasType.Demonym)) continue;
-    } else if (last.cap === 0 && j > i) continue;
+    } else if (last.cap === 0 && j > i && !fr) continue;
     out.push({ entry, type });
   }
   return out;
@@ -396,17 +411,20 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // a title (Mr, Gov., président) right before: a person
     if (prev && prevGap <= 2 && PERSON_TITLES.has(prevKey) && !onlyDemonym && !abbrev) {
       d.score = 0;
+      d.personPart = true;
       surnames.add(d.key);
       continue;
     }
     // "Paris Hilton": the word before was a name part we rejected
-    if (before && before.lastToken === d.firstToken - 1 && before.score < 0.5 && prevGap === 1 && single && !onlyDemonym && !abbrev) {
+    if (before && before.lastToken === d.firstToken - 1 && before.personPart && prevGap === 1 && single && !onlyDemonym && !abbrev) {
       d.score = 0;
+      d.personPart = true;
       continue;
     }
     // "George Washington", "Keya Phillips": a capitalized word that is not a place, glued before
     if (prev && prev.cap > 0 && !prev.sentenceStart && prevGap === 1 && !PLACE_PRECEDERS.has(prevKey) && !prevIsPlace && !onlyDemonym && single && first.cap !== 2 && !abbrev) {
       d.score = 0;
+      d.personPart = true;
       surnames.add(d.key);
       continue;
     }
@@ -417,9 +435,11 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       const nextIsPlace = nd !== undefined && nd.candidates.some((c) => c.entry.kind !== 'city' || c.entry.population >= 50000);
       if (firstNameLike && !nextIsPlace) {
         d.score = 0;
+        d.personPart = true;
         continue;
       }
       if (!hasCountry && maxPop < 100000 && !nextIsPlace) {
+        d.personPart = true;
         d.score = 0.3;
         continue;
       }

@@ -83,7 +83,7 @@ function keepSupported(resolved: Resolved[]): Resolved[] {
     const e = r.entry;
     const d = r.detection;
     if (e.kind !== 'city' || d.qualifier !== undefined) return true;
-    if (e.population < MINOR_POPULATION) return d.score >= 1 && supported(r);
+    if (e.population < MINOR_POPULATION) return d.score >= 1 && (d.locative === true || d.firstToken !== d.lastToken) && supported(r);
     if (e.population < SMALL_POPULATION && !d.locative && d.firstToken !== d.lastToken) return true;
     if (e.population < SMALL_POPULATION && !d.locative) return supported(r);
     return true;

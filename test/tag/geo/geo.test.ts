@@ -56,6 +56,12 @@ describe('French text', () => {
     expect(ccs).toContain('GB');
   });
 
+  it('reads French names with lowercase words and prefers the longer reading', () => {
+    const found = names("L'Union européenne aide la République démocratique du Congo et les Émirats arabes unis. Au Tigré, la guerre continue.", 'fr');
+    expect(found).toEqual(['Union européenne', 'République démocratique du Congo', 'Émirats arabes unis', 'Tigré']);
+    expect(occ('Au Tigré, la guerre continue.', 'fr', 'Tigré')?.countryCode).toBe('ET');
+  });
+
   it('reads demonyms of cities', () => {
     const r = extractPlaces('Les supporters marseillais ont envahi le stade. Une Lyonnaise a gagné.', { lang: 'fr' });
     expect(r.places.map((p) => p.name)).toEqual(['Marseille', 'Lyon']);
