@@ -262,8 +262,16 @@ export function scanWords(text: string, lang: Lang, out: WordSpans = new WordSpa
       w++;
       wordEnd = wordStart + words[w]!.length;
     }
-    out.origStarts[k] = origin[2 * w]!;
-    out.origEnds[k] = origin[2 * w + 1]!;
+    const os = origin[2 * w]!;
+    const oe = origin[2 * w + 1]!;
+    if (oe - os === words[w]!.length) {
+      // This word kept its length: offsets inside it carry over.
+      out.origStarts[k] = os + (out.starts[k]! - wordStart);
+      out.origEnds[k] = os + (out.ends[k]! - wordStart);
+    } else {
+      out.origStarts[k] = os;
+      out.origEnds[k] = oe;
+    }
   }
   return out;
 }

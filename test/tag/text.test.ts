@@ -55,6 +55,19 @@ describe('tokenize', () => {
     expect(en).not.toContain("britain's");
   });
 
+  it('keeps original spans when lower-casing changes lengths (İ)', () => {
+    const text = "Séisme près d'İzmir, puis Lyon-Part-Dieu";
+    const words = tokenize(text, 'fr');
+    expect(words).toContain('i\u0307zmir');
+    expect(words).toContain('séisme');
+    const doc = analyze(text, 'fr');
+    const spelled = Array.from(doc.starts, (s, i) => text.slice(s, doc.ends[i]));
+    // The word whose length changed stands whole; the others keep exact spans.
+    expect(spelled).toContain("d'İzmir");
+    expect(spelled).toContain('Séisme');
+    expect(spelled).toContain('Lyon-Part-Dieu');
+  });
+
   it('splits on punctuation and symbols, including non-breaking spaces and guillemets', () => {
     expect(tokenize('«\u00a0Bonjour\u00a0» — dit-elle…', 'fr')).toEqual(['bonjour', 'dit', 'elle']);
   });
