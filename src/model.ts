@@ -290,6 +290,17 @@ export interface SettingsVersion<S = unknown> {
   note?: string;
 }
 
+/** An editor's account (created from the CLI); kept apart from subscribers (WEB-10). */
+export type EditorRole = 'editor' | 'admin';
+
+export interface EditorAccount {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string;
+  role: EditorRole;
+  createdAt: IsoTime;
+}
+
 export interface AuditEntry {
   id: string;
   at: IsoTime;

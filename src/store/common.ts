@@ -2,11 +2,11 @@
  * Rules both stores share, as pure functions: argument checks and bounds,
  * feed URL identity, what an upsert keeps, lease arithmetic.
  */
-import type { Article, FeedRecord, NewFeed } from '../model.js';
+import type { Article, EditorAccount, FeedRecord, NewFeed } from '../model.js';
 import { stableId } from '../util/ids.js';
 import { UserError } from '../util/errors.js';
 import type { ArticleQuery, ClickQuery } from './store.js';
-import { ARTICLE_REFRESHED, FEED, canonicalTime, checkDate, checkId, checkRecord } from './schema.js';
+import { ARTICLE_REFRESHED, FEED, canonicalTime, checkDate, checkId, checkRecord, emailKey } from './schema.js';
 
 /** Upper bound on any list (STO-08: `limit=1e9` is clamped, not obeyed). */
 export const MAX_LIST = 100_000;
@@ -172,4 +172,18 @@ export function checkAuthor(author: unknown): string {
 export function checkVersion(v: unknown): number {
   if (!Number.isSafeInteger(v) || (v as number) < 1) throw new UserError('settings version must be an integer ≥ 1');
   return v as number;
+}
+
+/** An editor account as stored: known fields only, lower-cased e-mail. */
+export function checkEditor(e: EditorAccount): EditorAccount {
+  if (!e || typeof e !== 'object') throw new UserError('editor must be an object');
+  for (const k of Object.keys(e)) if (!['id', 'email', 'role', 'createdAt'].includes(k)) throw new UserError(`editor: unknown field "${k}"`);
+  const email = emailKey(checkId(e.email, 'editor email', 320));
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new UserError(`editor email is not an e-mail address`);
+  return {
+    id: checkId(e.id, 'editor id'),
+    email,
+    role: checkOneOf(e.role, ['editor', 'admin'], 'editor role'),
+    createdAt: canonicalTime(e.createdAt, 'editor createdAt'),
+  };
 }

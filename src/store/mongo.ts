@@ -25,6 +25,7 @@ import type {
   AuditEntry,
   Click,
   Edition,
+  EditorAccount,
   FeedRecord,
   IsoDate,
   IsoTime,
@@ -67,6 +68,7 @@ import {
   boundLimit,
   checkArticleQuery,
   checkAuthor,
+  checkEditor,
   checkClickQuery,
   checkEditionQuery,
   checkIds,
@@ -244,6 +246,8 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
   clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1 } }, { keys: { articleId: 1, at: -1 } }],
   editions: [{ keys: { id: 1 }, unique: true }, { keys: { subscriberId: 1, date: -1 } }, { keys: { date: -1, subscriberId: 1 } }],
   audit: [{ keys: { at: -1, _id: -1 } }],
+  editors: [{ keys: { email: 1 }, unique: true }],
+  cooldowns: [{ keys: { untilMs: 1 } }],
 };
 
 export interface MongoStoreOptions {
@@ -762,6 +766,54 @@ export class MongoStore implements Store {
     await this.leases.updateOne({ _id: eq(a.name), owner: eq(a.owner), token: eq(token) }, { $set: { owner: '', expiresAt: new Date(0) } });
   }
 
+  // ───── editors ─────
+
+  async createEditor(e: EditorAccount): Promise<EditorAccount> {
+    const rec = checkEditor(e);
+    const c = this.db.collection('editors');
+    if (await c.findOne({ _id: eq(rec.id) }, { projection: { _id: 1 } })) throw new UserError(`editor id already exists: ${rec.id}`);
+    try {
+      await c.insertOne({ _id: rec.id, email: rec.email, role: rec.role, createdAt: rec.createdAt });
+    } catch (err) {
+      if (isDuplicate(err)) throw new UserError('an editor with this e-mail address already exists');
+      throw err;
+    }
+    return rec;
+  }
+
+  async getEditor(id: string): Promise<EditorAccount | null> {
+    const doc = await this.db.collection('editors').findOne({ _id: eq(checkId(id, 'editor id')) });
+    return doc ? editorOf(doc) : null;
+  }
+
+  async getEditorByEmail(email: string): Promise<EditorAccount | null> {
+    const doc = await this.db.collection('editors').findOne({ email: eq(emailKey(checkId(email, 'email', 320))) });
+    return doc ? editorOf(doc) : null;
+  }
+
+  async listEditors(): Promise<EditorAccount[]> {
+    return (await this.db.collection('editors').find({}, { sort: { email: 1 } }).toArray()).map(editorOf);
+  }
+
+  async deleteEditor(id: string): Promise<boolean> {
+    return (await this.db.collection('editors').deleteOne({ _id: eq(checkId(id, 'editor id')) })).deletedCount > 0;
+  }
+
+  async claimCooldown(key: string, ttlMs: number): Promise<boolean> {
+    const k = checkId(key, 'cooldown key', 200);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UserError('cooldown ttlMs must be a positive number');
+    const now = this.clock.now().getTime();
+    const c = this.db.collection('cooldowns');
+    try {
+      // Matches only an expired claim; a live one makes the upsert collide on _id (duplicate key) instead.
+      await c.updateOne({ _id: eq(k), untilMs: { $lte: now } }, { $set: { untilMs: now + Math.ceil(ttlMs) } }, { upsert: true });
+      return true;
+    } catch (e) {
+      if (isDuplicate(e)) return false;
+      throw e;
+    }
+  }
+
   // ───── kv (values are JSON text: any key inside is inert) ─────
 
   async getKv<T>(key: string): Promise<T | null> {
@@ -789,6 +841,10 @@ function leaseOf(doc: Doc): Lease {
     token: doc.token as number,
     expiresAt: (exp instanceof Date ? exp : new Date(exp as string)).toISOString(),
   };
+}
+
+function editorOf(doc: Doc): EditorAccount {
+  return { id: doc._id as string, email: doc.email as string, role: doc.role as EditorAccount['role'], createdAt: doc.createdAt as string };
 }
 
 function duplicateEmail(): UserError {

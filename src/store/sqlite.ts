@@ -23,6 +23,7 @@ import type {
   AuditEntry,
   Click,
   Edition,
+  EditorAccount,
   FeedRecord,
   IsoDate,
   IsoTime,
@@ -63,6 +64,7 @@ import {
   boundLimit,
   checkArticleQuery,
   checkAuthor,
+  checkEditor,
   checkClickQuery,
   checkEditionQuery,
   checkIds,
@@ -129,6 +131,12 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL);
 
   CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+  // 1 → 2: editors' accounts (web console) and cooldown claims (sign-up mails).
+  `
+  CREATE TABLE editors (id TEXT PRIMARY KEY, email_key TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+  CREATE TABLE cooldowns (key TEXT PRIMARY KEY, until_ms INTEGER NOT NULL);
+  CREATE INDEX cooldowns_until ON cooldowns(until_ms);
   `,
 ];
 
@@ -742,6 +750,54 @@ export class SqliteStore implements Store {
     await this.write(() => this.stmt("UPDATE leases SET owner = '', expires_at = 0 WHERE name = ? AND owner = ? AND token = ?").run(a.name, a.owner, token));
   }
 
+  // ───── editors ─────
+
+  async createEditor(e: EditorAccount): Promise<EditorAccount> {
+    const rec = checkEditor(e);
+    return this.write(() => {
+      if (this.stmt('SELECT 1 FROM editors WHERE email_key = ?').get(rec.email)) throw duplicateEditor();
+      if (this.stmt('SELECT 1 FROM editors WHERE id = ?').get(rec.id)) throw new UserError(`editor id already exists: ${rec.id}`);
+      this.stmt('INSERT INTO editors (id, email_key, data) VALUES (?, ?, ?)').run(rec.id, rec.email, JSON.stringify(rec));
+      return rec;
+    });
+  }
+
+  async getEditor(id: string): Promise<EditorAccount | null> {
+    const key = checkId(id, 'editor id');
+    return this.read(() => {
+      const row = this.stmt('SELECT data FROM editors WHERE id = ?').get(key) as { data: string } | undefined;
+      return row ? (JSON.parse(row.data) as EditorAccount) : null;
+    });
+  }
+
+  async getEditorByEmail(email: string): Promise<EditorAccount | null> {
+    const key = emailKey(checkId(email, 'email', 320));
+    return this.read(() => {
+      const row = this.stmt('SELECT data FROM editors WHERE email_key = ?').get(key) as { data: string } | undefined;
+      return row ? (JSON.parse(row.data) as EditorAccount) : null;
+    });
+  }
+
+  async listEditors(): Promise<EditorAccount[]> {
+    return this.read(() => (this.stmt('SELECT data FROM editors ORDER BY email_key').all() as { data: string }[]).map((r) => JSON.parse(r.data) as EditorAccount));
+  }
+
+  async deleteEditor(id: string): Promise<boolean> {
+    const key = checkId(id, 'editor id');
+    return this.write(() => this.stmt('DELETE FROM editors WHERE id = ?').run(key).changes > 0);
+  }
+
+  async claimCooldown(key: string, ttlMs: number): Promise<boolean> {
+    const k = checkId(key, 'cooldown key', 200);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UserError('cooldown ttlMs must be a positive number');
+    const now = this.clock.now().getTime();
+    return this.write(() => {
+      this.stmt('DELETE FROM cooldowns WHERE until_ms <= ?').run(now);
+      // The conflict branch only fires for a live claim, which the DELETE left alone: then nothing changes.
+      return this.stmt('INSERT INTO cooldowns (key, until_ms) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(k, now + Math.ceil(ttlMs)).changes === 1;
+    });
+  }
+
   // ───── kv ─────
 
   async getKv<T>(key: string): Promise<T | null> {
@@ -763,6 +819,10 @@ export class SqliteStore implements Store {
       ),
     );
   }
+}
+
+function duplicateEditor(): UserError {
+  return new UserError('an editor with this e-mail address already exists');
 }
 
 function duplicateEmail(): UserError {

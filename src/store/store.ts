@@ -4,6 +4,7 @@ import type {
   AuditEntry,
   Click,
   Edition,
+  EditorAccount,
   FeedRecord,
   IsoDate,
   IsoTime,
@@ -123,6 +124,23 @@ export interface Store {
   saveSettings<S>(settings: S, author: string, note?: string): Promise<SettingsVersion<S>>;
   addAudit(entry: AuditEntry): Promise<void>;
   listAudit(opts?: { limit?: number }): Promise<AuditEntry[]>;
+
+  // editors' accounts — unique by lower-cased email, apart from subscribers (WEB-10)
+  /** Refuses a second account with the same e-mail address with a UserError. */
+  createEditor(e: EditorAccount): Promise<EditorAccount>;
+  getEditor(id: string): Promise<EditorAccount | null>;
+  getEditorByEmail(email: string): Promise<EditorAccount | null>;
+  /** Ordered by e-mail address. */
+  listEditors(): Promise<EditorAccount[]>;
+  /** True when an account was removed. */
+  deleteEditor(id: string): Promise<boolean>;
+
+  /**
+   * Atomically claims `key` for `ttlMs`: true when no live claim existed
+   * (then this call holds it), false otherwise. One confirmation mail per
+   * address per cooldown, whatever the number of instances (WEB-12).
+   */
+  claimCooldown(key: string, ttlMs: number): Promise<boolean>;
 
   // job leases (one runner per job across instances)
   /** Takes the lease if free or expired; null if someone else holds it. */

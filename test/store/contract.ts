@@ -393,6 +393,38 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       });
     });
 
+    describe('editors and cooldowns', () => {
+      const editorAccount = (id: string, email: string) => ({ id, email, role: 'editor' as const, createdAt: '2026-11-22T06:00:00.000Z' });
+
+      it('keeps editor accounts unique by lower-cased e-mail, lists and removes them', async () => {
+        const e = await store.createEditor(editorAccount('ed1', 'Redac@Exemple.FR'));
+        expect(e.email).toBe('redac@exemple.fr');
+        await expect(store.createEditor(editorAccount('ed2', 'redac@exemple.fr'))).rejects.toThrow(/already exists/);
+        await expect(store.createEditor({ ...editorAccount('ed3', 'x@exemple.fr'), role: 'root' } as never)).rejects.toThrow(UserError);
+        await expect(store.createEditor({ ...editorAccount('ed3', 'x@exemple.fr'), isAdmin: true } as never)).rejects.toThrow(/unknown field/);
+        await store.createEditor(editorAccount('ed0', 'alice@exemple.fr'));
+        expect(await store.getEditor('ed1')).toEqual(e);
+        expect(await store.getEditorByEmail('REDAC@exemple.fr')).toEqual(e);
+        expect(await store.getEditorByEmail('{"$ne":null}')).toBeNull();
+        expect((await store.listEditors()).map((x) => x.email)).toEqual(['alice@exemple.fr', 'redac@exemple.fr']);
+        expect(await store.deleteEditor('ed1')).toBe(true);
+        expect(await store.deleteEditor('ed1')).toBe(false);
+        expect(await store.getEditor('ed1')).toBeNull();
+        // Editors are not subscribers (WEB-10).
+        expect(await store.getSubscriberByEmail('alice@exemple.fr')).toBeNull();
+      });
+
+      it('grants a cooldown claim once until it expires, even to concurrent callers', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.claimCooldown('signup:abc', 150)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.claimCooldown('signup:abc', 150)).toBe(false);
+        expect(await store.claimCooldown('signup:other', 150)).toBe(true);
+        await sleep(200);
+        expect(await store.claimCooldown('signup:abc', 150)).toBe(true);
+        await expect(store.claimCooldown('k', Number.NaN)).rejects.toThrow(UserError);
+      });
+    });
+
     describe('STO-05: untrusted fields', () => {
       it('truncates long text, drops oversize HTML, rejects long urls/ids', async () => {
         const long = 'é'.repeat(ARTICLE_CAPS.title + 500);
