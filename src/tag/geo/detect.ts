@@ -377,7 +377,7 @@ export function contains(area: GeoEntry, place: GeoEntry): boolean {
 
 function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
-  const startsAt = new Map<number, Detection>(found.map((d) => [d.firstToken, d]));
+  let startsAt: Map<number, Detection> | undefined; // built when first needed
   let prevDet: Detection | undefined;
   for (const d of found) {
     const before = prevDet;
@@ -395,10 +395,19 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
     const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
     const single = d.firstToken === d.lastToken;
-    const hasArea = d.candidates.some((c) => c.entry.kind !== 'city');
-    const hasCountry = d.candidates.some((c) => c.entry.kind === 'country' || c.entry.level === 1);
-    const onlyDemonym = d.candidates.every((c) => c.type === AliasType.Demonym);
-    const abbrev = d.candidates.some((c) => c.type === AliasType.Abbrev);
+    let hasArea = false;
+    let hasCountry = false;
+    let onlyDemonym = true;
+    let abbrev = false;
+    let maxPop = 0;
+    for (const c of d.candidates) {
+      const e = c.entry;
+      if (e.kind !== 'city') hasArea = true;
+      if (e.kind === 'country' || e.level === 1) hasCountry = true;
+      if (c.type !== AliasType.Demonym) onlyDemonym = false;
+      if (c.type === AliasType.Abbrev) abbrev = true;
+      if (e.population > maxPop) maxPop = e.population;
+    }
     const prevKey = prev ? keyOf(d.firstToken - 1) : '';
     const nextKey = next ? keyOf(d.lastToken + 1) : '';
     const prevGap = prev ? first.start - prev.end : 99;
@@ -406,7 +415,6 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     const prevIsPlace = before !== undefined && before.lastToken === d.firstToken - 1 && before.score >= 0.5;
     const locative = prev !== undefined && LOCATIVES.has(prevKey) && prevGap <= 2;
     d.locative = locative;
-    const maxPop = Math.max(...d.candidates.map((c) => c.entry.population));
 
     // a title (Mr, Gov., président) right before: a person
     if (prev && prevGap <= 2 && PERSON_TITLES.has(prevKey) && !onlyDemonym && !abbrev) {
@@ -431,6 +439,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
     if (next && next.cap === 1 && single && nextGap === 1 && !onlyDemonym && !abbrev && !PLACE_FOLLOWERS.has(nextKey)) {
       const firstNameLike = FIRST_NAMES.has(d.key);
+      startsAt ??= new Map(found.map((x) => [x.firstToken, x]));
       const nd = startsAt.get(d.lastToken + 1);
       const nextIsPlace = nd !== undefined && nd.candidates.some((c) => c.entry.kind !== 'city' || c.entry.population >= 50000);
       if (firstNameLike && !nextIsPlace) {
