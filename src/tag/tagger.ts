@@ -243,7 +243,7 @@ export class TaggingEngine {
     if (this.shouldRetrain()) this.retrain();
     return analysed.map(({ input, lang, doc, counts, hinted }) => {
       const vec = this.tfidf.weigh(lang, counts);
-      const bodyVec = this.tfidf.weigh(lang, this.tfidf.bodyOnly(counts));
+      const bodyVec = this.tfidf.withoutTitle(vec);
       const geo = this.placeExtractor
         ? this.placeExtractor(input.text, { lang, title: input.title, ...(input.feedCountry ? { feedCountry: input.feedCountry } : {}) })
         : { places: [] as PlaceMention[] };

@@ -192,6 +192,30 @@ export class TfIdfModel {
     return { lang, text, tokenIds: ids.subarray(0, nBody), starts: starts.subarray(0, nBody), ends: ends.subarray(0, nBody), counts: this.countIds(ids, n) };
   }
 
+  /** A weighted vector without its title features, re-normalised (same as weighing the body-only bag). */
+  withoutTitle(vec: WeightedTerms): WeightedTerms {
+    const flag = this.titleFlag;
+    let n = 0;
+    let norm = 0;
+    for (let k = 0; k < vec.ids.length; k++) {
+      if (flag[vec.ids[k]!] === 0) {
+        n++;
+        norm += vec.weights[k]! * vec.weights[k]!;
+      }
+    }
+    const ids = new Int32Array(n);
+    const weights = new Float32Array(n);
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    let m = 0;
+    for (let k = 0; k < vec.ids.length; k++) {
+      if (flag[vec.ids[k]!] === 0) {
+        ids[m] = vec.ids[k]!;
+        weights[m++] = vec.weights[k]! * inv;
+      }
+    }
+    return { ids, weights };
+  }
+
   /** The same bag of words without title features (for keywords and stored vectors). */
   bodyOnly(counts: TermCounts): TermCounts {
     const flag = this.titleFlag;

@@ -64,6 +64,12 @@ describe('TfIdfModel', () => {
     const body1 = a.bodyOnly(doc.counts);
     expect(Array.from(body1.ids).some((id) => a.term(id).startsWith(TITLE_PREFIX))).toBe(false);
     expect(Array.from(doc.counts.ids).some((id) => a.term(id).startsWith(TITLE_PREFIX))).toBe(true);
+    // Dropping title features from the weighted vector equals weighing the body-only bag.
+    a.addDocument('fr', doc.counts);
+    const direct = a.weigh('fr', a.bodyOnly(doc.counts));
+    const derived = a.withoutTitle(a.weigh('fr', doc.counts));
+    expect(Array.from(derived.ids)).toEqual(Array.from(direct.ids));
+    Array.from(derived.weights).forEach((w, k) => expect(w).toBeCloseTo(direct.weights[k]!, 5));
     // Spans point at the original spelling.
     const i = Array.from(doc.tokenIds).indexOf(a.termId('économ', false));
     expect(doc.text.slice(doc.starts[i]!, doc.ends[i]!)).toBe('économie');
