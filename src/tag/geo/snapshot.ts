@@ -8,7 +8,7 @@
  * turns it off).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,17 @@ export function writeSnapshot(path: string, gaz: Gazetteer): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, serialize(s));
   renameSync(tmp, path); // atomic: a concurrent reader sees the old file or the whole new one
+  // snapshots of older sources are never read again: keep the directory to one (~20 MB)
+  for (const f of readdirSync(dirname(path))) {
+    const old = join(dirname(path), f);
+    if (/^gazetteer-[0-9a-f]{16}\.v8$/.test(f) && old !== path) {
+      try {
+        unlinkSync(old);
+      } catch {
+        // another process may have removed it
+      }
+    }
+  }
 }
 
 /** Entry with a fixed shape, as the builder makes them. */
