@@ -40,6 +40,20 @@ import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
 import type { ArticleQuery, ClickQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
 import {
+  SUPPRESSION_REASONS,
+  checkClaim,
+  checkFence,
+  checkSendQuery,
+  checkSendUpdate,
+  checkSuppressionHash,
+  newSendRecord,
+  type SendClaim,
+  type SendQuery,
+  type SendRecord,
+  type SendUpdate,
+  type Suppression,
+} from './sends.js';
+import {
   ARTICLE,
   ARTICLE_REFRESHED,
   AUDIT,
@@ -246,6 +260,7 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
   clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1 } }, { keys: { articleId: 1, at: -1 } }],
   editions: [{ keys: { id: 1 }, unique: true }, { keys: { subscriberId: 1, date: -1 } }, { keys: { date: -1, subscriberId: 1 } }],
   audit: [{ keys: { at: -1, _id: -1 } }],
+  sends: [{ keys: { editionDate: -1, subscriberId: 1 } }, { keys: { subscriberId: 1, editionDate: -1 } }, { keys: { state: 1, editionDate: -1 } }],
   editors: [{ keys: { email: 1 }, unique: true }],
   cooldowns: [{ keys: { untilMs: 1 } }],
 };
@@ -599,6 +614,7 @@ export class MongoStore implements Store {
     await this.subscribers.c.deleteOne({ _id: eq(key) });
     await this.editions.c.deleteMany({ subscriberId: eq(key) });
     await this.clicks.c.updateMany({ subscriberId: eq(key) }, { $set: { subscriberId: null }, $unset: { editionId: '' } });
+    await this.db.collection('sends').deleteMany({ subscriberId: eq(key) });
   }
 
   // ───── clicks ─────
@@ -814,6 +830,93 @@ export class MongoStore implements Store {
     }
   }
 
+  // ───── newsletter send ledger (_id = [subscriberId, editionDate]: unique) and suppression list ─────
+
+  async claimSend(claim: SendClaim, fence: number): Promise<SendRecord | null> {
+    const c = checkClaim(claim);
+    const f = checkFence(fence);
+    const sends = this.db.collection('sends');
+    const id = sendDocId(c.subscriberId, c.editionDate);
+    const now = this.clock.now();
+    const rec = newSendRecord(c, f, now);
+    try {
+      await sends.insertOne({ _id: id, ...rec });
+      return rec;
+    } catch (e) {
+      if (!isDuplicate(e)) throw e;
+    }
+    // The same rule as claimable(), as one conditional update (atomic against a concurrent claim).
+    const doc = await sends.findOneAndUpdate(
+      {
+        _id: eq(id),
+        state: eq('queued'),
+        fence: { $lte: f },
+        $or: [{ nextAttemptAt: { $exists: false } }, { nextAttemptAt: { $lte: now.toISOString() } }],
+      },
+      { $set: { fence: f, updatedAt: now.toISOString() } },
+      { returnDocument: 'after' },
+    );
+    return doc ? sendOf(doc) : null;
+  }
+
+  async updateSend(subscriberId: string, editionDate: IsoDate, fence: number, update: SendUpdate): Promise<boolean> {
+    const sid = checkId(subscriberId, 'subscriber id');
+    const d = checkDate(editionDate, 'edition date');
+    const f = checkFence(fence);
+    const u = checkSendUpdate(update);
+    const set: Doc = { state: u.state, updatedAt: this.clock.now().toISOString() };
+    const unset: Doc = {};
+    for (const k of ['attempts', 'providerMessageId', 'error', 'nextAttemptAt', 'sentAt'] as const) {
+      const v = u[k];
+      if (v === null) unset[k] = '';
+      else if (v !== undefined) set[k] = v;
+    }
+    const r = await this.db
+      .collection('sends')
+      .updateOne({ _id: eq(sendDocId(sid, d)), fence: eq(f) }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+    return r.matchedCount === 1;
+  }
+
+  async getSend(subscriberId: string, editionDate: IsoDate): Promise<SendRecord | null> {
+    const id = sendDocId(checkId(subscriberId, 'subscriber id'), checkDate(editionDate, 'edition date'));
+    const doc = await this.db.collection('sends').findOne({ _id: eq(id) });
+    return doc ? sendOf(doc) : null;
+  }
+
+  async listSends(q?: SendQuery): Promise<SendRecord[]> {
+    const c = checkSendQuery(q);
+    if (c.limit === 0) return [];
+    const filter: Doc = {};
+    if (c.subscriberId !== undefined) filter.subscriberId = eq(c.subscriberId);
+    if (c.editionDate !== undefined || c.since !== undefined) {
+      filter.editionDate = { ...(c.editionDate !== undefined ? { $eq: c.editionDate } : {}), ...(c.since !== undefined ? { $gte: c.since } : {}) };
+    }
+    if (c.state !== undefined) filter.state = eq(c.state);
+    const docs = await this.db.collection('sends').find(filter, { sort: { editionDate: -1, subscriberId: 1 }, limit: c.limit }).toArray();
+    return docs.map(sendOf);
+  }
+
+  async addSuppression(s: Suppression): Promise<void> {
+    const hash = checkSuppressionHash(s?.hash);
+    const reason = checkOneOf(s.reason, SUPPRESSION_REASONS, 'suppression reason');
+    const at = canonicalTime(s.at, 'suppression time');
+    try {
+      await this.db.collection('suppressions').updateOne({ _id: eq(hash) }, { $setOnInsert: { reason, at } }, { upsert: true });
+    } catch (e) {
+      if (!isDuplicate(e)) throw e; // inserted concurrently: the first reason stays
+    }
+  }
+
+  async isSuppressed(hash: string): Promise<boolean> {
+    const h = checkSuppressionHash(hash);
+    return (await this.db.collection('suppressions').findOne({ _id: eq(h) }, { projection: { _id: 1 } })) !== null;
+  }
+
+  async removeSuppression(hash: string): Promise<boolean> {
+    const h = checkSuppressionHash(hash);
+    return (await this.db.collection('suppressions').deleteOne({ _id: eq(h) })).deletedCount > 0;
+  }
+
   // ───── kv (values are JSON text: any key inside is inert) ─────
 
   async getKv<T>(key: string): Promise<T | null> {
@@ -831,6 +934,13 @@ export class MongoStore implements Store {
       await this.kv.updateOne({ _id: eq(k) }, update, { upsert: true }); // lost an upsert race: now it exists
     }
   }
+}
+
+const sendDocId = (subscriberId: string, editionDate: string): string => JSON.stringify([subscriberId, editionDate]);
+
+function sendOf(doc: Doc): SendRecord {
+  const { _id, ...rec } = doc;
+  return rec as unknown as SendRecord;
 }
 
 function leaseOf(doc: Doc): Lease {

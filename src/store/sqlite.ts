@@ -38,6 +38,22 @@ import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
 import type { ArticleQuery, ClickQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
 import {
+  SUPPRESSION_REASONS,
+  applySendUpdate,
+  checkClaim,
+  checkFence,
+  checkSendQuery,
+  checkSendUpdate,
+  checkSuppressionHash,
+  claimable,
+  newSendRecord,
+  type SendClaim,
+  type SendQuery,
+  type SendRecord,
+  type SendUpdate,
+  type Suppression,
+} from './sends.js';
+import {
   ARTICLE,
   AUDIT,
   CLICK,
@@ -137,6 +153,14 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TABLE editors (id TEXT PRIMARY KEY, email_key TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
   CREATE TABLE cooldowns (key TEXT PRIMARY KEY, until_ms INTEGER NOT NULL);
   CREATE INDEX cooldowns_until ON cooldowns(until_ms);
+  `,
+  // 2 → 3: the newsletter's send ledger (one row per subscriber and edition date: EML-10) and suppression list.
+  `
+  CREATE TABLE sends (
+    subscriber_id TEXT NOT NULL, edition_date TEXT NOT NULL, state TEXT NOT NULL, fence INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (subscriber_id, edition_date));
+  CREATE INDEX sends_date_state ON sends(edition_date, state);
+  CREATE TABLE suppressions (hash TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
   `,
 ];
 
@@ -591,6 +615,7 @@ export class SqliteStore implements Store {
     await this.write(() => {
       this.stmt('UPDATE clicks SET subscriber_id = NULL, edition_id = NULL WHERE subscriber_id = ?').run(key);
       this.stmt('DELETE FROM editions WHERE subscriber_id = ?').run(key);
+      this.stmt('DELETE FROM sends WHERE subscriber_id = ?').run(key);
       this.stmt('DELETE FROM subscribers WHERE id = ?').run(key);
     });
   }
@@ -796,6 +821,84 @@ export class SqliteStore implements Store {
       // The conflict branch only fires for a live claim, which the DELETE left alone: then nothing changes.
       return this.stmt('INSERT INTO cooldowns (key, until_ms) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(k, now + Math.ceil(ttlMs)).changes === 1;
     });
+  }
+
+  // ───── newsletter send ledger and suppression list ─────
+
+  private sendRow(subscriberId: string, editionDate: string): SendRecord | null {
+    const row = this.stmt('SELECT data FROM sends WHERE subscriber_id = ? AND edition_date = ?').get(subscriberId, editionDate) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as SendRecord) : null;
+  }
+
+  private putSend(rec: SendRecord): void {
+    this.stmt(
+      'INSERT INTO sends (subscriber_id, edition_date, state, fence, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, edition_date) DO UPDATE SET state = excluded.state, fence = excluded.fence, data = excluded.data',
+    ).run(rec.subscriberId, rec.editionDate, rec.state, rec.fence, JSON.stringify(rec));
+  }
+
+  async claimSend(claim: SendClaim, fence: number): Promise<SendRecord | null> {
+    const c = checkClaim(claim);
+    const f = checkFence(fence);
+    return this.write(() => {
+      const now = this.clock.now();
+      const existing = this.sendRow(c.subscriberId, c.editionDate);
+      if (existing && !claimable(existing, f, now)) return null;
+      const rec: SendRecord = existing ? { ...existing, fence: f, updatedAt: now.toISOString() } : newSendRecord(c, f, now);
+      this.putSend(rec);
+      return rec;
+    });
+  }
+
+  async updateSend(subscriberId: string, editionDate: IsoDate, fence: number, update: SendUpdate): Promise<boolean> {
+    const sid = checkId(subscriberId, 'subscriber id');
+    const d = checkDate(editionDate, 'edition date');
+    const f = checkFence(fence);
+    const u = checkSendUpdate(update);
+    return this.write(() => {
+      const existing = this.sendRow(sid, d);
+      if (!existing || existing.fence !== f) return false;
+      this.putSend(applySendUpdate(existing, u, this.clock.now()));
+      return true;
+    });
+  }
+
+  async getSend(subscriberId: string, editionDate: IsoDate): Promise<SendRecord | null> {
+    const sid = checkId(subscriberId, 'subscriber id');
+    const d = checkDate(editionDate, 'edition date');
+    return this.read(() => this.sendRow(sid, d));
+  }
+
+  async listSends(q?: SendQuery): Promise<SendRecord[]> {
+    const c = checkSendQuery(q);
+    const w = where([
+      ['subscriber_id = ?', c.subscriberId],
+      ['edition_date = ?', c.editionDate],
+      ['edition_date >= ?', c.since],
+      ['state = ?', c.state],
+    ]);
+    return this.read(() =>
+      (this.stmt(`SELECT data FROM sends ${w.sql} ORDER BY edition_date DESC, subscriber_id LIMIT ?`).all(...w.params, c.limit) as { data: string }[]).map(
+        (r) => JSON.parse(r.data) as SendRecord,
+      ),
+    );
+  }
+
+  async addSuppression(s: Suppression): Promise<void> {
+    const hash = checkSuppressionHash(s?.hash);
+    const reason = checkOneOf(s.reason, SUPPRESSION_REASONS, 'suppression reason');
+    const at = canonicalTime(s.at, 'suppression time');
+    // The first reason is kept: an erasure after an unsubscribe changes nothing that matters.
+    await this.write(() => this.stmt('INSERT INTO suppressions (hash, reason, at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, reason, at));
+  }
+
+  async isSuppressed(hash: string): Promise<boolean> {
+    const h = checkSuppressionHash(hash);
+    return this.read(() => this.stmt('SELECT 1 FROM suppressions WHERE hash = ?').get(h) !== undefined);
+  }
+
+  async removeSuppression(hash: string): Promise<boolean> {
+    const h = checkSuppressionHash(hash);
+    return this.write(() => this.stmt('DELETE FROM suppressions WHERE hash = ?').run(h).changes > 0);
   }
 
   // ───── kv ─────

@@ -14,6 +14,7 @@ import type {
   StoryCluster,
   Subscriber,
 } from '../model.js';
+import type { SendClaim, SendQuery, SendRecord, SendUpdate, Suppression } from './sends.js';
 
 /** Fetch-state fields a poll may change on a feed. */
 export type FeedPatch = Partial<Omit<FeedRecord, 'id' | 'createdAt'>>;
@@ -98,7 +99,7 @@ export interface Store {
   /** Ordered by id, for stable paging and partitioning. */
   listSubscribers(opts?: { status?: Subscriber['status']; afterId?: string; limit?: number }): Promise<Subscriber[]>;
   countSubscribers(): Promise<number>;
-  /** Erasure: the subscriber, their editions, and their clicks (clicks kept anonymised). */
+  /** Erasure: the subscriber, their editions, their send-ledger rows, and their clicks (clicks kept anonymised). */
   eraseSubscriber(id: string): Promise<void>;
 
   // clicks
@@ -148,6 +149,26 @@ export interface Store {
   /** Extends a lease still held with the same token; false if it was lost. */
   renewLease(lease: Lease, ttlMs: number): Promise<boolean>;
   releaseLease(lease: Lease): Promise<void>;
+
+  // newsletter send ledger — unique by (subscriberId, editionDate); see sends.ts for the states
+  /**
+   * Claims the send of one edition for a run holding lease token `fence`:
+   * creates the row as queued, or takes over a queued row of an older run
+   * whose retry time has come. Null when the row is sending, sent, failed,
+   * waiting for a retry, or held by a newer run.
+   */
+  claimSend(claim: SendClaim, fence: number): Promise<SendRecord | null>;
+  /** Fenced write: applies only while the row is held with this fence (false otherwise, e.g. after a takeover or an erasure). */
+  updateSend(subscriberId: string, editionDate: IsoDate, fence: number, update: SendUpdate): Promise<boolean>;
+  getSend(subscriberId: string, editionDate: IsoDate): Promise<SendRecord | null>;
+  /** Newest edition date first, then subscriber id. */
+  listSends(q?: SendQuery): Promise<SendRecord[]>;
+
+  // suppression list: salted hashes of addresses that must not be mailed (unsubscribe, erasure, bounces)
+  addSuppression(s: Suppression): Promise<void>;
+  isSuppressed(hash: string): Promise<boolean>;
+  /** True when an entry was removed (a fresh, confirmed opt-in). */
+  removeSuppression(hash: string): Promise<boolean>;
 
   // small documents: models (TF-IDF document frequencies, topic weights), job marks
   getKv<T>(key: string): Promise<T | null>;

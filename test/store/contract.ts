@@ -425,6 +425,99 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       });
     });
 
+    describe('newsletter send ledger (EML-10, OPS-03) and suppressions (STO-10)', () => {
+      const claimOf = (sid: string, date = '2026-11-22') => ({ subscriberId: sid, editionDate: date, messageId: `m.${date}.${sid}@kiosque.test`, editionId: `e-${sid}` });
+
+      it('claims once per (subscriber, date); fenced writes; takeover only of queued rows by a newer run', async () => {
+        const first = await store.claimSend(claimOf('s1'), 5);
+        expect(first).toMatchObject({ subscriberId: 's1', editionDate: '2026-11-22', state: 'queued', fence: 5, attempts: 0, editionId: 'e-s1' });
+        // An older run cannot take it; a newer one can while it is only queued (the old holder died before SMTP).
+        expect(await store.claimSend(claimOf('s1'), 4)).toBeNull();
+        expect(await store.claimSend(claimOf('s1'), 6)).toMatchObject({ fence: 6, state: 'queued' });
+        // The stale holder's writes are refused from now on.
+        expect(await store.updateSend('s1', '2026-11-22', 5, { state: 'sending', attempts: 1 })).toBe(false);
+        expect(await store.updateSend('s1', '2026-11-22', 6, { state: 'sending', attempts: 1 })).toBe(true);
+        // Handed to SMTP: nobody may claim it any more, whatever the fence.
+        expect(await store.claimSend(claimOf('s1'), 7)).toBeNull();
+        expect(await store.updateSend('s1', '2026-11-22', 6, { state: 'sent', providerMessageId: 'p-1', sentAt: '2026-11-22T06:00:01.000Z' })).toBe(true);
+        const row = await store.getSend('s1', '2026-11-22');
+        expect(row).toMatchObject({ state: 'sent', fence: 6, attempts: 1, providerMessageId: 'p-1', sentAt: '2026-11-22T06:00:01.000Z', messageId: 'm.2026-11-22.s1@kiosque.test' });
+        expect(await store.claimSend(claimOf('s1'), 99)).toBeNull();
+        expect(await store.getSend('s1', '2026-11-23')).toBeNull();
+        expect(await store.updateSend('nobody', '2026-11-22', 6, { state: 'sent' })).toBe(false);
+      });
+
+      it('a transient failure waits for its retry time; null clears a field', async () => {
+        await store.claimSend(claimOf('s2'), 1);
+        const later = new Date(Date.now() + 3600_000).toISOString();
+        expect(await store.updateSend('s2', '2026-11-22', 1, { state: 'queued', attempts: 1, error: '421 try later', nextAttemptAt: later })).toBe(true);
+        expect(await store.claimSend(claimOf('s2'), 2)).toBeNull();
+        const past = new Date(Date.now() - 1000).toISOString();
+        expect(await store.updateSend('s2', '2026-11-22', 1, { state: 'queued', nextAttemptAt: past })).toBe(true);
+        const again = await store.claimSend(claimOf('s2'), 2);
+        expect(again).toMatchObject({ fence: 2, attempts: 1, error: '421 try later' });
+        expect(await store.updateSend('s2', '2026-11-22', 2, { state: 'failed', error: null, nextAttemptAt: null })).toBe(true);
+        const row = (await store.getSend('s2', '2026-11-22'))!;
+        expect(row.state).toBe('failed');
+        expect(row.error).toBeUndefined();
+        expect(row.nextAttemptAt).toBeUndefined();
+        await expect(store.updateSend('s2', '2026-11-22', 2, { state: 'gone' as never })).rejects.toThrow(UserError);
+        await expect(store.updateSend('s2', '2026-11-22', 2, { state: 'sent', $set: 1 } as never)).rejects.toThrow(/unknown field/);
+        await expect(store.claimSend({ ...claimOf('s3'), editionDate: '2026-13-45' }, 1)).rejects.toThrow(UserError);
+        await expect(store.claimSend(claimOf('s3'), -1)).rejects.toThrow(UserError);
+        await expect(store.claimSend({ ...claimOf('s3'), subscriberId: { $ne: null } as never }, 1)).rejects.toThrow(UserError);
+      });
+
+      it('concurrent claims of one row: exactly one wins', async () => {
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.claimSend(claimOf('s4'), 3)));
+        // Same fence: re-claiming a queued row is allowed (same run); what matters is one row.
+        expect(results.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+        expect(await store.listSends({ subscriberId: 's4' })).toHaveLength(1);
+        await store.updateSend('s4', '2026-11-22', 3, { state: 'sending' });
+        const after = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimSend(claimOf('s4'), 4 + i)));
+        expect(after.every((r) => r === null)).toBe(true);
+      });
+
+      it('lists by subscriber, date, since and state, newest date first', async () => {
+        for (const [sid, date] of [
+          ['a', '2026-11-20'],
+          ['a', '2026-11-21'],
+          ['b', '2026-11-21'],
+          ['a', '2026-11-22'],
+        ] as const) {
+          await store.claimSend(claimOf(sid, date), 1);
+        }
+        await store.updateSend('a', '2026-11-21', 1, { state: 'sent' });
+        expect((await store.listSends({ subscriberId: 'a' })).map((r) => r.editionDate)).toEqual(['2026-11-22', '2026-11-21', '2026-11-20']);
+        expect((await store.listSends({ editionDate: '2026-11-21' })).map((r) => r.subscriberId)).toEqual(['a', 'b']);
+        expect((await store.listSends({ since: '2026-11-21', subscriberId: 'a' })).map((r) => r.editionDate)).toEqual(['2026-11-22', '2026-11-21']);
+        expect((await store.listSends({ state: 'sent' })).map((r) => `${r.subscriberId}/${r.editionDate}`)).toEqual(['a/2026-11-21']);
+        expect(await store.listSends({ limit: 1 })).toHaveLength(1);
+        expect(await store.listSends({ limit: 0 })).toEqual([]);
+      });
+
+      it('erasure removes the ledger rows; suppressions are salted hashes, idempotent', async () => {
+        const s = await store.createSubscriber(subscriber('erase-me'));
+        await store.claimSend(claimOf(s.id), 1);
+        await store.updateSend(s.id, '2026-11-22', 1, { state: 'sent' });
+        await store.claimSend(claimOf('other'), 1);
+        await store.eraseSubscriber(s.id);
+        expect(await store.listSends({ subscriberId: s.id })).toEqual([]);
+        expect(await store.listSends({ subscriberId: 'other' })).toHaveLength(1);
+
+        expect(await store.isSuppressed('h_abc-1')).toBe(false);
+        await store.addSuppression({ hash: 'h_abc-1', reason: 'unsubscribe', at: '2026-11-22T06:00:00.000Z' });
+        await store.addSuppression({ hash: 'h_abc-1', reason: 'erasure', at: '2026-11-22T07:00:00.000Z' });
+        expect(await store.isSuppressed('h_abc-1')).toBe(true);
+        expect(await store.removeSuppression('h_abc-1')).toBe(true);
+        expect(await store.removeSuppression('h_abc-1')).toBe(false);
+        expect(await store.isSuppressed('h_abc-1')).toBe(false);
+        await expect(store.addSuppression({ hash: 'a@b.test', reason: 'unsubscribe', at: '2026-11-22T06:00:00.000Z' })).rejects.toThrow(UserError);
+        await expect(store.addSuppression({ hash: 'h1', reason: 'whim' as never, at: '2026-11-22T06:00:00.000Z' })).rejects.toThrow(UserError);
+        await expect(store.isSuppressed({ $ne: null } as never)).rejects.toThrow(UserError);
+      });
+    });
+
     describe('STO-05: untrusted fields', () => {
       it('truncates long text, drops oversize HTML, rejects long urls/ids', async () => {
         const long = 'é'.repeat(ARTICLE_CAPS.title + 500);
