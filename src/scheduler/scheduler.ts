@@ -13,6 +13,12 @@ export interface JobDefinition {
   leaseTtlMs?: number;
   /** Run once at start when the last run is older than one interval (default true). */
   catchUp?: boolean;
+  /**
+   * Watchdog: a run still going after this long is abandoned (its signal is
+   * aborted and it counts as failed), so a hung promise never blocks the
+   * following ticks. Default: twice the lease length.
+   */
+  maxRuntimeMs?: number;
 }
 
 export type RunOutcome =
@@ -107,8 +113,17 @@ export class Scheduler {
     }, Math.max(1000, Math.floor(ttl / 3)));
     renew.unref();
     const t0 = clock.now().getTime();
+    const maxRuntime = job.maxRuntimeMs ?? ttl * 2;
+    let watchdog: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      watchdog = setTimeout(() => {
+        jobAbort.abort(new Error('maximum run time reached'));
+        reject(new Error(`${job.name} still running after ${maxRuntime} ms: abandoned by the watchdog`));
+      }, maxRuntime);
+      watchdog.unref();
+    });
     try {
-      const result = await job.run(jobAbort.signal);
+      const result = await Promise.race([job.run(jobAbort.signal), timedOut]);
       await store.setKv(`job:${job.name}:lastRun`, clock.now().toISOString());
       const ms = clock.now().getTime() - t0;
       log.info({ job: job.name, ms }, `${job.name}: done in ${ms} ms`);
@@ -118,6 +133,7 @@ export class Scheduler {
       log.error({ job: job.name, ms }, `${job.name} failed: ${oneLine(e)}`);
       return { status: 'failed', error: oneLine(e), ms };
     } finally {
+      clearTimeout(watchdog);
       clearInterval(renew);
       this.abort.signal.removeEventListener('abort', onStop);
       await store.releaseLease(lease).catch(() => undefined);

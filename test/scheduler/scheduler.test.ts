@@ -104,3 +104,38 @@ describe('Scheduler', () => {
     );
   });
 });
+
+describe('Scheduler on real cron ticks (OPS-01)', () => {
+  it('never overlaps a slow job, and keeps ticking after a failure or a hang', async () => {
+    const store = open(sharedFile());
+    let running = 0;
+    let maxConcurrent = 0;
+    let calls = 0;
+    const s = new Scheduler({ store, log: silentLogger, clock: systemClock, owner: 'a' }, [
+      {
+        name: 'tick',
+        cron: '* * * * * *', // every second
+        catchUp: false,
+        maxRuntimeMs: 1500,
+        run: async () => {
+          calls++;
+          running++;
+          // Runs 1 and 2 must never overlap anything; run 3 hangs and is abandoned by the watchdog.
+          if (calls <= 3) maxConcurrent = Math.max(maxConcurrent, running);
+          try {
+            if (calls === 1) await new Promise((r) => setTimeout(r, 1300)); // slower than the tick
+            else if (calls === 2) throw new Error('boom');
+            else if (calls === 3) await new Promise(() => undefined); // hangs forever
+          } finally {
+            if (calls !== 3) running--;
+          }
+        },
+      },
+    ]);
+    await s.start();
+    await new Promise((r) => setTimeout(r, 6500));
+    await s.stop(100);
+    expect(calls).toBeGreaterThanOrEqual(4); // a run after the slow one, the failure and the hang
+    expect(maxConcurrent).toBe(1);
+  });
+});
