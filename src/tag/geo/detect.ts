@@ -276,9 +276,48 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     i = best.j;
   }
 
+  addCountyLists(found, tokens, gaz, keyOf, text);
   linkQualifiers(found, text);
   scoreContext(found, tokens, gaz, keyOf, fr);
   return found.filter((d) => d.score >= 0.5);
+}
+
+const COUNTY_PLURALS: Record<string, string> = { counties: 'county', parishes: 'parish' };
+
+/**
+ * "Clarke, Madison, Oconee and Oglethorpe counties": each bare name before
+ * "counties" is a county. Walks back from the plural over capitalized words
+ * separated by commas and "and", and reads each as "<name> County".
+ */
+function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
+  for (let t = 1; t < tokens.length; t++) {
+    const suffix = tokens[t]!.cap === 0 ? COUNTY_PLURALS[tokens[t]!.text] : undefined;
+    if (!suffix) continue;
+    let k = t - 1;
+    const added: Detection[] = [];
+    while (k >= 0 && tokens[k]!.cap > 0) {
+      const tok = tokens[k]!;
+      const list = namesOf(gaz, `${keyOf(k)} ${suffix}`);
+      if (!list) break;
+      const candidates = list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
+      added.push({ start: tok.start, end: tok.end, surface: tok.text, key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
+      // step over ", " or " and " to the previous name
+      const prev = tokens[k - 1];
+      if (!prev) break;
+      const gap = text.slice(prev.end, tok.start);
+      if (/^,\s*$/.test(gap)) k -= 1;
+      else if (/^\s+$/.test(gap) && (prev.text === 'and' || prev.text === 'or') && k >= 2 && /^,?\s+$/.test(text.slice(tokens[k - 2]!.end, prev.start))) k -= 2;
+      else break;
+    }
+    if (!added.length) continue;
+    // a county reading replaces any other reading of the same word
+    for (const a of added) {
+      const at = found.findIndex((d) => d.firstToken <= a.firstToken && d.lastToken >= a.firstToken);
+      if (at >= 0) found.splice(at, 1);
+      found.push(a);
+    }
+    found.sort((x, y) => x.start - y.start);
+  }
 }
 
 /** Lowercase words found inside multi-word place names ("Rio de Janeiro", "Stratford-upon-Avon"). */

@@ -147,6 +147,15 @@ describe('English text', () => {
     expect(rio?.countryCode).toBe('BR');
   });
 
+  it('reads lists of counties', () => {
+    const text = 'Unemployment rose in Clarke, Madison, Oconee and Oglethorpe counties, the Georgia Department of Labor said.';
+    const found = extractOccurrences(text, { lang: 'en' }).occurrences;
+    for (const n of ['Clarke', 'Madison', 'Oconee', 'Oglethorpe']) {
+      const o = found.find((x) => x.surface === n);
+      expect(o?.geoId).toMatch(/^us-county:GA\./);
+    }
+  });
+
   it('reads datelines in capitals', () => {
     const r = extractOccurrences('MANSFIELD, La. -- The mayor of Mansfield said on Monday that the plan was approved.', { lang: 'en' });
     const m = r.occurrences.find((o) => o.surface === 'MANSFIELD');
