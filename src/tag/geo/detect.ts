@@ -282,7 +282,10 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   return found.filter((d) => d.score >= 0.5);
 }
 
-const COUNTY_PLURALS: Record<string, string> = { counties: 'county', parishes: 'parish' };
+const COUNTY_PLURALS = new Map([
+  ['counties', 'county'],
+  ['parishes', 'parish'],
+]);
 
 /**
  * "Clarke, Madison, Oconee and Oglethorpe counties": each bare name before
@@ -291,7 +294,7 @@ const COUNTY_PLURALS: Record<string, string> = { counties: 'county', parishes: '
  */
 function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
   for (let t = 1; t < tokens.length; t++) {
-    const suffix = tokens[t]!.cap === 0 ? COUNTY_PLURALS[tokens[t]!.text] : undefined;
+    const suffix = tokens[t]!.cap === 0 ? COUNTY_PLURALS.get(tokens[t]!.text) : undefined;
     if (!suffix) continue;
     let k = t - 1;
     const added: Detection[] = [];
