@@ -541,5 +541,4 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       d.score = 0.3;
     }
   }
-  void fr;
 }

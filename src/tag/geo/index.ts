@@ -13,7 +13,7 @@ import type { Lang, PlaceMention } from '../../model.js';
 import { detectPlaces, type Candidate, type Detection } from './detect.js';
 import { AliasType, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
 import { nameKey } from './normalize.js';
-import { haversineKm, mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
+import { mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
 
 export { haversineKm } from './resolve.js';
 export { getGazetteer } from './gazetteer.js';
@@ -272,4 +272,3 @@ export function lookupPlace(geoId: string): PlaceRecord | null {
   return r;
 }
 
-void haversineKm;

@@ -147,8 +147,7 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
 }
 
 /** Resolves every detection; returns one entry per detection, in text order. */
-export function resolveDetections(dets: Detection[], gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
-  void gaz;
+export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
   const groupOf: number[] = [];
   const groups: { key: string; rep: Detection; cands: Candidate[]; members: number[] }[] = [];
