@@ -93,7 +93,8 @@ function keepSupported(resolved: Resolved[]): Resolved[] {
 /**
  * The places an article is about: one PlaceMention per distinct place (most
  * mentioned first), named by the gazetteer in `lang` ("France" for
- * "le président français"), and its main country.
+ * "le président français"), and its main country. Areas without a country
+ * (continents, the EU) are left out; extractOccurrences still reports them.
  */
 export function extractPlaces(text: string, opts: { lang: Lang; title?: string; feedCountry?: string }): { places: PlaceMention[]; mainCountry?: string } {
   const gaz = getGazetteer();
@@ -101,6 +102,9 @@ export function extractPlaces(text: string, opts: { lang: Lang; title?: string; 
   const resolved = detectAndResolve(prefix + text, gaz, opts, prefix.length);
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
+    // continents and multinational areas (Europe, the EU, the Caucasus) have no country: an article
+    // mentioning them is not "near" anyone, so they stay out of the stored places
+    if (!r.entry.countryCode) continue;
     const m = toMention(r, opts.lang);
     const seen = byId.get(m.geoId);
     if (!seen) byId.set(m.geoId, { m, n: 1, first: k });

@@ -162,6 +162,12 @@ describe('English text', () => {
     expect(m?.admin1).toBe('LA');
   });
 
+  it('keeps continents out of the stored places', () => {
+    const text = 'Europe and Africa met in Brussels.';
+    expect(extractPlaces(text, { lang: 'en' }).places.map((p) => p.name)).toEqual(['Brussels']);
+    expect(names(text, 'en')).toEqual(['Europe', 'Africa', 'Brussels']);
+  });
+
   it('returns one PlaceMention per place with all fields', () => {
     const r = extractPlaces('Russia and Georgia traded accusations. Russian troops stayed near Tbilisi.', { lang: 'en' });
     const georgia = r.places.find((p) => p.name === 'Georgia');
