@@ -5,7 +5,7 @@
  * Washington") and abbreviations out of place.
  */
 import type { Lang } from '../../model.js';
-import { AliasType, namesOf, type Gazetteer, type GeoEntry } from './gazetteer.js';
+import { AliasType, entryAt, namesOf, type Gazetteer, type GeoEntry } from './gazetteer.js';
 import { createRequire } from 'node:module';
 import { COMMON_WORDS_EN } from './common-words-en.js';
 import { AMBIGUOUS_WORDS_EN, AMBIGUOUS_WORDS_FR } from './data.js';
@@ -302,7 +302,7 @@ function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, key
       const tok = tokens[k]!;
       const list = namesOf(gaz, `${keyOf(k)} ${suffix}`);
       if (!list) break;
-      const candidates = list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
+      const candidates = list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
       added.push({ start: tok.start, end: tok.end, surface: tok.text, key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];
@@ -357,7 +357,7 @@ function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[
   const out: Candidate[] = [];
   for (const packed of list) {
     const type = (packed & 3) as AliasType;
-    const entry = gaz.entries[packed >> 2]!;
+    const entry = entryAt(gaz, packed >> 2);
     if (type === AliasType.Abbrev) {
       // "U.S.", "W.Va.", "Ind.", "UK", "TX": capital letters as written, and state abbreviations only after a comma
       if (first.cap === 0) continue;

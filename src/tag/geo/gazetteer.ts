@@ -59,7 +59,19 @@ export const AliasType = {
 export type AliasType = (typeof AliasType)[keyof typeof AliasType];
 
 export interface Gazetteer {
-  entries: GeoEntry[];
+  /** Number of entries. */
+  size: number;
+  /**
+   * Entries built so far, by index. A gazetteer read from a snapshot builds
+   * an entry the first time it is needed: read them through entryAt().
+   */
+  entryCache: (GeoEntry | undefined)[];
+  /** Builds entry i (snapshot-loaded gazetteers only). */
+  materialize?: (i: number) => GeoEntry;
+  /** The geoId of entry i, without building the entry. */
+  geoIdAt: (i: number) => string;
+  /** geoId → entry index, built on the first lookup by id. */
+  idIndex?: Map<string, number>;
   /**
    * name key → one packed reference (entry index × 4 + AliasType) when the
    * name has one entry, or −(offset + 1) into `multi` (count, then the
@@ -70,7 +82,6 @@ export interface Gazetteer {
   multi: Int32Array;
   /** Every proper prefix of a multi-word key ("new", "new york" for "new york city"). */
   prefixes: Set<string>;
-  byGeoId: Map<string, GeoEntry>;
   countries: Map<string, GeoEntry>;
   /** "US.TX" → the admin1 entry. */
   admin1: Map<string, GeoEntry>;
@@ -629,7 +640,19 @@ export function buildGazetteer(): Gazetteer {
   }
   phase('aliases');
   const compact = compactNames(byKey);
-  const gaz: Gazetteer = { entries, byKey: compact.byKey, multi: compact.multi, prefixes, byGeoId, countries, admin1, lowerStarts, loadMs: 0, loadPhases: phases };
+  const gaz: Gazetteer = {
+    size: entries.length,
+    entryCache: entries,
+    geoIdAt: (i) => entries[i]!.geoId,
+    byKey: compact.byKey,
+    multi: compact.multi,
+    prefixes,
+    countries,
+    admin1,
+    lowerStarts,
+    loadMs: 0,
+    loadPhases: phases,
+  };
   gaz.loadMs = performance.now() - t0;
   return gaz;
 }
@@ -659,18 +682,26 @@ function mostCommon(xs: string[]): string {
   return best;
 }
 
-let cityIndex: Map<number, GeoEntry> | undefined;
+/** Entry i, built on first use when the gazetteer came from a snapshot. */
+export function entryAt(gaz: Gazetteer, i: number): GeoEntry {
+  let e = gaz.entryCache[i];
+  if (!e) {
+    if (!gaz.materialize || i < 0 || i >= gaz.size) throw new RangeError(`no gazetteer entry ${i}`);
+    e = gaz.materialize(i);
+    gaz.entryCache[i] = e;
+  }
+  return e;
+}
 
 /** Any entry by its geoId ("geonames:2988507", "country:FR", "admin1:US.TX"…). */
 export function entryByGeoId(gaz: Gazetteer, geoId: string): GeoEntry | undefined {
-  if (geoId.startsWith('geonames:')) {
-    if (!cityIndex) {
-      cityIndex = new Map();
-      for (const e of gaz.entries) if (e.geoId.startsWith('geonames:')) cityIndex.set(Number(e.geoId.slice(9)), e);
-    }
-    return cityIndex.get(Number(geoId.slice(9)));
+  if (!gaz.idIndex) {
+    const index = new Map<string, number>();
+    for (let i = 0; i < gaz.size; i++) index.set(gaz.geoIdAt(i), i);
+    gaz.idIndex = index;
   }
-  return gaz.byGeoId.get(geoId);
+  const i = gaz.idIndex.get(geoId);
+  return i === undefined ? undefined : entryAt(gaz, i);
 }
 
 /** Packs name lists into the byKey/multi form (see Gazetteer.byKey). */
@@ -712,5 +743,5 @@ export function namesOf(gaz: Pick<Gazetteer, 'byKey' | 'multi'>, key: string): n
 export function candidatesFor(gaz: Gazetteer, key: string): { entry: GeoEntry; type: AliasType }[] {
   const list = namesOf(gaz, key);
   if (!list) return [];
-  return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
+  return list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
 }

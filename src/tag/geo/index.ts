@@ -11,7 +11,7 @@
  */
 import type { Lang, PlaceMention } from '../../model.js';
 import { detectPlaces, type Candidate, type Detection } from './detect.js';
-import { AliasType, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
+import { AliasType, entryAt, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
 import { nameKey } from './normalize.js';
 import { mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
 
@@ -169,7 +169,7 @@ function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {
   if (/^\p{Lu}[\p{L}' .-]+$/u.test(plain)) tries.push(`${plain} County`, `${plain} Parish`);
   for (const t of tries) {
     const list = namesOf(gaz, nameKey(t));
-    if (list) return list.map((p) => ({ entry: gaz.entries[p >> 2]!, type: (p & 3) as AliasType }));
+    if (list) return list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
   }
   return [];
 }
@@ -196,7 +196,7 @@ function getPrefixIndex(gaz: Gazetteer): { keys: string[]; idx: Int32Array } {
     for (const p of expandNames(gaz, v)) {
       const type = p & 3;
       // countries by their common names only: their official and native forms ("Sakartvelo") would crowd short prefixes
-      if (type === AliasType.Name || (type === AliasType.Alt && gaz.entries[p >> 2]!.kind !== 'country')) pairs.push([key, p >> 2]);
+      if (type === AliasType.Name || (type === AliasType.Alt && entryAt(gaz, p >> 2).kind !== 'country')) pairs.push([key, p >> 2]);
     }
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -222,7 +222,7 @@ export function suggestPlaces(prefix: string, opts: { lang: Lang; limit?: number
   const hits: GeoEntry[] = [];
   const country = opts.country?.toUpperCase();
   for (let k = lo; k < keys.length && keys[k]!.startsWith(q) && k - lo < 20000; k++) {
-    const e = gaz.entries[idx[k]!]!;
+    const e = entryAt(gaz, idx[k]!);
     if (seen.has(e.idx) || e.level === -1) continue;
     if (country && e.countryCode !== country) continue;
     seen.add(e.idx);

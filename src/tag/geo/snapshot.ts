@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import type { Gazetteer, GeoEntry, PlaceKind, PlaceLevel } from './gazetteer.js';
+import { entryAt, type Gazetteer, type GeoEntry, type PlaceKind, type PlaceLevel } from './gazetteer.js';
 
 const KINDS: PlaceKind[] = ['country', 'region', 'city'];
 const FORMAT = 5;
@@ -96,8 +96,9 @@ export function snapshotPath(packageVersions: string[]): string {
 }
 
 export function writeSnapshot(path: string, gaz: Gazetteer): void {
-  const n = gaz.entries.length;
-  const es = gaz.entries;
+  const n = gaz.size;
+  const es: GeoEntry[] = [];
+  for (let i = 0; i < n; i++) es.push(entryAt(gaz, i));
   const keys: string[] = [];
   const values = new Int32Array(gaz.byKey.size);
   let k = 0;
@@ -182,14 +183,17 @@ export function readSnapshot(path: string): Omit<Gazetteer, 'loadMs' | 'loadPhas
   const name = split0(s.name);
   const otherIds = split0(s.otherIds);
   if (name.length !== n) return undefined;
-  const entries: GeoEntry[] = new Array(n);
-  const byGeoId = new Map<string, GeoEntry>();
+  // geoIds without building entries: GeoNames ids are numbers, the others are listed in order
+  const otherAt = new Int32Array(n);
   let other = 0;
-  for (let i = 0; i < n; i++) {
-    const gid = s.geonamesId[i]!;
-    const e = new SnapEntry(
+  for (let i = 0; i < n; i++) otherAt[i] = s.geonamesId[i]! >= 0 ? -1 : other++;
+  if (other !== otherIds.length) return undefined;
+  const geoIdAt = (i: number): string => (otherAt[i]! < 0 ? 'geonames:' + s.geonamesId[i]! : otherIds[otherAt[i]!]!);
+  const nameFr = new Map(s.nameFr);
+  const materialize = (i: number): GeoEntry =>
+    new SnapEntry(
       i,
-      gid >= 0 ? 'geonames:' + gid : otherIds[other++]!,
+      geoIdAt(i),
       name[i]!,
       KINDS[s.kind[i]!]!,
       s.level[i]! as PlaceLevel,
@@ -197,26 +201,26 @@ export function readSnapshot(path: string): Omit<Gazetteer, 'loadMs' | 'loadPhas
       s.lat[i]!,
       s.lon[i]!,
       s.population[i]!,
-      undefined,
+      nameFr.get(i),
       s.admin1[i] ? s.admin1Table[s.admin1[i]!] : undefined,
       s.feature[i] ? s.featureTable[s.feature[i]!] : undefined,
     );
-    entries[i] = e;
-    if (gid < 0) byGeoId.set(e.geoId, e);
-  }
-  for (const [i, fr] of s.nameFr) entries[i]!.nameFr = fr;
+  const entryCache: (GeoEntry | undefined)[] = new Array(n);
+  const at = (i: number): GeoEntry => (entryCache[i] ??= materialize(i));
   const keys = split0(s.keys);
   if (keys.length !== s.values.length) return undefined;
   const byKey = new Map<string, number>();
   for (let k = 0; k < keys.length; k++) byKey.set(keys[k]!, s.values[k]!);
   return {
-    entries,
+    size: n,
+    entryCache,
+    materialize,
+    geoIdAt,
     byKey,
     multi: s.multi,
     prefixes: new Set(split0(s.prefixes)),
-    byGeoId,
-    countries: new Map(s.countries.map(([cc, i]) => [cc, entries[i]!])),
-    admin1: new Map(s.admin1s.map(([key, i]) => [key, entries[i]!])),
+    countries: new Map(s.countries.map(([cc, i]) => [cc, at(i)])),
+    admin1: new Map(s.admin1s.map(([key, i]) => [key, at(i)])),
     lowerStarts: new Set(split0(s.lowerStarts)),
   };
 }

@@ -10,7 +10,7 @@ const occ = (text: string, lang: 'fr' | 'en', surface: string) => extractOccurre
 describe('gazetteer', () => {
   it('loads countries, regions, départements, counties and cities', () => {
     const g = getGazetteer();
-    expect(g.entries.length).toBeGreaterThan(130000);
+    expect(g.size).toBeGreaterThan(130000);
     expect(g.countries.get('FR')?.nameFr).toBeUndefined(); // "France" in both languages
     expect(g.countries.get('DE')?.nameFr).toBe('Allemagne');
     expect(g.admin1.get('US.TX')?.name).toBe('Texas');

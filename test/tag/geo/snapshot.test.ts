@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildGazetteer, namesOf } from '../../../src/tag/geo/gazetteer.js';
+import { buildGazetteer, entryAt, entryByGeoId, namesOf } from '../../../src/tag/geo/gazetteer.js';
 import { readSnapshot, snapshotPath, writeSnapshot } from '../../../src/tag/geo/snapshot.js';
 
 describe('gazetteer snapshot', () => {
@@ -10,15 +10,18 @@ describe('gazetteer snapshot', () => {
     const built = buildGazetteer();
     const file = join(mkdtempSync(join(tmpdir(), 'kiosque-geo-snap-')), 'g.v8');
     writeSnapshot(file, built);
-    const read = readSnapshot(file)!;
-    expect(read.entries.length).toBe(built.entries.length);
+    const read = { ...readSnapshot(file)!, loadMs: 0, loadPhases: {} };
+    expect(read.size).toBe(built.size);
     expect(read.byKey.size).toBe(built.byKey.size);
     expect(read.prefixes.size).toBe(built.prefixes.size);
-    for (const i of [0, 1000, 135000, built.entries.length - 1]) {
-      const a = built.entries[i]!;
-      const b = read.entries[i]!;
+    for (const i of [0, 1000, 135000, 140000, built.size - 1]) {
+      const a = entryAt(built, i);
+      const b = entryAt(read, i);
       expect({ ...b }).toEqual({ ...a });
+      expect(read.geoIdAt(i)).toBe(a.geoId);
     }
+    expect(entryByGeoId(read, 'fr-dept:42')?.name).toBe('Loire');
+    expect(entryByGeoId(read, 'geonames:2988507')?.name).toBe('Paris');
     expect(namesOf(read, 'paris')).toEqual(namesOf(built, 'paris'));
     expect(namesOf(read, 'paris')!.length).toBeGreaterThan(3);
     expect(read.countries.get('FR')?.geoId).toBe('country:FR');
