@@ -534,13 +534,23 @@ export function pickSurface(byForm: ReadonlyMap<string, number>): string {
  * characters sit in one pool: a lookup touches two cache lines, not five.
  */
 export class WordTable {
-  private slots = new Int32Array(4 << 15);
-  private mask = (1 << 15) - 1;
-  private pool = new Uint16Array(1 << 16);
+  private slots: Int32Array;
+  private mask: number;
+  private pool: Uint16Array;
   private poolLen = 0;
   private count = 0;
 
-  constructor(private readonly limit = 1_000_000) {}
+  /** `expected`: words likely to be stored, to size the table once instead of rehashing as it fills. */
+  constructor(
+    private readonly limit = 1_000_000,
+    expected = 0,
+  ) {
+    let size = 1 << 15;
+    while (size < expected * 2 && size < limit * 2) size *= 2;
+    this.slots = new Int32Array(size * 4);
+    this.mask = size - 1;
+    this.pool = new Uint16Array(Math.max(1 << 16, expected * 8));
+  }
 
   get size(): number {
     return this.count;

@@ -72,12 +72,20 @@ export class TfIdfModel {
   private scratch = new Float32Array(1024);
   private touched = new Int32Array(256);
   /** Word (lower-case surface) → term id, or -1 for a stopword; per language; body and title words apart. */
-  private readonly wordIds: Record<Lang, WordTable> = { fr: new WordTable(), en: new WordTable() };
-  private readonly titleWordIds: Record<Lang, WordTable> = { fr: new WordTable(), en: new WordTable() };
+  private readonly wordIds: Record<Lang, WordTable>;
+  private readonly titleWordIds: Record<Lang, WordTable>;
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
   /** Reused word spans (one document at a time). */
   private readonly spans = new WordSpans();
+
+  /** `expectedTerms`: vocabulary size about to be loaded, so the word tables start at the right size. */
+  constructor(expectedTerms = 0) {
+    // About one word per stem; capped so a big vocabulary does not reserve tens of MB per language up front.
+    const words = Math.min(expectedTerms, 200_000);
+    this.wordIds = { fr: new WordTable(undefined, words), en: new WordTable(undefined, words) };
+    this.titleWordIds = { fr: new WordTable(undefined, words >> 2), en: new WordTable(undefined, words >> 2) };
+  }
 
   get vocabularySize(): number {
     return this.terms.length;
@@ -376,7 +384,7 @@ export class TfIdfModel {
       throw new UserError('stored TF-IDF state is not in a known format (expected version 1)');
     }
     const terms = s.terms ? s.terms.split('\n') : [];
-    const m = new TfIdfModel();
+    const m = new TfIdfModel(terms.length);
     for (const t of terms) m.termId(t);
     if (m.terms.length !== terms.length) throw new UserError('stored TF-IDF state has duplicate terms');
     for (const lang of LANGS) {
