@@ -39,14 +39,34 @@ const FUNCTION_WORDS = new Set(
   ].map(foldToken),
 );
 
-export interface Token {
-  start: number;
-  end: number;
-  text: string;
-  /** 0 lowercase/other, 1 Capitalized, 2 ALL CAPS (two letters or more). */
-  cap: 0 | 1 | 2;
-  /** First token of a sentence (or of the text, a line, a quotation). */
-  sentenceStart: boolean;
+/** A word of the text; its characters are sliced out only when asked for (most words never are). */
+export class Token {
+  private cached: string | undefined;
+  constructor(
+    private source: string,
+    public start: number,
+    public end: number,
+    /** 0 lowercase/other, 1 Capitalized, 2 ALL CAPS (two letters or more). */
+    public cap: 0 | 1 | 2,
+    /** First token of a sentence (or of the text, a line, a quotation). */
+    public sentenceStart: boolean,
+  ) {}
+  /** Reuses this object for another word (the scanner recycles its tokens between texts). */
+  reset(source: string, start: number, end: number, cap: 0 | 1 | 2, sentenceStart: boolean): this {
+    this.source = source;
+    this.start = start;
+    this.end = end;
+    this.cap = cap;
+    this.sentenceStart = sentenceStart;
+    this.cached = undefined;
+    return this;
+  }
+  get text(): string {
+    return (this.cached ??= this.source.slice(this.start, this.end));
+  }
+  get length(): number {
+    return this.end - this.start;
+  }
 }
 
 export interface Candidate {
@@ -122,7 +142,16 @@ function charClass(code: number): number {
 
 /** Word tokens (letters, marks, digits) with their case shape; a char-code scan, no regex per word. */
 export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
+  return scanTokens(text, [], []);
+}
+
+/**
+ * Fills `out` with the words of text, reusing Token objects from `pool`
+ * (grown as needed): detection recycles them from one text to the next, which
+ * spares the garbage collector a few hundred objects per article.
+ */
+function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
+  out.length = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -144,10 +173,17 @@ export function tokenize(text: string): Token[] {
     }
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
     // only capitalized words are ever asked whether they open a sentence
-    tokens.push({ start, end: i, text: text.slice(start, i), cap, sentenceStart: cap > 0 && isSentenceStart(text, start) });
+    const sentenceStart = cap > 0 && isSentenceStart(text, start);
+    const slot = out.length;
+    const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
+    if (slot >= pool.length) pool.push(t);
+    out.push(t);
   }
-  return tokens;
+  return out;
 }
+
+const TOKEN_POOL: Token[] = [];
+const TOKENS: Token[] = [];
 
 function isSentenceStart(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
@@ -225,7 +261,8 @@ export interface DetectOptions {
 
 /** Finds place mentions; candidates are the gazetteer entries each mention may refer to. */
 export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
-  const tokens = tokenize(text);
+  // recycled tokens: valid until the next call, never kept in the result
+  const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
   const keys: (string | undefined)[] = new Array(tokens.length);
   const keyOf = (i: number): string => (keys[i] ??= foldToken(tokens[i]!.text));
   const found: Detection[] = [];
@@ -294,7 +331,10 @@ const COUNTY_PLURALS = new Map([
  */
 function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
   for (let t = 1; t < tokens.length; t++) {
-    const suffix = tokens[t]!.cap === 0 ? COUNTY_PLURALS.get(tokens[t]!.text) : undefined;
+    const tok = tokens[t]!;
+    // "counties" and "parishes" are both 8 letters: skip every other word without slicing it
+    if (tok.cap !== 0 || tok.length !== 8) continue;
+    const suffix = COUNTY_PLURALS.get(tok.text);
     if (!suffix) continue;
     let k = t - 1;
     const added: Detection[] = [];
@@ -332,8 +372,8 @@ const NAME_CONNECTORS = new Set([
 
 /** Whether a name may go on from token a to token b: a capitalized word, a number or a connector, properly joined. */
 function continues(text: string, a: Token, b: Token): boolean {
-  if (b.cap === 0 && !NAME_CONNECTORS.has(b.text)) {
-    const c = b.text.charCodeAt(0);
+  if (b.cap === 0 && (b.length > 5 || !NAME_CONNECTORS.has(b.text))) {
+    const c = text.charCodeAt(b.start);
     if (!(c >= 48 && c <= 57)) return false;
   }
   return joinable(text, a, b);
@@ -344,9 +384,9 @@ function joinable(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end;
   if (gap === 1) {
     const ch = text[a.end]!;
-    return ch === ' ' || ch === '-' || ch === "'" || ch === '’' || ch === '\u00a0' || ch === '‑' || (ch === '.' && a.text.length <= 3);
+    return ch === ' ' || ch === '-' || ch === "'" || ch === '’' || ch === '\u00a0' || ch === '‑' || (ch === '.' && a.length <= 3);
   }
-  if (gap === 2) return text[a.end] === '.' && text[a.end + 1] === ' ' && a.text.length <= 3 && a.cap > 0;
+  if (gap === 2) return text[a.end] === '.' && text[a.end + 1] === ' ' && a.length <= 3 && a.cap > 0;
   return false;
 }
 
@@ -363,11 +403,11 @@ function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[
       if (first.cap === 0) continue;
       const surface = text.slice(first.start, last.end + 1);
       const dotted = surface.endsWith('.');
-      const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.text.length === 1 && t.cap === 1));
+      const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.length === 1 && t.cap === 1));
       if (entry.kind === 'country' || entry.level === -1) {
         if (!dotted && !allCaps) continue;
       } else {
-        if (!dotted && !(allCaps && last.text.length === 2)) continue;
+        if (!dotted && !(allCaps && last.length === 2)) continue;
         // "S.C.", "W.Va." are distinctive anywhere; "Ind.", "TX" only as "City, Ind."
         if (!(dotted && j > i) && !afterComma(text, first.start)) continue;
       }
@@ -375,7 +415,7 @@ function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[
       continue;
     }
     // "US", "UN": a short all-caps word is not a small town spelled in capitals ("Us", France)
-    if (first.cap === 2 && i === j && first.text.length <= 3 && entry.kind === 'city') continue;
+    if (first.cap === 2 && i === j && first.length <= 3 && entry.kind === 'city') continue;
     if (first.cap === 0) {
       // lowercase: only French adjectives of nationality ("le président français")
       if (!(fr && type === AliasType.Demonym)) continue;
@@ -514,7 +554,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       continue;
     }
     // short all-caps words are usually acronyms, not places
-    if (first.cap === 2 && single && first.text.length <= 3 && !hasArea && !abbrev) {
+    if (first.cap === 2 && single && first.length <= 3 && !hasArea && !abbrev) {
       d.score = 0.3;
       continue;
     }
