@@ -14,13 +14,7 @@ import { lastGoodSettings, type EditorSettings } from '../personalize/settings.j
 import { prepareBuild, planForSubscriber, toEdition, type PreparedBuild, type SourceInfo } from '../personalize/plan.js';
 import { renderEdition } from './render.js';
 import { topicLabel } from '../personalize/labels.js';
-import { loadTaxonomy, parseTaxonomy, TAXONOMY_KV_KEY, type Taxonomy } from '../tag/taxonomy.js';
-
-/** The editors' taxonomy (stored override, else feeds/topics.json), for topic labels. */
-async function loadTaxonomyFrom(store: Store): Promise<Taxonomy> {
-  const stored = await store.getKv<unknown>(TAXONOMY_KV_KEY);
-  return stored ? parseTaxonomy(stored, 'stored taxonomy') : loadTaxonomy();
-}
+import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
 
 export interface BuildDeps {
   store: Store;
@@ -64,7 +58,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   const now = clock.now();
   const { settings, version } = await currentSettings(store, deps.log);
   const build = await prepareFromStore(store, settings, now);
-  const taxonomy = await loadTaxonomyFrom(store);
+  const taxonomy = await currentTaxonomy(store);
 
   const subscribers = opts.subscriberIds
     ? (await Promise.all(opts.subscriberIds.map((id) => store.getSubscriber(id)))).filter((s): s is Subscriber => !!s)
@@ -172,7 +166,7 @@ export async function writeEditionFiles(
 ): Promise<void> {
   const rendered = renderEdition(edition, {
     lang: edition.lang,
-    topicLabel: (id) => taxonomy?.get(id)?.labels[edition.lang] ?? topicLabel(id, edition.lang),
+    topicLabel: (id) => (taxonomy?.has(id) ? taxonomy.label(id, edition.lang) : topicLabel(id, edition.lang)),
     ...(sub.name ? { readerName: sub.name } : {}),
     ...(sub.home?.name ? { placeName: sub.home.name } : {}),
     now: new Date(edition.createdAt),
