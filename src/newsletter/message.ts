@@ -1,0 +1,337 @@
+/**
+ * The newsletter message of one edition for one subscriber: rendered from the
+ * edition's Markdown (the same Markdown as the web edition, so the same items,
+ * order and reasons) into an inline-styled HTML e-mail and a plain-text part.
+ * Pure: everything it needs comes in as arguments.
+ */
+import { createHmac } from 'node:crypto';
+import sanitizeHtml from 'sanitize-html';
+import { convert } from 'html-to-text';
+import type { Edition, EditionItem, Lang, Subscriber } from '../model.js';
+import { markdownToSafeHtml, renderMarkdown, escapeHtml } from '../edition/render.js';
+import { formatEditionDate } from '../edition/labels.js';
+import { topicLabel as defaultTopicLabel } from '../personalize/labels.js';
+import { signToken } from '../util/tokens.js';
+import { stableId } from '../util/ids.js';
+import type { OutgoingMail } from '../mail/mailer.js';
+import { oneLineHeader } from '../mail/mailer.js';
+
+export const UNSUBSCRIBE_PURPOSE = 'newsletter-unsubscribe';
+export const CONFIRM_PURPOSE = 'newsletter-confirm';
+/** How long a confirmation link works. */
+export const CONFIRM_TTL_DAYS = 7;
+
+export interface MessageContext {
+  baseUrl: string;
+  secret: string;
+  siteTitle?: string;
+  /** Domain for Message-IDs and List-Id (default: the host of baseUrl). */
+  mailDomain?: string;
+  /** Readable topic names (default: the built-in labels). */
+  topicLabel?(id: string, lang: Lang): string;
+  /** The subscriber now gets fewer editions because they have not read any for a long time (they are told so). */
+  reducedCadence?: boolean;
+  /** Path of the profile and preferences page on the web site. */
+  profilePath?: string;
+}
+
+// ───────────────────────── identities and tokens ─────────────────────────
+
+export function mailDomainOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).hostname || 'kiosque.localhost';
+  } catch {
+    return 'kiosque.localhost';
+  }
+}
+
+/**
+ * The Message-ID of a subscriber's edition of a date: the same on every
+ * retry and restart, so a receiver (or an operator) can recognise a repeat.
+ */
+export function editionMessageId(subscriberId: string, date: string, domain: string): string {
+  return `edition.${date}.${stableId(`message:${subscriberId}:${date}`)}@${domain}`;
+}
+
+/** The idempotency key of one edition send, also carried as X-Edition-Key. */
+export const editionKey = (subscriberId: string, date: string): string => `edition/${date}/${subscriberId}`;
+
+/**
+ * Salted hash of a normalised address for the suppression list: the address
+ * cannot be read back, but a re-import of it is recognised (STO-10).
+ */
+export function suppressionHash(secret: string, email: string): string {
+  return createHmac('sha256', secret).update(`suppress\n${email.trim().toLowerCase()}`).digest('base64url');
+}
+
+/** Opaque one-click unsubscribe token: names the subscriber record, bound to its address. */
+export function unsubscribeToken(secret: string, sub: Pick<Subscriber, 'id' | 'email'>): string {
+  return signToken({ s: sub.id, h: suppressionHash(secret, sub.email).slice(0, 8) }, secret, UNSUBSCRIBE_PURPOSE);
+}
+
+export function unsubscribeUrl(baseUrl: string, secret: string, sub: Pick<Subscriber, 'id' | 'email'>): string {
+  return `${baseUrl}/u/${unsubscribeToken(secret, sub)}`;
+}
+
+export function confirmUrl(baseUrl: string, secret: string, sub: Pick<Subscriber, 'id' | 'email'>, now: Date): string {
+  const exp = Math.floor(now.getTime() / 1000) + CONFIRM_TTL_DAYS * 86400;
+  return `${baseUrl}/newsletter/confirm/${signToken({ s: sub.id, h: suppressionHash(secret, sub.email).slice(0, 8), exp }, secret, CONFIRM_PURPOSE)}`;
+}
+
+/** The click-tracking link of an item in one message: the web's click token plus the message it came from. */
+export function mailClickLink(baseUrl: string, secret: string, edition: Edition, item: EditionItem, messageKey: string, articleId = item.articleId): string {
+  return `${baseUrl}/c/${signToken({ s: edition.subscriberId, a: articleId, e: edition.id, p: item.position, m: messageKey }, secret, 'click')}`;
+}
+
+// ───────────────────────── words ─────────────────────────
+
+const WORDS = {
+  fr: {
+    weeklyOf: 'la semaine du',
+    why: (date: string) => `Vous recevez cet e-mail parce que vous vous êtes abonné·e à l'édition de Kiosque le ${date}.`,
+    whyNoDate: "Vous recevez cet e-mail parce que vous vous êtes abonné·e à l'édition de Kiosque.",
+    cadence: { daily: 'chaque jour', weekdays: 'du lundi au vendredi', weekly: 'une fois par semaine' },
+    youGet: (c: string) => `Vous la recevez ${c}.`,
+    profile: 'Mon profil et mes préférences',
+    unsubscribe: 'Se désabonner',
+    reduced:
+      "Vous n'avez ouvert aucun article depuis un moment : nous vous envoyons désormais l'édition une fois par semaine. Pour la recevoir de nouveau à votre rythme, il suffit de lire un article ou de changer vos préférences.",
+    confirmSubject: (site: string) => `Confirmez votre abonnement à ${site}`,
+    confirmIntro: (site: string) => `Bonjour, quelqu'un (vous, sans doute) a demandé à recevoir chaque matin l'édition personnalisée de ${site} à cette adresse.`,
+    confirmAction: 'Confirmer mon abonnement',
+    confirmIgnore: "Si ce n'est pas vous, ignorez ce message : vous ne recevrez rien d'autre.",
+  },
+  en: {
+    weeklyOf: 'the week of',
+    why: (date: string) => `You are getting this e-mail because you subscribed to the Kiosque edition on ${date}.`,
+    whyNoDate: 'You are getting this e-mail because you subscribed to the Kiosque edition.',
+    cadence: { daily: 'every day', weekdays: 'Monday to Friday', weekly: 'once a week' },
+    youGet: (c: string) => `You get it ${c}.`,
+    profile: 'My profile and preferences',
+    unsubscribe: 'Unsubscribe',
+    reduced:
+      "You have not opened a story for a while, so we now send the edition once a week. To get it at your usual pace again, just read a story or change your preferences.",
+    confirmSubject: (site: string) => `Please confirm your ${site} subscription`,
+    confirmIntro: (site: string) => `Hello, someone (probably you) asked to receive the personalised ${site} edition at this address.`,
+    confirmAction: 'Confirm my subscription',
+    confirmIgnore: 'If it was not you, ignore this message: you will get nothing else.',
+  },
+} as const;
+
+function shortDate(date: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
+}
+
+function longDay(iso: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+/** Plain one-line text of a headline, cut at a word near `max` characters. */
+export function headlineText(title: string, max = 90): string {
+  const t = oneLineHeader(title.normalize('NFC'));
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
+}
+
+/**
+ * A subject that reads like a newspaper's front page: the title, the day and
+ * the top story, in the subscriber's language. No name placeholder anywhere.
+ */
+export function editionSubject(edition: Edition, opts: { siteTitle?: string; weekly?: boolean } = {}): string {
+  const site = opts.siteTitle ?? 'Kiosque';
+  const lang = edition.lang;
+  const day = opts.weekly ? `${WORDS[lang].weeklyOf} ${shortDate(edition.date, lang).replace(/^\S+\s/, '')}` : shortDate(edition.date, lang);
+  const top = edition.items.slice().sort((a, b) => a.position - b.position)[0];
+  const capDay = day.charAt(0).toUpperCase() + day.slice(1);
+  return oneLineHeader(top ? `${site} · ${capDay} — ${headlineText(top.title)}` : `${site} · ${capDay}`);
+}
+
+// ───────────────────────── HTML e-mail ─────────────────────────
+
+const FONT_SERIF = "Georgia,'Times New Roman',serif";
+const FONT_SANS = 'Helvetica,Arial,sans-serif';
+/** Inline styles per tag (mail clients drop most <style> rules; these survive). */
+const INLINE: Record<string, string> = {
+  h1: `margin:0 0 6px;font-family:${FONT_SERIF};font-size:28px;line-height:1.2;font-weight:bold;color:#1a1a1a;border-bottom:3px double #1a1a1a;padding-bottom:6px`,
+  h2: `margin:26px 0 8px;font-family:${FONT_SANS};font-size:13px;letter-spacing:1px;text-transform:uppercase;color:#1a1a1a;border-top:1px solid #1a1a1a;padding-top:8px`,
+  h3: `margin:16px 0 4px;font-family:${FONT_SERIF};font-size:20px;line-height:1.3;color:#1a1a1a`,
+  p: `margin:0 0 10px;font-family:${FONT_SERIF};font-size:16px;line-height:1.5;color:#1a1a1a`,
+  a: 'color:#1d4e89;text-decoration:none',
+  em: 'color:#555555;font-style:italic',
+  strong: 'font-weight:bold',
+  blockquote: `margin:4px 0 12px;padding:4px 12px;border-left:3px solid #b8860b;font-family:${FONT_SANS};font-size:13px;color:#444444`,
+  hr: 'border:0;border-top:1px solid #cccccc;margin:24px 0',
+  ul: 'margin:0 0 10px;padding-left:20px',
+  ol: 'margin:0 0 10px;padding-left:20px',
+  li: `font-family:${FONT_SERIF};font-size:16px;line-height:1.5`,
+  code: 'font-family:monospace',
+};
+
+/** Adds the inline styles and classes to HTML that markdownToSafeHtml already sanitised. */
+function inlineStyles(safeHtml: string): string {
+  const transformTags: Record<string, sanitizeHtml.Transformer> = {};
+  for (const [tag, style] of Object.entries(INLINE)) {
+    transformTags[tag] = (tagName, attribs) => ({ tagName, attribs: { ...attribs, style, class: `k-${tagName}` } });
+  }
+  return sanitizeHtml(safeHtml, {
+    allowedTags: ['h1', 'h2', 'h3', 'p', 'a', 'em', 'strong', 'blockquote', 'hr', 'ul', 'ol', 'li', 'br', 'code'],
+    allowedAttributes: { a: ['href', 'rel', 'style', 'class'], '*': ['style', 'class'] },
+    allowedSchemes: ['http', 'https'],
+    allowProtocolRelative: false,
+    transformTags,
+  });
+}
+
+function emailDocument(lang: Lang, title: string, preheader: string, bodyHtml: string, footerHtml: string): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="supported-color-schemes" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>
+:root{color-scheme:light dark;supported-color-schemes:light dark}
+@media (max-width:600px){.k-card td{padding-left:14px !important;padding-right:14px !important}.k-h1{font-size:24px !important}.k-h3{font-size:18px !important}}
+@media (prefers-color-scheme:dark){
+.k-outer,.k-outer>tbody>tr>td{background:#0f0f0f !important}
+.k-card,.k-card td{background:#1b1b1b !important;color:#eeeeee !important}
+.k-h1,.k-h2,.k-h3,.k-p,.k-li,.k-strong{color:#eeeeee !important;border-color:#eeeeee !important}
+.k-a{color:#8ab4f8 !important}.k-em,.k-blockquote,.k-footer,.k-footer p{color:#bbbbbb !important}
+}
+</style>
+</head>
+<body style="margin:0;padding:0;background:#f4f1ea;-webkit-text-size-adjust:100%">
+<div style="display:none;max-height:0;overflow:hidden;opacity:0;font-size:1px;line-height:1px;color:#f4f1ea">${escapeHtml(preheader)}</div>
+<table role="presentation" class="k-outer" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f1ea">
+<tr><td align="center" style="padding:16px 8px;background:#f4f1ea">
+<table role="presentation" class="k-card" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:640px;background:#fffdf8;color:#1a1a1a;border:1px solid #e3dccb">
+<tr><td style="padding:24px 28px 8px;background:#fffdf8">
+${bodyHtml}
+</td></tr>
+<tr><td class="k-footer" style="padding:16px 28px 24px;font-family:${FONT_SANS};font-size:12px;line-height:1.5;color:#555555;border-top:1px solid #e3dccb;background:#fffdf8">
+${footerHtml}
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+`;
+}
+
+function footerParts(sub: Subscriber, lang: Lang, links: { profile: string; unsubscribe: string }, reduced: boolean) {
+  const W = WORDS[lang];
+  const consentAt = sub.consents.newsletter.granted ? sub.consents.newsletter.at : undefined;
+  const why = consentAt ? W.why(longDay(consentAt, lang)) : W.whyNoDate;
+  const cadence = W.youGet(W.cadence[sub.frequency]);
+  const p = (s: string) => `<p class="k-p" style="margin:0 0 8px;font-family:${FONT_SANS};font-size:12px;line-height:1.5;color:#555555">${s}</p>`;
+  const a = (href: string, label: string) => `<a class="k-a" href="${escapeHtml(href)}" style="color:#1d4e89;text-decoration:underline">${escapeHtml(label)}</a>`;
+  const html = [
+    reduced ? p(`<strong class="k-strong">${escapeHtml(W.reduced)}</strong>`) : '',
+    p(`${escapeHtml(why)} ${escapeHtml(cadence)}`),
+    p(`${a(links.profile, W.profile)} · ${a(links.unsubscribe, W.unsubscribe)}`),
+  ].join('\n');
+  return { html };
+}
+
+export interface EditionMessage extends OutgoingMail {
+  messageId: string;
+  headers: Record<string, string>;
+  html: string;
+  /** The Markdown the message was rendered from (the web edition's form). */
+  markdown: string;
+}
+
+/**
+ * The e-mail of one edition for its subscriber. Links go through the click
+ * redirect with a token naming this message; the footer says why they get it
+ * and links to their profile and to unsubscribe; List-Unsubscribe (one HTTPS
+ * URI) and List-Unsubscribe-Post are set once each (EML-01).
+ */
+export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: MessageContext): EditionMessage {
+  const lang = edition.lang;
+  const domain = ctx.mailDomain ?? mailDomainOf(ctx.baseUrl);
+  const messageId = editionMessageId(sub.id, edition.date, domain);
+  const messageKey = stableId(messageId).slice(0, 10);
+  const label = ctx.topicLabel ?? defaultTopicLabel;
+  const markdown = renderMarkdown(edition, {
+    lang,
+    ...(sub.name ? { readerName: sub.name } : {}),
+    ...(sub.home?.name ? { placeName: sub.home.name } : {}),
+    ...(ctx.siteTitle ? { siteTitle: ctx.siteTitle } : {}),
+    now: new Date(edition.createdAt),
+    topicLabel: (id) => label(id, lang),
+    linkFor: (it) => mailClickLink(ctx.baseUrl, ctx.secret, edition, it, messageKey),
+    linkForAlso: (it, i) => mailClickLink(ctx.baseUrl, ctx.secret, edition, it, messageKey, it.alsoCoveredBy[i]!.articleId),
+  });
+  const body = inlineStyles(markdownToSafeHtml(markdown));
+  const unsubscribe = unsubscribeUrl(ctx.baseUrl, ctx.secret, sub);
+  const profile = `${ctx.baseUrl}${ctx.profilePath ?? '/profile'}`;
+  const footer = footerParts(sub, lang, { profile, unsubscribe }, !!ctx.reducedCadence);
+  const subject = editionSubject(edition, { ...(ctx.siteTitle ? { siteTitle: ctx.siteTitle } : {}), weekly: sub.frequency === 'weekly' || !!ctx.reducedCadence });
+  const top = edition.items.slice(0, 3).map((it) => headlineText(it.title, 60));
+  const preheader = top.join(' · ') || formatEditionDate(edition.date, lang);
+  const html = emailDocument(lang, subject, preheader, body, footer.html);
+  // The text part comes from the sanitised HTML (never from feed text directly: EML-07).
+  const text = htmlToPlain(`${body}<hr>${footer.html}`);
+  return {
+    to: sub.email,
+    subject,
+    text,
+    html,
+    markdown,
+    messageId,
+    date: edition.date,
+    headers: {
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': `${oneLineHeader(ctx.siteTitle ?? 'Kiosque').replace(/[<>"]/g, '')} <edition.${domain}>`,
+      'X-Edition-Key': editionKey(sub.id, edition.date),
+    },
+  };
+}
+
+export function htmlToPlain(html: string): string {
+  return convert(html, {
+    wordwrap: 76,
+    selectors: [
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: true } },
+      { selector: 'h3', options: { uppercase: false } },
+      { selector: 'hr', options: { length: 40 } },
+    ],
+  });
+}
+
+/**
+ * The double opt-in message: the first and only message before the address
+ * is confirmed. Transactional, so it carries no List-Unsubscribe (EML-09).
+ */
+export function buildConfirmationMessage(sub: Subscriber, ctx: Pick<MessageContext, 'baseUrl' | 'secret' | 'siteTitle' | 'mailDomain'>, now: Date): OutgoingMail & { messageId: string } {
+  const W = WORDS[sub.lang];
+  const site = ctx.siteTitle ?? 'Kiosque';
+  const url = confirmUrl(ctx.baseUrl, ctx.secret, sub, now);
+  const domain = ctx.mailDomain ?? mailDomainOf(ctx.baseUrl);
+  const p = (s: string) => `<p class="k-p" style="${INLINE.p}">${s}</p>`;
+  const body = [
+    `<h1 class="k-h1" style="${INLINE.h1}">${escapeHtml(site)}</h1>`,
+    p(escapeHtml(W.confirmIntro(site))),
+    p(
+      `<a class="k-a" href="${escapeHtml(url)}" style="display:inline-block;padding:10px 18px;background:#1d4e89;color:#ffffff;text-decoration:none;font-family:${FONT_SANS};font-size:15px;border-radius:4px">${escapeHtml(W.confirmAction)}</a>`,
+    ),
+    p(`<em class="k-em" style="${INLINE.em}">${escapeHtml(W.confirmIgnore)}</em>`),
+  ].join('\n');
+  const subject = W.confirmSubject(site);
+  return {
+    to: sub.email,
+    subject,
+    html: emailDocument(sub.lang, subject, W.confirmIntro(site), body, ''),
+    text: `${W.confirmIntro(site)}\n\n${W.confirmAction}${sub.lang === 'fr' ? ' :' : ':'} ${url}\n\n${W.confirmIgnore}\n`,
+    messageId: `confirm.${stableId(`confirm:${sub.id}`)}@${domain}`,
+  };
+}
