@@ -22,5 +22,7 @@ export async function runAllBenchmarks(): Promise<Record<string, BenchResult>> {
   }
   const { benchStore } = await import('../store/bench.js');
   out.store = { ...(await benchStore()) };
+  const { benchHttp } = await import('../web/bench.js');
+  out.http = { ...(await benchHttp({ duration: 5 })) };
   return out;
 }

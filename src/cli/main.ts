@@ -7,6 +7,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerEditionCommands } from './commands/editions.js';
+import { registerEditorCommands } from './commands/editors.js';
 
 /**
  * The `kiosque` command. Each command is a thin shell over one stage; the
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerEvalCommands(program);
   registerBenchCommands(program);
+  registerEditorCommands(program);
   return program;
 }
 

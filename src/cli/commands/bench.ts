@@ -16,6 +16,21 @@ export function registerBenchCommands(program: Command): void {
     });
 
   bench
+    .command('http')
+    .description('web edition page and /c/ click redirect on loopback (autocannon): requests/s and p99 latency')
+    .option('--duration <seconds>', 'seconds per measure (1-60)', '5')
+    .option('--connections <n>', 'concurrent connections', '20')
+    .option('--json', 'print JSON')
+    .action(async (o: { duration: string; connections: string }) => {
+      const duration = Number(o.duration);
+      const connections = Number(o.connections);
+      if (!Number.isFinite(duration) || duration < 1 || duration > 60) throw new UserError('--duration must be between 1 and 60 seconds');
+      if (!Number.isInteger(connections) || connections < 1 || connections > 1000) throw new UserError('--connections must be an integer from 1 to 1000');
+      const { benchHttp } = await import('../../web/bench.js');
+      printJson(await benchHttp({ duration, connections }));
+    });
+
+  bench
     .command('all')
     .description('run every benchmark with its default inputs and print one JSON object')
     .option('--json', 'print JSON')

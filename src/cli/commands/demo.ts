@@ -20,13 +20,17 @@ export function registerDemoCommand(program: Command): void {
       }
       console.log(describe(run.summary, Date.now() - t0));
       const { runServer } = await import('./server.js');
+      const links = await demoLinks(run.ctx);
       await runServer(run.ctx, {
         scheduler: true,
         onListening: (url) => {
           console.log(`\nKiosque demo is running at ${url}`);
+          if (links.subscriber) console.log(`  subscriber (${links.subscriber.email}): ${url}${links.subscriber.path}`);
+          console.log(`  editors' console (${links.editor.email}): ${url}${links.editor.path}`);
+          console.log(`  sign-up page:      ${url}/signup`);
           console.log(`  rendered editions: ${run.summary.editionsDir}`);
           console.log(`  sample feeds:      ${run.feedServer.url}/feeds/<key>.xml`);
-          console.log('Press Ctrl+C to stop.');
+          console.log('Sign-in links work once and expire (subscriber 24 h, editor 24 h). Press Ctrl+C to stop.');
         },
       });
     });
@@ -37,4 +41,17 @@ function describe(s: { articles: number; stories: number; subscribers: number; e
     `demo ready in ${(ms / 1000).toFixed(1)} s: ${s.articles} articles in ${s.stories} stories, ` +
     `${s.subscribers} subscribers, ${s.editions} editions (written under ${s.editionsDir})`
   );
+}
+
+/** Sign-in links (paths) for one demo subscriber and a demo editor account, created when missing. */
+async function demoLinks(ctx: import('../context.js').AppContext) {
+  const { magicToken } = await import('../../web/session.js');
+  const { addEditor } = await import('./editors.js');
+  const session = { secret: ctx.config.secret, secure: false, now: () => ctx.clock.now() };
+  const sub = (await ctx.store.listSubscribers({ status: 'active', limit: 1 }))[0];
+  const { editor } = await addEditor(ctx, 'redaction@kiosque.localhost', 'admin');
+  return {
+    subscriber: sub ? { email: sub.email, path: `/login/${magicToken(session, 'subscriber', sub, 24 * 3600_000)}` } : undefined,
+    editor: { email: editor.email, path: `/editor/login/${magicToken(session, 'editor', editor, 24 * 3600_000)}` },
+  };
 }
