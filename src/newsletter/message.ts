@@ -73,9 +73,10 @@ export function unsubscribeUrl(baseUrl: string, secret: string, sub: Pick<Subscr
   return `${baseUrl}/u/${unsubscribeToken(secret, sub)}`;
 }
 
-export function confirmUrl(baseUrl: string, secret: string, sub: Pick<Subscriber, 'id' | 'email'>, now: Date): string {
+export function confirmUrl(baseUrl: string, secret: string, sub: Pick<Subscriber, 'id'>, now: Date): string {
   const exp = Math.floor(now.getTime() / 1000) + CONFIRM_TTL_DAYS * 86400;
-  return `${baseUrl}/newsletter/confirm/${signToken({ s: sub.id, h: suppressionHash(secret, sub.email).slice(0, 8), exp }, secret, CONFIRM_PURPOSE)}`;
+  // Short on purpose: Fastify's default maxParamLength is 100 characters.
+  return `${baseUrl}/newsletter/confirm/${signToken({ s: sub.id, exp }, secret, CONFIRM_PURPOSE)}`;
 }
 
 /** The click-tracking link of an item in one message: the web's click token plus the message it came from. */
@@ -296,7 +297,7 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
 }
 
 export function htmlToPlain(html: string): string {
-  return convert(html, {
+  const text = convert(html, {
     wordwrap: 76,
     selectors: [
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
@@ -306,6 +307,8 @@ export function htmlToPlain(html: string): string {
       { selector: 'hr', options: { length: 40 } },
     ],
   });
+  // Feed text shown escaped in the HTML would come back as tag-like text here; it has no business in a text part (EML-07).
+  return text.replace(/<\/?[A-Za-z][^<>]{0,500}>/g, '');
 }
 
 /**
