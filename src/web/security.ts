@@ -57,6 +57,8 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie, { secret: createHmac('sha256', opts.secret).update('cookie-signing').digest('base64url') });
+  // Only forms and JSON: a text/plain body (a CSRF-able "simple request") gets 415 (WEB-10, STO-03).
+  app.removeContentTypeParser('text/plain');
   // node:querystring parser: `a[$ne]=x` stays a flat key that the schemas refuse (STO-03).
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyCsrf, {

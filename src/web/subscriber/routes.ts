@@ -204,10 +204,11 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       '/login',
       { config: signupLimit, schema: { body: formSchema({ email: str(254) }, ['email']) } },
       async (req, reply) => {
+        // The page speaks the browser's language, never the account's: it must not tell whether the address is known.
         const lang = pickLang(undefined, req.headers['accept-language']);
         const sub = await store.getSubscriberByEmail(req.body.email.trim().toLowerCase().slice(0, 254));
         if (sub) await mailLink(sub, sub.status === 'pending' ? 'confirm' : 'login');
-        return sendPage(reply, 'message', { ...base(req, reply, sub?.lang ?? lang, LABELS[sub?.lang ?? lang].loginTitle), message: LABELS[sub?.lang ?? lang].checkInbox });
+        return sendPage(reply, 'message', { ...base(req, reply, lang, LABELS[lang].loginTitle), message: LABELS[lang].checkInbox });
       },
     );
 
