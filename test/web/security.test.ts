@@ -14,7 +14,7 @@ beforeAll(async () => {
     limits: { signupPer10Min: 5 },
     // What the newsletter's one-click unsubscribe does: its own plugin, a POST without CSRF token.
     plugins: [
-      async (a) => {
+      async (a: FastifyInstance) => {
         a.post('/u/:token', { config: { csrf: false }, schema: { params: { type: 'object', properties: { token: { type: 'string', maxLength: 2048 } } } } }, async () => ({ ok: true }));
       },
     ],
