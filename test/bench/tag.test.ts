@@ -9,7 +9,7 @@ import { SNIPPETS } from '../tag/fixtures.js';
 const dir = mkdtempSync(join(tmpdir(), 'kiosque-benchtag-'));
 
 describe('benchTag', () => {
-  it('tags every row and reports docs, seconds, docs/s and peak RSS', async () => {
+  it('tags every row and reports docs, seconds, docs/s, CPU time and peak RSS', async () => {
     const file = join(dir, 'rows.jsonl');
     writeFileSync(file, SNIPPETS.map((s, i) => JSON.stringify({ id: String(i), title: s.title, text: s.text, label: s.section, lang: s.lang })).join('\n'));
     const r = await benchTag({ input: file });
@@ -17,7 +17,9 @@ describe('benchTag', () => {
     expect(r.seconds).toBeGreaterThan(0);
     expect(r.docsPerSecond).toBeGreaterThan(0);
     expect(r.peakRssMb).toBeGreaterThan(10);
-    expect(Object.keys(r).sort()).toEqual(['docs', 'docsPerSecond', 'peakRssMb', 'seconds']);
+    expect(r.cpuSeconds).toBeGreaterThan(0);
+    expect(r.docsPerCpuSecond).toBeGreaterThan(0);
+    expect(Object.keys(r).sort()).toEqual(['cpuSeconds', 'docs', 'docsPerCpuSecond', 'docsPerSecond', 'peakRssMb', 'seconds']);
   }, 60_000);
 
   it('rejects a missing or malformed file with a UserError', async () => {
