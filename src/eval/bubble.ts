@@ -10,10 +10,10 @@
  * twice with the same seed: relevance only, and with Kiosque's diversity.
  *
  * Reported per run: ctr = clicks / items shown; entropyFirstWeek /
- * entropyLastWeek = mean over subscribers of the entropy (bits) of the labels
- * of the items they were shown during days 1–7 / the last 7 days;
- * coverageLastWeek = mean share of the labels a subscriber was shown in the
- * last 7 days.
+ * entropyLastWeek = mean over the editions of days 1–7 / of the last 7 days
+ * of the entropy (bits) of the true labels of the edition's items (the
+ * editions' topicEntropy, measured on the hidden labels); coverageLastWeek =
+ * mean share of all labels present in an edition of the last 7 days.
  */
 import { readFileSync } from 'node:fs';
 import type { Article, Subscriber } from '../model.js';
@@ -141,7 +141,10 @@ function simulate(
     // Each day offers that day's articles only.
     candidateWindowHours: 24,
   };
+  // Separate streams: both arms see the same articles and draw the same interests;
+  // only exploration sampling (planRng) and the clicks differ.
   const rng = seededRng(opts.seed);
+  const planRng = seededRng(opts.seed * 31337 + 3);
   const userRng = seededRng(opts.seed * 7919 + 1);
   const clickRng = seededRng(opts.seed * 104729 + 2);
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -204,7 +207,7 @@ function simulate(
     });
     const todayById = new Map(today.map((a) => [a.id, a]));
     subs.forEach((sub, u) => {
-      const plan = planForSubscriber(build, sub, userClicks[u]!, rng, { relevanceOnly, exposure: userShown[u] });
+      const plan = planForSubscriber(build, sub, userClicks[u]!, planRng, { relevanceOnly, exposure: userShown[u] });
       const counts = new Array<number>(labels.length).fill(0);
       const top = Math.max(...interests[u]!);
       plan.items.forEach((it, k) => {
@@ -227,18 +230,20 @@ function simulate(
   }
 
   const week = Math.min(7, opts.days);
+  // Per edition, as the editions' own topicEntropy / topicCoverage metrics, over the true labels.
   const weekStats = (from: number) => {
     let h = 0;
     let cov = 0;
+    let n = 0;
     for (const days of shownLabels) {
-      const sum = new Array<number>(labels.length).fill(0);
-      for (const c of days.slice(from, from + week)) c.forEach((v, i) => (sum[i]! += v));
-      h += entropy(sum);
-      cov += sum.filter((v) => v > 0).length / labels.length;
+      for (const c of days.slice(from, from + week)) {
+        h += entropy(c);
+        cov += c.filter((v) => v > 0).length / labels.length;
+        n++;
+      }
     }
-    return { h: h / shownLabels.length, cov: cov / shownLabels.length };
+    return { h: n ? h / n : 0, cov: n ? cov / n : 0 };
   };
-  if (process.env.KQ_DEBUG) for (let d = 0; d + week <= opts.days; d += 1) console.error(relevanceOnly ? "rel" : "kio", d, weekStats(d).h.toFixed(3));
   const first = weekStats(0);
   const last = weekStats(opts.days - week);
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;

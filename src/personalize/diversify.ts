@@ -27,7 +27,14 @@ export interface DiversifyInput {
   fixed?: readonly number[];
   size: number;
   lambda: number;
+  /** KL weight ('kl') or share of slots given as proportional seats ('seats'), in [0, 1]. */
   calibrationStrength: number;
+  /**
+   * 'seats': a share of the slots goes to the topic most under-served relative
+   * to the target (Sainte-Laguë quotients, as PM-2); the edition's mix then
+   * follows the target however peaked relevance is. 'kl': Steck's greedy KL penalty.
+   */
+  calibrationMethod?: 'seats' | 'kl';
   /** Target topic distribution over topic indices (sums to 1). */
   targetTopics: Float64Array;
   alpha: number;
@@ -47,6 +54,8 @@ export interface DiversifyResult {
   order: number[];
   /** Those chosen by an exploration slot. */
   explore: Set<number>;
+  /** Those chosen by a calibration seat (a topic that was due), not by relevance. */
+  seated: Set<number>;
   /** Greedy objective of each chosen item when it was picked. */
   objective: Map<number, number>;
 }
@@ -67,6 +76,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const { relevance, vecs, clusterIds, feedIds, topicDist, topicCount: T, geo, size } = input;
   const order: number[] = [];
   const explore = new Set<number>();
+  const seated = new Set<number>();
   const objective = new Map<number, number>();
   const chosen = new Uint8Array(relevance.length);
   const perSource = new Map<string, number>();
@@ -101,6 +111,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   let maxRel = 0;
   for (const i of pool) maxRel = Math.max(maxRel, relevance[i]!);
   const relScale = maxRel > 0 ? 1 / maxRel : 0;
+  const relN = (i: number) => relevance[i]! * relScale;
   const exploreSlots = Math.max(0, Math.min(input.exploreSlots, size - order.length));
   const greedyEnd = size - exploreSlots;
   const lambda = input.lambda;
@@ -126,21 +137,47 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const baseTopic = new Float64Array(T);
   const baseGeo = new Float64Array(3);
 
+  const seats = input.calibrationMethod !== 'kl';
+  const useKl = !seats && input.calibrationStrength > 0 && T > 0;
+  let greedyPicks = 0;
+  const mainOf = (i: number, pi: number) => {
+    let g = -1;
+    let w = 0;
+    for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) if (rowWeights[r]! > w) (w = rowWeights[r]!), (g = rowTopics[r]!);
+    return g;
+  };
+  const poolMain = pool.map((i, pi) => mainOf(i, pi));
+
   const greedyFill = (end: number) => {
     while (order.length < end) {
       let best = -1;
       let bestObj = -Infinity;
       const k = order.length + 1;
       let klBase = 0;
-      if (input.calibrationStrength > 0 && T > 0) {
-        for (let g = 0; g < T; g++) klBase += baseTopic[g] = term(p[g]!, topicSum[g]! / k);
-      }
+      if (useKl) for (let g = 0; g < T; g++) klBase += baseTopic[g] = term(p[g]!, topicSum[g]! / k);
       let geoBase = 0;
       if (input.geoStrength > 0) for (let g = 0; g < 3; g++) geoBase += baseGeo[g] = term(pg[g]!, geoSum[g]! / k);
+      // Seats: is this slot one of the proportional ones, and which topic is due?
+      const s = input.calibrationStrength;
+      let due: Set<number> | null = null;
+      if (seats && s > 0 && T > 0 && Math.floor((greedyPicks + 1) * s + 1e-9) > Math.floor(greedyPicks * s + 1e-9)) {
+        const available = new Set<number>();
+        pool.forEach((i, pi) => {
+          if (!chosen[i] && sourceOk(i) && poolMain[pi]! >= 0) available.add(poolMain[pi]!);
+        });
+        let dueTopic = -1;
+        let bestQ = 0;
+        for (const g of available) {
+          const q = p[g]! / (2 * topicSum[g]! + 1);
+          if (q > bestQ) (bestQ = q), (dueTopic = g);
+        }
+        if (dueTopic >= 0) due = new Set([dueTopic]);
+      }
       pool.forEach((i, pi) => {
         if (chosen[i] || !sourceOk(i)) return;
-        let obj = lambda * relevance[i]! * relScale - (1 - lambda) * maxSim[i]!;
-        if (input.calibrationStrength > 0 && T > 0) {
+        if (due && !due.has(poolMain[pi]!)) return;
+        let obj = lambda * relN(i) - (1 - lambda) * maxSim[i]!;
+        if (useKl) {
           let kl = klBase;
           for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) {
             const g = rowTopics[r]!;
@@ -158,6 +195,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
         }
       });
       if (best < 0) break;
+      greedyPicks++;
+      if (due) seated.add(best);
       take(best, bestObj);
     }
   };
@@ -195,5 +234,5 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   }
   // Whatever exploration could not fill goes back to the greedy.
   greedyFill(size);
-  return { order, explore, objective };
+  return { order, explore, seated, objective };
 }

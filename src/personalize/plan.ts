@@ -404,6 +404,7 @@ export function planForSubscriber(
   const fixed = build.pinned.filter((i) => !excluded[i]);
   let chosen: number[];
   let explore = new Set<number>();
+  let seated = new Set<number>();
   if (opts.relevanceOnly) {
     chosen = [...fixed, ...pool.filter((i) => !candidates[i]!.pinned)].slice(0, size);
   } else {
@@ -421,12 +422,13 @@ export function planForSubscriber(
       size,
       lambda: 1 - (1 - settings.mmrLambda) * f,
       calibrationStrength: Math.min(1, settings.calibration.strength * f),
+      calibrationMethod: settings.calibration.method,
       targetTopics: target,
       alpha: settings.calibration.alpha,
       geoStrength: Math.min(1, gm.strength * f),
       targetGeo,
       maxPerSource: settings.maxPerSource,
-      exploreSlots: exploreOk ? Math.round(size * Math.min(0.5, settings.explorationShare * f)) : 0,
+      exploreSlots: exploreOk ? stochasticRound(size * Math.min(0.5, settings.explorationShare * f), rng) : 0,
       exploreEligible: (i) => {
         const main = ctx.topics[i]![0]?.id;
         return main !== undefined && !profile.usualTopics.has(main);
@@ -436,6 +438,7 @@ export function planForSubscriber(
     });
     chosen = d.order;
     explore = d.explore;
+    seated = d.seated;
   }
 
   // 5. sections
@@ -458,11 +461,18 @@ export function planForSubscriber(
   const mainSection: SectionId = personalized ? 'for-you' : 'more';
   for (const i of chosen) if (!sectionOf.has(i)) sectionOf.set(i, mainSection);
   const sectionOrder: SectionId[] = ['top', mainSection, 'near-you', 'discover'];
-  // The set is diversified; within a section the most relevant comes first (pinned stories lead).
+  // The set is diversified; within a section pinned stories lead, then what was
+  // chosen for relevance, then what was seated for balance, each most relevant first.
   const ordered = sectionOrder.flatMap((s) =>
     chosen
       .filter((i) => sectionOf.get(i) === s)
-      .sort((a, b) => Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) || rel[b]! - rel[a]! || a - b),
+      .sort(
+        (a, b) =>
+          Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) ||
+          Number(seated.has(a)) - Number(seated.has(b)) ||
+          rel[b]! - rel[a]! ||
+          a - b,
+      ),
   );
 
   // 6. items and reasons
@@ -490,6 +500,12 @@ export function planForSubscriber(
     { target: targetMap, taxonomySize: TAXONOMY_TOPICS.length, alpha: settings.calibration.alpha },
   );
   return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
+}
+
+/** floor(x), plus one with probability frac(x): a share like 5 % of 10 slots means one slot every other edition. */
+function stochasticRound(x: number, rng: Rng): number {
+  const base = Math.floor(x);
+  return base + (rng() < x - base ? 1 : 0);
 }
 
 function normalize(a: Float64Array): void {

@@ -162,14 +162,22 @@ export function buildProfile(input: ProfileInput): Profile {
     for (const p of s.article.places) add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
     add(sources, s.article.feedId, w);
   }
-  if (input.exposure && input.exposure.length > 0) exposureCorrect(topics, input, decay, totalWeight);
-  for (const t of muteTopics) topics.delete(t);
+  // With exposure known, interest is a click rate per topic (exposure-corrected):
+  // what the editions happened to show does not run away with the profile.
+  let clickShares = new Map(topics);
+  const rates = input.exposure && input.exposure.length > 0 ? exposureRates(topics, input, decay, totalWeight) : null;
+  if (rates) {
+    topics.clear();
+    for (const [t, v] of rates.interest) topics.set(t, v);
+    clickShares = rates.target;
+  }
+  for (const t of muteTopics) (topics.delete(t), clickShares.delete(t));
   for (const p of mutePlaces) places.delete(p);
   for (const f of muteSources) sources.delete(f);
 
   // The calibration target: history mix, with each followed topic worth at least an average topic.
-  const distribution = new Map(topics);
-  const followShare = Math.max(totalWeight / Math.max(1, topics.size), 1);
+  const distribution = clickShares;
+  const followShare = Math.max(totalWeight / Math.max(1, clickShares.size), 1);
   for (const t of followTopics) if (!muteTopics.has(t)) distribution.set(t, Math.max(distribution.get(t) ?? 0, followShare));
   const dsum = [...distribution.values()].reduce((x, y) => x + y, 0);
   if (dsum > 0) for (const [k, v] of distribution) distribution.set(k, v / dsum);
@@ -211,13 +219,18 @@ export function buildProfile(input: ProfileInput): Profile {
   };
 }
 
-/** Replaces click mass per topic by a smoothed click rate per topic: (clicks + k·r̄) / (shown + k). */
-function exposureCorrect(
+/**
+ * Click rates per topic from click mass and exposure. Interest (for relevance):
+ * (clicks + k·r̄) / (shown + k), an unknown topic being average. Target (for
+ * calibration): clicks / (shown + k), so a topic read once by chance after
+ * two showings does not outweigh the one read every day.
+ */
+function exposureRates(
   topics: Map<string, number>,
   input: ProfileInput,
   decay: (at: number) => number,
   totalClicks: number,
-): void {
+): { interest: Map<string, number>; target: Map<string, number> } | null {
   const shown = new Map<string, number>();
   let totalShown = 0;
   for (const e of input.exposure ?? []) {
@@ -230,13 +243,18 @@ function exposureCorrect(
     for (const t of ts) if (tsum > 0) add(shown, t.id, (w * t.score) / tsum);
     totalShown += w;
   }
-  if (totalShown <= 0) return;
+  if (totalShown <= 0) return null;
   const k = input.exposurePrior ?? 3;
   const rate = Math.min(1, totalClicks / totalShown);
+  const interest = new Map<string, number>();
+  const target = new Map<string, number>();
   for (const t of new Set([...topics.keys(), ...shown.keys()])) {
-    const r = ((topics.get(t) ?? 0) + k * rate) / ((shown.get(t) ?? 0) + k);
-    topics.set(t, r);
+    const c = topics.get(t) ?? 0;
+    const n = shown.get(t) ?? 0;
+    interest.set(t, (c + k * rate) / (n + k));
+    if (c > 0) target.set(t, c / (n + k));
   }
+  return { interest, target };
 }
 
 

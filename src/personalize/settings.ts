@@ -75,10 +75,15 @@ export const EditorSettingsSchema = z
     mmrLambda: num(0, 1).default(0.8),
     calibration: z
       .object({
-        /** Weight of the KL term against relevance (Steck 2018; POPROX θ = 0.1). */
-        strength: num(0, 1).default(0.15),
+        /**
+         * 'seats': this share of the slots goes, in turn, to the topic most
+         * under-served relative to the target (proportional seats, as PM-2);
+         * 'kl': weight of the KL penalty against relevance (Steck 2018; POPROX θ = 0.1).
+         */
+        method: z.enum(['seats', 'kl']).default('seats'),
+        strength: num(0, 1).default(0.5),
         /** Share of the target mix taken from the subscriber's history (rest: editorial baseline). */
-        historyShare: num(0, 1).default(0.6),
+        historyShare: num(0, 1).default(0.8),
         /** Smoothing α of the list distribution (Steck: 0.01). */
         alpha: num(0.0001, 0.5).default(0.01),
         /** Editorial baseline topic mix (normalized when used). */
@@ -100,7 +105,7 @@ export const EditorSettingsSchema = z
       .strict()
       .prefault({}),
     /** Share of the edition kept for topics outside the subscriber's usual ones. */
-    explorationShare: num(0, 0.5).default(0.15),
+    explorationShare: num(0, 0.5).default(0.05),
     maxPerSource: num(1, 100).transform(Math.round).default(3),
     /** Local / national / world target mix, enforced softly by a KL term of this strength. */
     geoMix: z

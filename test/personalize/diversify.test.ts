@@ -43,9 +43,17 @@ describe('diversify', () => {
     expect(d.order.filter((i) => i < 6).length).toBeLessThan(3);
   });
 
-  it('calibration brings the topic mix toward the target', () => {
-    const d = diversify({ ...base, size: 3, calibrationStrength: 0.5 });
-    expect(new Set(d.order.map(topicOf)).size).toBe(3);
+  it('calibration brings the topic mix toward the target (KL penalty or proportional seats)', () => {
+    const kl = diversify({ ...base, size: 3, calibrationStrength: 0.5, calibrationMethod: 'kl' });
+    expect(new Set(kl.order.map(topicOf)).size).toBe(3);
+    const seats = diversify({ ...base, size: 3, calibrationStrength: 1, calibrationMethod: 'seats' });
+    expect(new Set(seats.order.map(topicOf)).size).toBe(3);
+    expect(seats.seated.size).toBe(3);
+    // Half the slots seated: the first goes to relevance, then seats alternate.
+    const half = diversify({ ...base, size: 6, calibrationStrength: 0.5, targetTopics: Float64Array.from([0.5, 0.25, 0.25]) });
+    expect(half.order[0]).toBe(0);
+    expect(half.seated.size).toBe(3);
+    expect(new Set(half.order.map(topicOf)).size).toBe(3);
   });
 
   it('caps items per source and keeps pinned items first', () => {
