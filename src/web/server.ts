@@ -59,6 +59,9 @@ export async function createWebServer(ctx: AppContext, opts: WebServerOptions = 
     return { ok: true, store: ctx.store.kind, instance: ctx.config.instanceId };
   });
 
+  // No icon: an empty answer keeps browsers from logging a 404 on every page.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+
   await registerSecurity(app, { secret: ctx.config.secret, baseUrl: ctx.config.baseUrl });
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false, dotfiles: 'deny', list: false, redirect: false, maxAge: 3600_000 });
   await app.register(clickPlugin({ store: ctx.store, secret: ctx.config.secret, clock: ctx.clock, ratePerMinute: deps.limits.clickPerMinute }));

@@ -44,7 +44,7 @@ export function lineChart(xLabels: string[], series: Series[], opts: { width?: n
   const width = opts.width ?? 560;
   const height = opts.height ?? 220;
   const left = 40;
-  const right = 10;
+  const right = 22;
   const top = 10;
   const legendH = 18 * Math.ceil(series.length / 3);
   const bottom = 24 + legendH;
@@ -94,6 +94,7 @@ function truncate(s: string, n: number): string {
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return '—';
+  if (Number.isInteger(v)) return String(v);
   if (Math.abs(v) >= 100) return String(Math.round(v));
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return v.toFixed(2);
