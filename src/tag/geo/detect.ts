@@ -42,6 +42,11 @@ const FUNCTION_WORDS = new Set(
 /** A word of the text; its characters are sliced out only when asked for (most words never are). */
 export class Token {
   private cached: string | undefined;
+  /**
+   * FNV-1a of the folded word (foldToken) when the word is ASCII, computed
+   * while scanning; NO_HASH otherwise (the folded string is hashed on demand).
+   */
+  hash = NO_HASH;
   constructor(
     private source: string,
     public start: number,
@@ -59,6 +64,7 @@ export class Token {
     this.cap = cap;
     this.sentenceStart = sentenceStart;
     this.cached = undefined;
+    this.hash = NO_HASH;
     return this;
   }
   get text(): string {
@@ -122,6 +128,80 @@ const PLACE_FOLLOWERS = new Set([
 
 const UPPER = /\p{Lu}/u;
 
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** Marks a token whose folded hash is not known yet (non-ASCII: folding needs the string). */
+const NO_HASH = 0;
+
+/** FNV-1a of a string's UTF-16 code units, continuing from h. */
+function fnvString(h: number, s: string): number {
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), FNV_PRIME);
+  return h;
+}
+
+/**
+ * A Bloom filter over the gazetteer's name keys and their prefixes (and one
+ * over the lowercase starts), on the FNV-1a hash of the folded words: most
+ * capitalized words of a text are not the start of any name, and the filter
+ * answers that from the scanned characters, without building the key string
+ * or probing a 160k-entry Map. It never says no to a real key, so detection
+ * is unchanged.
+ */
+class KeyFilter {
+  private readonly bits: Int32Array;
+  private readonly shift: number;
+  constructor(keys: Iterable<string>, log2Bits: number) {
+    this.bits = new Int32Array(1 << (log2Bits - 5));
+    this.shift = 32 - log2Bits;
+    for (const k of keys) this.add(fnvString(FNV_OFFSET, k));
+  }
+  private add(h: number): void {
+    const a = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    const b = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> this.shift;
+    this.bits[a >>> 5]! |= 1 << (a & 31);
+    this.bits[b >>> 5]! |= 1 << (b & 31);
+  }
+  mayHave(h: number): boolean {
+    const a = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    if ((this.bits[a >>> 5]! & (1 << (a & 31))) === 0) return false;
+    const b = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> this.shift;
+    return (this.bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+}
+
+interface GazetteerFilters {
+  byKeySize: number;
+  prefixesSize: number;
+  lowerStartsSize: number;
+  /** Name keys and proper prefixes of multi-word keys. */
+  names: KeyFilter;
+  lowerStarts: KeyFilter;
+}
+
+const filtersByGazetteer = new WeakMap<object, GazetteerFilters>();
+
+function* concat(a: Iterable<string>, b: Iterable<string>): Iterable<string> {
+  yield* a;
+  yield* b;
+}
+
+/** The filters of a gazetteer, built on first use (~20 ms) and rebuilt if its name tables changed size. */
+function filtersOf(gaz: Pick<Gazetteer, 'byKey' | 'prefixes' | 'lowerStarts'>): GazetteerFilters {
+  let f = filtersByGazetteer.get(gaz);
+  if (!f || f.byKeySize !== gaz.byKey.size || f.prefixesSize !== gaz.prefixes.size || f.lowerStartsSize !== gaz.lowerStarts.size) {
+    // ~200k keys in 4M bits with two probes: about 1 % false positives
+    f = {
+      byKeySize: gaz.byKey.size,
+      prefixesSize: gaz.prefixes.size,
+      lowerStartsSize: gaz.lowerStarts.size,
+      names: new KeyFilter(concat(gaz.byKey.keys(), gaz.prefixes), 22),
+      lowerStarts: new KeyFilter(gaz.lowerStarts, 16),
+    };
+    filtersByGazetteer.set(gaz, f);
+  }
+  return f;
+}
+
 /** Per UTF-16 code unit: 0 not a word char, 1 lowercase/other word char, 2 uppercase letter. Filled on demand. */
 const CHAR_CLASS = new Uint8Array(65536).fill(255);
 const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
@@ -163,12 +243,19 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const start = i;
     const firstUpper = k === 2;
     let anyLower = false;
-    while (i < n && (k = charClass(text.charCodeAt(i))) !== 0) {
+    // FNV-1a of the folded word as long as it is ASCII (folding is then just lower-casing)
+    let h = FNV_OFFSET;
+    let ascii = true;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      k = charClass(c);
+      if (k === 0) break;
       if (k === 1 && !anyLower) {
-        const c = text.charCodeAt(i);
         // digits are not lowercase letters ("A1" stays all caps)
         if (!(c >= 48 && c <= 57)) anyLower = true;
       }
+      if (c < 128) h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+      else ascii = false;
       i++;
     }
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
@@ -177,6 +264,8 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const slot = out.length;
     const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
     if (slot >= pool.length) pool.push(t);
+    // NO_HASH is left for the (vanishingly rare) ASCII word whose hash is 0: it is then hashed from its string, same result
+    t.hash = ascii ? h : NO_HASH;
     out.push(t);
   }
   return out;
@@ -265,21 +354,40 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
   const keys: (string | undefined)[] = new Array(tokens.length);
   const keyOf = (i: number): string => (keys[i] ??= foldToken(tokens[i]!.text));
+  /** FNV-1a of the folded word i (from the scan when ASCII). */
+  const hashOf = (i: number): number => {
+    const t = tokens[i]!;
+    return t.hash !== NO_HASH ? t.hash : (t.hash = fnvString(FNV_OFFSET, keyOf(i)));
+  };
+  const filters = filtersOf(gaz);
   const found: Detection[] = [];
   const fr = opts.lang === 'fr';
   const titleEnd = opts.titleEnd ?? 0;
 
   /** Longest gazetteer name starting at token i. */
-  const longestFrom = (i: number, first = keyOf(i)): { j: number; key: string; list: number[] } | undefined => {
+  const longestFrom = (i: number): { j: number; key: string; list: number[] } | undefined => {
     let best: { j: number; key: string; list: number[] } | undefined;
-    let key = first;
+    // the key of words i..j and its hash; the string is built only for keys the filter lets through
+    let h = hashOf(i);
+    let key = '';
     for (let j = i; ; ) {
+      // neither a name nor the start of a longer one
+      if (!filters.names.mayHave(h)) break;
+      key = j === i ? keyOf(i) : key + ' ' + keyOf(j);
       const list = namesOf(gaz, key);
       if (list) best = { j, key, list };
       // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
       if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !gaz.prefixes.has(key)) break;
       j++;
-      key += ' ' + keyOf(j);
+      const next = tokens[j]!;
+      h = Math.imul(h ^ 32, FNV_PRIME);
+      if (next.hash !== NO_HASH) {
+        // continue the hash over the next word's folded characters (ASCII: lower-cased)
+        for (let k = next.start; k < next.end; k++) {
+          const c = text.charCodeAt(k);
+          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+        }
+      } else h = fnvString(h, keyOf(j));
     }
     return best;
   };
@@ -287,9 +395,8 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
-    const key = keyOf(i);
-    if (t.cap === 0 && !gaz.lowerStarts.has(key)) continue;
-    const best = longestFrom(i, key);
+    if (t.cap === 0 && !(filters.lowerStarts.mayHave(hashOf(i)) && gaz.lowerStarts.has(keyOf(i)))) continue;
+    const best = longestFrom(i);
     if (!best) continue;
     // "L'Union européenne": a match starting at the next word that reaches further wins
     if (best.j > i && tokens[i + 1]!.cap > 0) {
