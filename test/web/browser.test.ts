@@ -67,8 +67,8 @@ describe.skipIf(!HAS_BROWSER)('in a real browser', () => {
     await page.fill('input[name=email]', 'lectrice@exemple.fr');
     // The autocomplete offers gazetteer places as you type.
     await page.fill('input[name=home]', 'Lyo');
-    await page.waitForFunction(() => document.querySelectorAll('#places option').length > 0, null, { timeout: 10_000 });
-    const firstPlace = await page.$eval('#places option', (o) => (o as HTMLOptionElement).value);
+    await page.waitForFunction("document.querySelectorAll('#places option').length > 0", null, { timeout: 10_000 });
+    const firstPlace = await page.$eval('#places option', (o) => (o as unknown as { value: string }).value);
     expect(firstPlace).toContain('Lyon');
     await page.fill('input[name=home]', firstPlace);
     await page.check('input[name=topics][value=sport]');
