@@ -271,7 +271,7 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
   });
   const body = inlineStyles(markdownToSafeHtml(markdown));
   const unsubscribe = unsubscribeUrl(ctx.baseUrl, ctx.secret, sub);
-  const profile = `${ctx.baseUrl}${ctx.profilePath ?? '/profile'}`;
+  const profile = `${ctx.baseUrl}${ctx.profilePath ?? '/me'}`;
   const footer = footerParts(sub, lang, { profile, unsubscribe }, !!ctx.reducedCadence);
   const subject = editionSubject(edition, { ...(ctx.siteTitle ? { siteTitle: ctx.siteTitle } : {}), weekly: sub.frequency === 'weekly' || !!ctx.reducedCadence });
   const top = edition.items.slice(0, 3).map((it) => headlineText(it.title, 60));

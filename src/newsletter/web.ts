@@ -27,6 +27,13 @@ export interface NewsletterWebOptions {
   siteTitle?: string;
 }
 
+/**
+ * RFC 8058: the one-click POST comes from the mail provider, without cookies
+ * or a CSRF token; the opaque token in the URL is the authorisation. The
+ * site's CSRF layer skips routes with this config.
+ */
+const NO_CSRF = { csrf: false } as const;
+
 /** Largest body read on these routes (a one-click POST is a few dozen bytes). */
 const BODY_LIMIT = 16 * 1024;
 
@@ -80,7 +87,7 @@ export async function newsletterRoutes(app: FastifyInstance, opts: NewsletterWeb
     return page(reply, 200, sub.lang, `${site} — ${T.unsubTitle}`, `<p>${escapeHtml(T.unsubAsk)}</p>${button(`/u/${req.params.token}`, T.unsubButton, 'List-Unsubscribe', 'One-Click')}`);
   });
 
-  app.post<{ Params: { token: string } }>('/u/:token', async (req, reply) => {
+  app.post<{ Params: { token: string } }>('/u/:token', { config: NO_CSRF }, async (req, reply) => {
     const sub = await subscriberOf(req.params.token, UNSUBSCRIBE_PURPOSE);
     if (!sub) return notFound(reply, site);
     await unsubscribe(store, secret, sub, clock.now(), 'one-click-unsubscribe');
@@ -96,7 +103,7 @@ export async function newsletterRoutes(app: FastifyInstance, opts: NewsletterWeb
     return page(reply, 200, sub.lang, `${site} — ${T.confirmTitle}`, `<p>${escapeHtml(T.confirmAsk)}</p>${button(`/newsletter/confirm/${req.params.token}`, T.confirmButton, 'confirm', '1')}`);
   });
 
-  app.post<{ Params: { token: string } }>('/newsletter/confirm/:token', async (req, reply) => {
+  app.post<{ Params: { token: string } }>('/newsletter/confirm/:token', { config: NO_CSRF }, async (req, reply) => {
     const sub = await subscriberOf(req.params.token, CONFIRM_PURPOSE);
     if (!sub || !['pending', 'active'].includes(sub.status)) return notFound(reply, site);
     await confirmSubscription(store, secret, sub, clock.now());

@@ -91,7 +91,7 @@ describe('edition e-mail (EML-01, EML-05, EML-07)', () => {
     const clicks = hrefs.filter((h) => h.includes('/c/'));
     // a1, its "also covered by", a2 (the redirect, never its javascript: URL), a3
     expect(clicks.length).toBe(4);
-    for (const h of hrefs) expect(h).toMatch(/^https:\/\/news\.example\/(c|u)\/|^https:\/\/news\.example\/profile$/);
+    for (const h of hrefs) expect(h).toMatch(/^https:\/\/news\.example\/(c|u)\/|^https:\/\/news\.example\/me$/);
     const payloads = clicks.map((h) => verifyToken<{ s: string; a: string; e: string; p: number; m: string }>(h.split('/c/')[1]!, ctx.secret, 'click'));
     expect(payloads.map((p) => p?.a)).toEqual(['a1', 'a9', 'a2', 'a3']);
     for (const p of payloads) expect(p).toMatchObject({ s: 'sub-1', e: edition.id, m: expect.any(String) });
@@ -105,7 +105,7 @@ describe('edition e-mail (EML-01, EML-05, EML-07)', () => {
     expect(html).toMatch(/dimanche 22 novembre 2026/);
     expect(html).toMatch(/Édition de Rennes X-Evil: 1/);
     expect(html).toMatch(/parce que vous vous êtes abonné·e à l&#39;édition de Kiosque le 1 novembre 2026/);
-    expect(html).toContain('href="https://news.example/profile"');
+    expect(html).toContain('href="https://news.example/me"');
     expect(html).toContain(`href="${unsubscribeUrl(ctx.baseUrl, ctx.secret, sub)}"`);
     expect(html).toMatch(/<meta name="color-scheme" content="light dark">/);
     expect(html).toMatch(/prefers-color-scheme:dark/);

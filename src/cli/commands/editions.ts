@@ -32,8 +32,34 @@ export function registerEditionCommands(program: Command): void {
     .description('send the editions that are due by e-mail (or to editions/outbox without SMTP_URL)')
     .option('--date <YYYY-MM-DD>', 'edition date', parseDateOption)
     .option('--now', 'send now whatever the subscribers\' edition times')
-    .action(async () => {
-      throw new UserError('newsletter delivery is not part of this version yet (issue #6)');
+    .option('--subscriber <id...>', 'only these subscribers')
+    .option('--resend-uncertain', 're-send editions a crashed run may have delivered (check the mail server logs first)')
+    .option('--confirm-pending', 'also send the double opt-in message to pending subscribers who asked for the newsletter')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { date?: string; now?: boolean; subscriber?: string[]; resendUncertain?: boolean; confirmPending?: boolean; json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const { runSend } = await import('../../newsletter/run.js');
+        const r = await runSend(ctx, {
+          ...(opts.date ? { date: opts.date } : {}),
+          ...(opts.now ? { now: true } : {}),
+          ...(opts.subscriber ? { subscriberIds: opts.subscriber } : {}),
+          ...(opts.resendUncertain ? { resendUncertain: true } : {}),
+          ...(opts.confirmPending ? { confirmPending: true } : {}),
+        });
+        if (opts.json) return printJson(r);
+        if ('skipped' in r && typeof r.skipped === 'string') throw new UserError(`not sent: ${r.skipped} (try again in a few minutes)`, 3);
+        const rep = r as import('../../newsletter/send.js').SendReport;
+        const where = ctx.config.smtpUrl ? 'by SMTP' : `to ${ctx.config.editionsDir}/outbox`;
+        const skipped = Object.entries(rep.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
+        console.log(
+          `sent ${rep.sent} of ${rep.due} due editions ${where} in ${rep.seconds} s` +
+            (rep.failed ? `, ${rep.failed} failed` : '') +
+            (rep.retryLater ? `, ${rep.retryLater} to retry later` : '') +
+            (rep.uncertain ? `, ${rep.uncertain} uncertain (a crashed run may have delivered them; see --resend-uncertain)` : '') +
+            (rep.confirmations ? `, ${rep.confirmations} confirmation requests` : '') +
+            (skipped ? ` (not due: ${skipped})` : ''),
+        );
+      });
     });
 }
 

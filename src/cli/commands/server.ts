@@ -54,6 +54,17 @@ export function defaultJobs(ctx: AppContext): JobDefinition[] {
         return { built };
       },
     },
+    {
+      // Every minute: e-mail the editions whose local edition time has come, zone by zone, once each (ledger).
+      name: 'newsletter',
+      cron: '* * * * *',
+      leaseTtlMs: 10 * 60_000,
+      run: async () => {
+        const { runSend } = await import('../../newsletter/run.js');
+        const r = await runSend(ctx);
+        return 'sent' in r ? { sent: r.sent, failed: r.failed, retryLater: r.retryLater, uncertain: r.uncertain } : r;
+      },
+    },
   ];
 }
 
@@ -74,7 +85,8 @@ export function checkDependencies(ctx: AppContext): void {
 
 export async function runServer(ctx: AppContext, opts: { scheduler: boolean; extraJobs?: JobDefinition[]; onListening?: (url: string) => void }): Promise<void> {
   checkDependencies(ctx);
-  const app = await createWebServer(ctx);
+  const { newsletterPlugin } = await import('../../newsletter/run.js');
+  const app = await createWebServer(ctx, { plugins: [newsletterPlugin(ctx)], exportSections: { newsletterSends: (id) => ctx.store.listSends({ subscriberId: id }) } });
   try {
     await app.listen({ host: ctx.config.host, port: ctx.config.port });
   } catch (e) {
