@@ -67,6 +67,18 @@ export function clickPlugin(opts: ClickOptions): FastifyPluginAsync {
   const lastByToken = new Bounded<string, number>(100_000);
   const recentByEdition = new Bounded<string, { at: number; p: number }[]>(20_000);
   const itemInfo = new Bounded<string, Map<number, { section: string; reason?: string }>>(2_000);
+  // An article's stored URL, kept a minute: reading the whole article (text, HTML) on every click is the slow part.
+  const articleUrls = new Bounded<string, { at: number; id: string; url: string | undefined }>(20_000);
+
+  async function articleUrl(id: string, now: number): Promise<{ id: string; url: string | undefined } | null> {
+    const hit = articleUrls.get(id);
+    if (hit && now - hit.at < 60_000 && now >= hit.at) return hit;
+    const a = await opts.store.getArticle(id);
+    if (!a) return null;
+    const entry = { at: now, id: a.id, url: a.url };
+    articleUrls.set(id, entry);
+    return entry;
+  }
 
   async function infoFor(editionId: string | undefined, position: number | undefined) {
     if (!editionId || typeof position !== 'number') return undefined;
@@ -103,7 +115,7 @@ export function clickPlugin(opts: ClickOptions): FastifyPluginAsync {
         const token = req.params.token;
         const p = verifyToken<ClickPayload>(token, opts.secret, 'click');
         if (!p || typeof p.s !== 'string' || typeof p.a !== 'string') return reply.callNotFound();
-        const [subscriber, article] = await Promise.all([opts.store.getSubscriber(p.s), opts.store.getArticle(p.a)]);
+        const [subscriber, article] = await Promise.all([opts.store.getSubscriber(p.s), articleUrl(p.a, opts.clock.now().getTime())]);
         if (!subscriber || !article?.url) return reply.callNotFound();
         let target: URL;
         try {

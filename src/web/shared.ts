@@ -99,31 +99,45 @@ export function localDateCached(now: Date, timeZone: string, localDate: (at: Dat
 
 /**
  * Rendered pages kept a short while (the edition page is read far more often
- * than it changes). Entries hold a placeholder where each response puts its
- * own CSRF token.
+ * than it changes), as UTF-8 bytes cut where each response puts its own CSRF
+ * token: serving one is a memory copy, not a template run and a re-encoding.
  */
 export class PageCache {
-  private readonly m = new Map<string, { at: number; html: string }>();
+  private readonly m = new Map<string, { at: number; parts: Buffer[] }>();
   constructor(
     private readonly maxEntries = 2000,
     private readonly ttlMs = 60_000,
   ) {}
-  get(key: string, now: number): string | undefined {
+  get(key: string, now: number): Buffer[] | undefined {
     const e = this.m.get(key);
     if (!e) return undefined;
     if (now - e.at > this.ttlMs || now < e.at) {
       this.m.delete(key);
       return undefined;
     }
-    return e.html;
+    return e.parts;
   }
-  set(key: string, html: string, now: number): void {
+  set(key: string, html: string, now: number): Buffer[] {
     if (this.m.size >= this.maxEntries) this.m.delete(this.m.keys().next().value as string);
-    this.m.set(key, { at: now, html });
+    const parts = html.split(CSRF_PLACEHOLDER).map((p) => Buffer.from(p, 'utf8'));
+    this.m.set(key, { at: now, parts });
+    return parts;
   }
   clear(): void {
     this.m.clear();
   }
+}
+
+/** The page bytes with `token` where the placeholders were. */
+export function withToken(parts: Buffer[], token: string): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  const t = Buffer.from(token, 'utf8');
+  const out: Buffer[] = [];
+  parts.forEach((p, i) => {
+    if (i) out.push(t);
+    out.push(p);
+  });
+  return Buffer.concat(out);
 }
 
 export const CSRF_PLACEHOLDER = '__KQ_CSRF_TOKEN__';

@@ -28,7 +28,7 @@ import {
   safeNext,
   setSession,
 } from '../session.js';
-import { currentPrepared, isCalendarDate, labelFor, localDateCached, resolveHomePlace, taxonomyOf, CSRF_PLACEHOLDER, DATE_RE, PageCache } from '../shared.js';
+import { currentPrepared, isCalendarDate, labelFor, localDateCached, resolveHomePlace, taxonomyOf, CSRF_PLACEHOLDER, DATE_RE, PageCache, withToken } from '../shared.js';
 import { editionView } from './edition-view.js';
 
 declare module 'fastify' {
@@ -259,11 +259,11 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       const reader = sub.name ?? sub.email.split('@')[0];
       // Same edition, same reader, same words: the page is the same for a minute, except for its CSRF token.
       const key = JSON.stringify([sub.id, edition?.id, edition?.createdAt, sub.lang, reader, sub.home?.name, notice ?? ''] as const);
-      let html = editionPages.get(key, now.getTime());
-      if (html === undefined) {
+      let parts = editionPages.get(key, now.getTime());
+      if (parts === undefined) {
         const taxonomy = await taxonomyOf(store);
         const view = edition ? editionView(edition, { secret: config.secret, lang: sub.lang, now, topicLabel: labelFor(taxonomy, sub.lang) }) : null;
-        html = renderPage('edition', {
+        const html = renderPage('edition', {
           lang: sub.lang,
           title: view ? `${L.siteTitle} — ${view.dateLabel}` : L.siteTitle,
           area: 'subscriber',
@@ -273,12 +273,9 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
           place: sub.home?.name,
           ...(notice ? { notice: noticeText(L, notice) } : {}),
         });
-        editionPages.set(key, html, now.getTime());
+        parts = editionPages.set(key, html, now.getTime());
       }
-      return reply
-        .header('cache-control', 'no-store')
-        .type('text/html; charset=utf-8')
-        .send(html.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf()));
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(withToken(parts, reply.generateCsrf()));
     }
 
     app.get<{ Querystring: { notice?: string } }>('/edition', { preHandler: needSubscriber, schema: { querystring: noticeQuery } }, async (req, reply) => {
