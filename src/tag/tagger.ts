@@ -367,7 +367,8 @@ export class TaggingEngine {
 
   /** One sort of the weights serves both the keywords (ranked) and the stored vector (heaviest terms, any order). */
   private keywordsAndVector(doc: DocTerms, vec: WeightedTerms): { keywords: KeywordWeight[]; vector: SparseVector } {
-    const sorted = Float32Array.from(vec.weights).sort();
+    // slice(): a plain copy (Float32Array.from walks an iterator, ten times slower)
+    const sorted = vec.weights.slice().sort();
     // Amounts such as "375m" or "2,5md" weigh in the vector but make poor keywords: rank a few spare terms and skip them.
     const ranked = rankTerms(vec, this.opts.keywords * 2, sorted, true);
     const head: number[] = [];
