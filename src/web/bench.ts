@@ -27,6 +27,8 @@ export interface HttpBenchOptions {
 
 interface Measure {
   requestsPerSecond: number;
+  /** Busy time of the server's event loop per request (less sensitive to other load on the machine than req/s). */
+  serverBusyMsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -145,6 +147,7 @@ export async function benchHttp(opts: HttpBenchOptions = {}) {
 
 async function measure(o: { url: string; connections: number; duration: number; headers: Record<string, string>; requests?: { method: 'GET'; path: string }[] }): Promise<Measure> {
   const autocannon = (await import('autocannon')).default as unknown as (opts: Record<string, unknown>) => Promise<any>;
+  const elu0 = performance.eventLoopUtilization();
   const r = await autocannon({
     url: o.url,
     connections: o.connections,
@@ -153,8 +156,11 @@ async function measure(o: { url: string; connections: number; duration: number; 
     workers: 1,
     ...(o.requests ? { requests: o.requests } : {}),
   });
+  const elu = performance.eventLoopUtilization(elu0);
+  const total = Math.max(1, r.requests.total ?? r.requests.average * o.duration);
   return {
     requestsPerSecond: Math.round(r.requests.average),
+    serverBusyMsPerRequest: Math.round((elu.active / total) * 1000) / 1000,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     non2xx: r.non2xx,

@@ -113,7 +113,8 @@ export function readMagicToken(opts: SessionOptions, role: Role, token: string):
 /** Consumes a sign-in token: true the first time only (the store claims the nonce until expiry). */
 export async function consumeMagicToken(store: Store, opts: SessionOptions, p: MagicPayload): Promise<boolean> {
   const ttl = Math.max(1000, p.exp * 1000 - opts.now().getTime() + 60_000);
-  return store.claimCooldown(`magic:${p.n}`, ttl);
+  // Only a hash of the nonce is stored (WEB-13).
+  return store.claimCooldown(`magic:${stableId(`nonce:${p.n}`)}`, ttl);
 }
 
 /** Only local paths are accepted as "next" (no open redirect through sign-in). */

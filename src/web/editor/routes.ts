@@ -24,6 +24,7 @@ import { clearSession, consumeMagicToken, currentEditor, currentSubscriber, emai
 import { forgetBuilds, forgetTaxonomy, labelFor, taxonomyOf } from '../shared.js';
 import { previewSettings, METRIC_KEYS, type PreviewResult } from './preview.js';
 import { buildDashboard, mainTopic } from './dashboard.js';
+import { toCsv } from './csv.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -182,6 +183,19 @@ export function editorPlugin(deps: WebDeps): FastifyPluginAsync {
       const dash = await buildDashboard(store, clock.now(), { topicLabel: labelFor(taxonomy, 'en') });
       const { version } = await currentSettings(store, log);
       return sendPage(reply, 'editor-dashboard', page(req, reply, 'Dashboard', { dash, version }));
+    });
+
+    // Articles of the last two weeks with their clicks, for a spreadsheet (formulas neutralised: STO-12).
+    app.get('/reports/articles.csv', { preHandler: needEditor, schema: { querystring: EMPTY_QUERY } }, async (_req, reply) => {
+      const since = new Date(clock.now().getTime() - 14 * 86400_000).toISOString();
+      const articles = await store.listArticles({ since, limit: 50_000 });
+      const clicks = await store.clickCounts(since);
+      const feeds = new Map((await store.listFeeds()).map((f) => [f.id, f.title]));
+      const rows = articles.map((a) => [a.publishedAt, feeds.get(a.feedId) ?? a.feedId, a.title, mainTopic(a), clicks.get(a.id) ?? 0, a.url ?? '']);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="kiosque-articles.csv"')
+        .send(toCsv(['published', 'source', 'title', 'topic', 'clicks', 'url'], rows));
     });
 
     // ───── weights, preview, versions ─────
