@@ -9,9 +9,9 @@
  *   spans by character overlap; precision, recall, F1.
  * - endToEnd: Acc@161 km over the matched pairs whose gold has coordinates.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Lang } from '../model.js';
 import { UserError } from '../util/errors.js';
+import { readJsonlObjects } from '../util/jsonl.js';
 import { extractOccurrences, haversineKm, resolveSpans } from '../tag/geo/index.js';
 
 export interface GeoGoldPlace {
@@ -41,33 +41,15 @@ export interface EvalGeoResult {
 export const MISS_KM = 20039;
 
 export function readGeoRows(file: string): GeoRow[] {
-  if (!existsSync(file)) throw new UserError(`geo corpus not found: ${file}`);
-  let raw: string;
-  try {
-    raw = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
-  }
   const rows: GeoRow[] = [];
-  const lines = raw.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new UserError(`${file}:${i + 1}: not valid JSON`);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${file}:${i + 1}: expected a JSON object`);
-    const o = v as Record<string, unknown>;
-    if (typeof o.text !== 'string') throw new UserError(`${file}:${i + 1}: missing "text" (string)`);
-    if (!Array.isArray(o.places)) throw new UserError(`${file}:${i + 1}: missing "places" (array)`);
+  for (const { value: o, line, where } of readJsonlObjects(file, 'geo corpus')) {
+    if (typeof o.text !== 'string') throw new UserError(`${where}: missing "text" (string)`);
+    if (!Array.isArray(o.places)) throw new UserError(`${where}: missing "places" (array)`);
     const places: GeoGoldPlace[] = [];
     for (const [k, p] of (o.places as unknown[]).entries()) {
       const q = p as Record<string, unknown>;
       if (!q || typeof q.start !== 'number' || typeof q.end !== 'number' || q.start < 0 || q.end > o.text.length || q.start >= q.end) {
-        throw new UserError(`${file}:${i + 1}: places[${k}] needs numeric "start" < "end" within the text`);
+        throw new UserError(`${where}: places[${k}] needs numeric "start" < "end" within the text`);
       }
       const g: GeoGoldPlace = { start: q.start, end: q.end };
       if (typeof q.name === 'string') g.name = q.name;
@@ -77,7 +59,7 @@ export function readGeoRows(file: string): GeoRow[] {
       }
       places.push(g);
     }
-    rows.push({ id: String(o.id ?? i + 1), text: o.text, lang: typeof o.lang === 'string' ? o.lang : undefined, places });
+    rows.push({ id: String(o.id ?? line), text: o.text, lang: typeof o.lang === 'string' ? o.lang : undefined, places });
   }
   if (!rows.length) throw new UserError(`${file}: no rows`);
   return rows;

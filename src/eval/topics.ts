@@ -3,9 +3,9 @@
  * analysis, same TF-IDF, same linear model as the tagger) on labelled rows
  * and reports accuracy and macro-F1, either TRAIN → TEST or stratified k-fold.
  */
-import { readFileSync, existsSync } from 'node:fs';
 import type { Lang } from '../model.js';
 import { UserError } from '../util/errors.js';
+import { readJsonlObjects } from '../util/jsonl.js';
 import { seededRng } from '../util/random.js';
 import { detectLanguage, normalizeLangHint } from '../tag/text.js';
 import { featureStems, TfIdfModel, type TermCounts } from '../tag/tfidf.js';
@@ -37,32 +37,14 @@ export interface EvalTopicsResult {
 
 /** Reads `{"id","title","text","label","lang"}` rows; one-line UserError on any bad line. */
 export function readLabelledRows(file: string): LabelledRow[] {
-  if (!existsSync(file)) throw new UserError(`labelled file not found: ${file}`);
-  let raw: string;
-  try {
-    raw = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
-  }
   const rows: LabelledRow[] = [];
-  const lines = raw.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new UserError(`${file}:${i + 1}: not valid JSON`);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${file}:${i + 1}: expected a JSON object`);
-    const o = v as Record<string, unknown>;
-    if (typeof o.label !== 'string' || !o.label) throw new UserError(`${file}:${i + 1}: missing "label" (string)`);
-    if (typeof o.text !== 'string' && typeof o.title !== 'string') throw new UserError(`${file}:${i + 1}: needs "text" or "title" (string)`);
-    if (o.text !== undefined && typeof o.text !== 'string') throw new UserError(`${file}:${i + 1}: "text" must be a string`);
-    if (o.title !== undefined && typeof o.title !== 'string') throw new UserError(`${file}:${i + 1}: "title" must be a string`);
+  for (const { value: o, line, where } of readJsonlObjects(file, 'labelled file')) {
+    if (typeof o.label !== 'string' || !o.label) throw new UserError(`${where}: missing "label" (string)`);
+    if (typeof o.text !== 'string' && typeof o.title !== 'string') throw new UserError(`${where}: needs "text" or "title" (string)`);
+    if (o.text !== undefined && typeof o.text !== 'string') throw new UserError(`${where}: "text" must be a string`);
+    if (o.title !== undefined && typeof o.title !== 'string') throw new UserError(`${where}: "title" must be a string`);
     rows.push({
-      id: o.id === undefined ? String(i + 1) : String(o.id),
+      id: o.id === undefined ? String(line) : String(o.id),
       title: (o.title as string | undefined) ?? '',
       text: (o.text as string | undefined) ?? '',
       label: o.label,
