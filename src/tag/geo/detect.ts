@@ -42,10 +42,7 @@ const FUNCTION_WORDS = new Set(
 /** A word of the text; its characters are sliced out only when asked for (most words never are). */
 export class Token {
   private cached: string | undefined;
-  /**
-   * FNV-1a of the folded word (foldToken) when the word is ASCII, computed
-   * while scanning; NO_HASH otherwise (the folded string is hashed on demand).
-   */
+  /** FNV-1a of the folded word (foldToken), once asked for (see wordHash); NO_HASH before. */
   hash = NO_HASH;
   constructor(
     private source: string,
@@ -136,6 +133,21 @@ const NO_HASH = 0;
 /** FNV-1a of a string's UTF-16 code units, continuing from h. */
 function fnvString(h: number, s: string): number {
   for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), FNV_PRIME);
+  return h;
+}
+
+/**
+ * FNV-1a of text[start, end) lower-cased, continuing from h, when those
+ * characters are ASCII (where foldToken is plain lower-casing); NO_HASH when
+ * one is not (fold the string instead). An ASCII word whose hash happens to
+ * be NO_HASH is hashed from its string too: same value.
+ */
+function foldedHash(h: number, text: string, start: number, end: number): number {
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 128) return NO_HASH;
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+  }
   return h;
 }
 
@@ -243,19 +255,12 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const start = i;
     const firstUpper = k === 2;
     let anyLower = false;
-    // FNV-1a of the folded word as long as it is ASCII (folding is then just lower-casing)
-    let h = FNV_OFFSET;
-    let ascii = true;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      k = charClass(c);
-      if (k === 0) break;
+    while (i < n && (k = charClass(text.charCodeAt(i))) !== 0) {
       if (k === 1 && !anyLower) {
+        const c = text.charCodeAt(i);
         // digits are not lowercase letters ("A1" stays all caps)
         if (!(c >= 48 && c <= 57)) anyLower = true;
       }
-      if (c < 128) h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
-      else ascii = false;
       i++;
     }
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
@@ -264,8 +269,6 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const slot = out.length;
     const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
     if (slot >= pool.length) pool.push(t);
-    // NO_HASH is left for the (vanishingly rare) ASCII word whose hash is 0: it is then hashed from its string, same result
-    t.hash = ascii ? h : NO_HASH;
     out.push(t);
   }
   return out;
@@ -354,10 +357,12 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
   const keys: (string | undefined)[] = new Array(tokens.length);
   const keyOf = (i: number): string => (keys[i] ??= foldToken(tokens[i]!.text));
-  /** FNV-1a of the folded word i (from the scan when ASCII). */
+  /** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
   const hashOf = (i: number): number => {
     const t = tokens[i]!;
-    return t.hash !== NO_HASH ? t.hash : (t.hash = fnvString(FNV_OFFSET, keyOf(i)));
+    if (t.hash !== NO_HASH) return t.hash;
+    const h = foldedHash(FNV_OFFSET, text, t.start, t.end);
+    return (t.hash = h !== NO_HASH ? h : fnvString(FNV_OFFSET, keyOf(i)));
   };
   const filters = filtersOf(gaz);
   const found: Detection[] = [];
@@ -380,14 +385,10 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
       if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !gaz.prefixes.has(key)) break;
       j++;
       const next = tokens[j]!;
+      // continue the hash over a space and the next word's folded characters
       h = Math.imul(h ^ 32, FNV_PRIME);
-      if (next.hash !== NO_HASH) {
-        // continue the hash over the next word's folded characters (ASCII: lower-cased)
-        for (let k = next.start; k < next.end; k++) {
-          const c = text.charCodeAt(k);
-          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
-        }
-      } else h = fnvString(h, keyOf(j));
+      const hn = foldedHash(h, text, next.start, next.end);
+      h = hn !== NO_HASH ? hn : fnvString(h, keyOf(j));
     }
     return best;
   };
