@@ -438,11 +438,55 @@ function round(x: number): number {
   return Math.round(x * 1e5) / 1e5;
 }
 
+let selectScratch = new Float32Array(1024);
+
+/**
+ * The value at position `nth` of `values` sorted in increasing order
+ * (quickselect on a scratch copy: linear time, where a typed-array sort of a
+ * few hundred weights costs ~8 µs). Values must not be NaN.
+ */
+export function nthSmallest(values: Float32Array, nth: number): number {
+  const n = values.length;
+  if (nth < 0 || nth >= n) return NaN;
+  if (selectScratch.length < n) selectScratch = new Float32Array(Math.max(n, selectScratch.length * 2));
+  const a = selectScratch;
+  a.set(values);
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    // median of three as pivot, then Hoare partition
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // [lo, j] ≤ pivot ≤ [i, hi]; between them, values equal to the pivot
+    if (nth <= j) hi = j;
+    else if (nth >= i) lo = i;
+    else return a[nth]!;
+  }
+  return a[nth]!;
+}
+
 /**
  * Positions (into vec.ids / vec.weights) of the k heaviest terms, heaviest
- * first, ties by id. A native numeric sort of the weights finds the
- * threshold (pass it in as `sortedWeights` to share it between calls); only
- * the k picked are sorted with a comparator, and only when `ordered`.
+ * first, ties by id. The threshold weight comes from a linear-time selection
+ * (or from `sortedWeights`, the weights sorted in increasing order, when the
+ * caller has them); only the k picked are sorted with a comparator, and only
+ * when `ordered`.
  */
 export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32Array, ordered = true): Int32Array {
   const n = vec.ids.length;
@@ -454,7 +498,7 @@ export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32
   } else if (k <= 0) {
     return new Int32Array(0);
   } else {
-    const threshold = (sortedWeights ?? Float32Array.from(w).sort())[n - k]!;
+    const threshold = sortedWeights ? sortedWeights[n - k]! : nthSmallest(w, n - k);
     picked = new Int32Array(k);
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i]! > threshold) picked[m++] = i;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosine, dotWeighted, encodeInt32, featureStems, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
+import { cosine, dotWeighted, encodeInt32, featureStems, nthSmallest, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
 import { documentText } from '../../src/tag/tagger.js';
 
 function model(docs: string[][], lang: 'fr' | 'en' = 'en') {
@@ -119,5 +119,25 @@ describe('TfIdfModel', () => {
     const c = cosine(full, w);
     expect(c).toBeGreaterThan(0);
     expect(c).toBeLessThan(1);
+  });
+});
+
+describe('nthSmallest', () => {
+  it('answers what a sort would, ties and duplicates included', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      // few distinct values in some trials: many ties
+      const distinct = trial % 3 === 0 ? 4 : 1000;
+      const v = Float32Array.from({ length: n }, () => Math.floor(rnd() * distinct) / distinct);
+      const sorted = v.slice().sort();
+      const copy = v.slice();
+      for (const nth of [0, n - 1, Math.floor(n / 2), Math.max(0, n - 20), Math.max(0, n - 100)]) {
+        expect(nthSmallest(v, nth)).toBe(sorted[nth]);
+      }
+      expect(v).toEqual(copy); // input left as it was
+    }
+    expect(nthSmallest(new Float32Array(0), 0)).toBeNaN();
   });
 });
