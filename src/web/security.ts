@@ -5,7 +5,7 @@
  * address (no proxy header is trusted: WEB-11), one-line errors.
  */
 import { createHmac } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -25,36 +25,58 @@ declare module 'fastify' {
 export interface SecurityOptions {
   secret: string;
   baseUrl: string;
-  /** Rate limits on; tests and the HTTP bench may raise them. */
-  rateLimit?: boolean;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Security headers: a strict CSP (no inline script or style, no framing, no base), nosniff, HSTS over https (WEB-14). */
+const HELMET_CONFIG = (https: boolean) => ({
+  contentSecurityPolicy: {
+    useDefaults: false as const,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      ...(https ? { upgradeInsecureRequests: [] } : {}),
+    },
+  },
+  // Same-origin POSTs keep their Origin header (checked below); other sites get no referrer.
+  referrerPolicy: { policy: 'same-origin' as const },
+  strictTransportSecurity: https ? { maxAge: 15552000, includeSubDomains: true } : false,
+  crossOriginEmbedderPolicy: false,
+});
+
+/** The headers @fastify/helmet sets with this configuration, captured once from a throwaway instance. */
+export async function helmetHeaders(config: ReturnType<typeof HELMET_CONFIG>): Promise<Record<string, string>> {
+  const probe = Fastify({ logger: false });
+  await probe.register(fastifyHelmet, config);
+  probe.get('/', async () => '');
+  const res = await probe.inject('/');
+  await probe.close();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(k) || v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
 export async function registerSecurity(app: FastifyInstance, opts: SecurityOptions): Promise<void> {
   const https = opts.baseUrl.startsWith('https:');
   const baseOrigin = new URL(opts.baseUrl).origin;
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        ...(https ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    // Same-origin POSTs keep their Origin header (checked below); other sites get no referrer.
-    referrerPolicy: { policy: 'same-origin' },
-    strictTransportSecurity: https ? { maxAge: 15552000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
+  const headers = await helmetHeaders(HELMET_CONFIG(https));
+  // @fastify/helmet builds its middleware anew on every request; the headers are the same every time,
+  // so they are computed once by helmet itself (below) and set here.
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   await app.register(fastifyCookie, { secret: createHmac('sha256', opts.secret).update('cookie-signing').digest('base64url') });
   // Only forms and JSON: a text/plain body (a CSRF-able "simple request") gets 415 (WEB-10, STO-03).
