@@ -16,7 +16,8 @@ import { buildProfile } from '../personalize/profile.js';
 import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from '../personalize/score.js';
 import { ctrPopularity } from '../personalize/popularity.js';
 import { DEFAULT_SETTINGS, type EditorSettings } from '../personalize/settings.js';
-import { EMPTY_VECTOR, packVector, TermDict } from '../personalize/vectors.js';
+import { EMPTY_VECTOR, packVector, TermDict, topTerms } from '../personalize/vectors.js';
+import { SIM_TERMS } from '../personalize/articles.js';
 import { byTime, MetricAverager, readBehaviors, readNews, type MindImpression, type MindNews, type RankMetrics } from './mind.js';
 
 export interface EvalRankOptions {
@@ -76,6 +77,7 @@ function stub(id: string, o: Partial<Pick<PreparedArticle, 'vec' | 'topics'>> & 
     feedId: 'mind',
     publishedMs: 0,
     vec: o.vec ?? EMPTY_VECTOR,
+    simVec: topTerms(o.vec ?? EMPTY_VECTOR, SIM_TERMS),
     topics: o.topics ?? [],
     mainTopic: o.topics?.[0]?.id,
     places: [],

@@ -4,7 +4,10 @@
  * whether the article touches a sensitive topic.
  */
 import type { Article, PlaceMention, TopicScore } from '../model.js';
-import { packVector, type PackedVector, type TermDict } from './vectors.js';
+import { packVector, topTerms, type PackedVector, type TermDict } from './vectors.js';
+
+/** Terms kept for article-to-article similarity (redundancy, "because you read"). */
+export const SIM_TERMS = 32;
 
 export interface PreparedArticle {
   article: Article;
@@ -13,6 +16,8 @@ export interface PreparedArticle {
   feedId: string;
   publishedMs: number;
   vec: PackedVector;
+  /** The vector cut to its heaviest terms, for article-to-article similarity. */
+  simVec: PackedVector;
   /** Sorted by score, descending; scores in [0, 1]. */
   topics: TopicScore[];
   mainTopic?: string;
@@ -38,13 +43,15 @@ export function effectiveTopics(a: Article): TopicScore[] {
 export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
   const topics = effectiveTopics(a);
   const ms = Date.parse(a.publishedAt);
+  const vec = packVector(a.tags?.vector, dict);
   return {
     article: a,
     id: a.id,
     clusterId: a.clusterId || a.id,
     feedId: a.feedId,
     publishedMs: Number.isFinite(ms) ? ms : 0,
-    vec: packVector(a.tags?.vector, dict),
+    vec,
+    simVec: topTerms(vec, SIM_TERMS),
     topics,
     mainTopic: topics[0]?.id,
     places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),

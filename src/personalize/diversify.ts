@@ -79,7 +79,15 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const seated = new Set<number>();
   const objective = new Map<number, number>();
   const chosen = new Uint8Array(relevance.length);
-  const perSource = new Map<string, number>();
+  // Sources as small integers: the cap is checked for every candidate at every step.
+  const sourceId = new Map<string, number>();
+  const srcOf = new Int32Array(relevance.length).fill(-1);
+  for (const i of [...input.pool, ...(input.fixed ?? [])]) {
+    let id = sourceId.get(feedIds[i]!);
+    if (id === undefined) sourceId.set(feedIds[i]!, (id = sourceId.size));
+    srcOf[i] = id;
+  }
+  const perSource = new Int32Array(sourceId.size + 1);
   const topicSum = new Float64Array(T);
   const geoSum = new Float64Array(3);
   const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));
@@ -90,7 +98,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     order.push(i);
     chosen[i] = 1;
     objective.set(i, obj);
-    perSource.set(feedIds[i]!, (perSource.get(feedIds[i]!) ?? 0) + 1);
+    perSource[srcOf[i]!]!++;
     for (let g = 0; g < T; g++) topicSum[g]! += topicDist[i * T + g]!;
     geoSum[geo[i]!]! += 1;
     if (scratch) scratch.load(vecs[i]!);
@@ -101,7 +109,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     }
     if (scratch) scratch.clear();
   };
-  const sourceOk = (i: number) => (perSource.get(feedIds[i]!) ?? 0) < input.maxPerSource;
+  const sourceOk = (i: number) => perSource[srcOf[i]!]! < input.maxPerSource;
 
   for (const i of input.fixed ?? []) {
     if (order.length >= size) break;

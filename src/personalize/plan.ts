@@ -41,10 +41,10 @@ import { ctrPopularity, normalizePopularity, popularityCounts } from './populari
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
 import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
-import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, topTerms, type PackedVector } from './vectors.js';
+import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 
-/** Terms kept per candidate for candidate-to-candidate similarity. */
-const SIM_TERMS = 32;
+/** Clicks considered when naming "because you read …". */
+const BECAUSE_SIGNALS = 25;
 
 export interface SourceInfo {
   /** Readable source name (feed title). */
@@ -123,7 +123,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const clusterIndex = new Map(clusterIds.map((c, i) => [c, i]));
   const vecs = candidates.map((c) => c.lead.vec);
   // Redundancy (MMR) and intra-list diversity only need the heaviest terms.
-  const simVecs = vecs.map((v) => topTerms(v, SIM_TERMS));
+  const simVecs = candidates.map((c) => c.lead.simVec);
 
   const src = input.sources;
   const srcGet = (id: string): SourceInfo | undefined =>
@@ -215,6 +215,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     popularity,
     editorial,
     covisitRow,
+    buffers: new Map(),
   };
 
   const homeCache = new Map<string, HomeScores>();
@@ -532,6 +533,8 @@ export function selectPool(
   const perTopic = 4;
   const perGeo = Math.max(4, Math.ceil(size / 2));
   let threshold = -Infinity;
+  // Per-topic and per-class bests are looked for among a wider head only.
+  let wide = -Infinity;
   let live = 0;
   for (let i = 0; i < n; i++) if (!excluded[i]) live++;
   if (live > head) {
@@ -539,6 +542,7 @@ export function selectPool(
     let j = 0;
     for (let i = 0; i < n; i++) if (!excluded[i]) vals[j++] = rel[i]!;
     threshold = kthSmallest(vals, live - head);
+    if (live > head * 5) wide = kthSmallest(vals, live - head * 5);
   }
   const take = new Uint8Array(n);
   const out: number[] = [];
@@ -560,6 +564,7 @@ export function selectPool(
       take[i] = 1;
       out.push(i);
     }
+    if (rel[i]! < wide) continue;
     if (mainTopic[i]! >= 0) offer(tops[mainTopic[i]!]!, i, perTopic);
     offer(tops[T + geo[i]!]!, i, perGeo);
   }
@@ -602,10 +607,13 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
   if (o.personalized && o.profile.signals.length) {
     let best = 0;
     const scratch = build.scratch;
-    scratch.load(ctx.vecs[i]!);
-    for (const s of o.profile.signals) {
+    scratch.load(build.simVecs[i]!);
+    // Signals are heaviest first; the lightest cannot name the reason.
+    const signals = o.profile.signals;
+    for (let k = 0; k < signals.length && k < BECAUSE_SIGNALS; k++) {
+      const s = signals[k]!;
       const cv = partVals.covisit > 0 ? rowValue(build.ctx.covisitRow(s.article.clusterId), i) : 0;
-      const sim = scratch.cosine(s.article.vec);
+      const sim = scratch.cosine(s.article.simVec);
       const topicMatch = s.article.mainTopic && s.article.mainTopic === c.lead.mainTopic ? 0.05 : 0;
       const v = s.weight * (sim + cv + topicMatch);
       if (v > best) {

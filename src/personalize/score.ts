@@ -34,6 +34,12 @@ export interface ScoreContext {
   editorial: Float64Array;
   /** Candidates by feature: "t:<topic>" (weight = topic score), "p:<geoId>" (confidence), "s:<feedId>" (1). */
   features: Map<string, Postings>;
+  /**
+   * Reusable arrays of length n (a build plans one subscriber at a time per
+   * thread). Without it, every call allocates. Results handed back (parts,
+   * relevance) then live until the next subscriber is planned.
+   */
+  buffers?: Map<string, Float64Array>;
   /** Co-visitation from a story (cluster id) to the candidates, normalized; memoized per build. */
   covisitRow(key: string): Postings | undefined;
 }
@@ -67,6 +73,15 @@ export function buildPostings(vecs: readonly PackedVector[]): Map<number, Postin
   return out;
 }
 
+/** A zeroed array of length n: the context's reusable one for `name`, or a new one. */
+function buffer(ctx: Pick<ScoreContext, 'n' | 'buffers'>, name: string): Float64Array {
+  if (!ctx.buffers) return new Float64Array(ctx.n);
+  let b = ctx.buffers.get(name);
+  if (!b || b.length !== ctx.n) ctx.buffers.set(name, (b = new Float64Array(ctx.n)));
+  else b.fill(0);
+  return b;
+}
+
 /** Inverted index of topics, places and sources, so a profile walks only the candidates that share a feature. */
 export function buildFeaturePostings(
   topics: readonly (readonly TopicScore[])[],
@@ -95,8 +110,8 @@ export function buildFeaturePostings(
 }
 
 /** Cosine of a profile vector with every candidate, through the inverted index. */
-export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings'>, v: PackedVector): Float64Array {
-  const out = new Float64Array(ctx.n);
+export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings' | 'buffers'>, v: PackedVector, name = 'cos'): Float64Array {
+  const out = buffer(ctx, name);
   if (v.norm === 0) return out;
   for (let k = 0; k < v.ids.length; k++) {
     const p = ctx.postings.get(v.ids[k]!);
@@ -120,14 +135,14 @@ function hasContent(ctx: ScoreContext, i: number): boolean {
 /** Content part for every candidate. */
 export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array {
   const n = ctx.n;
-  const out = new Float64Array(n);
+  const out = buffer(ctx, 'content');
   const cos = cosineAll(ctx, profile.terms);
   // Relative to the best match, with a floor so weak similarity stays weak.
   const cosScale = 1 / Math.max(maxOf(cos), 0.15);
-  const dis = profile.dislikes.norm > 0 ? cosineAll(ctx, profile.dislikes) : null;
-  const topic = new Float64Array(n);
-  const place = new Float64Array(n);
-  const source = new Float64Array(n);
+  const dis = profile.dislikes.norm > 0 ? cosineAll(ctx, profile.dislikes, 'dislike') : null;
+  const topic = buffer(ctx, 'topic');
+  const place = buffer(ctx, 'place');
+  const source = buffer(ctx, 'source');
   for (const [t, aff] of profile.topicAffinity) {
     const p = ctx.features.get(`t:${t}`);
     if (p) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff;
@@ -162,7 +177,7 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
 
 /** Co-visitation part: Σ over the profile's clicks, scaled by the subscriber's best candidate. */
 export function covisitPart(ctx: ScoreContext, signals: readonly { key: string; weight: number }[], floor = 0.3): Float64Array {
-  const out = new Float64Array(ctx.n);
+  const out = buffer(ctx, 'covisit');
   for (const s of signals) {
     const row = ctx.covisitRow(s.key);
     if (!row) continue;
@@ -189,7 +204,7 @@ export interface ScoreOptions {
  */
 export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings, 'weights'>, opts: ScoreOptions): Scored {
   const n = ctx.n;
-  const zeros = new Float64Array(n);
+  const zeros = buffer(ctx, 'zeros');
   const usePersonal = opts.personalized && !!opts.profile && !opts.profile.empty;
   const parts: ScoreParts = {
     content: usePersonal ? contentScores(ctx, opts.profile!) : zeros,
@@ -217,7 +232,7 @@ export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings
     weights.popularity = 1;
     sum = 2;
   }
-  const relevance = new Float64Array(n);
+  const relevance = buffer(ctx, 'relevance');
   for (const k of RELEVANCE_PARTS) {
     const w = weights[k] / sum;
     if (w === 0) continue;
