@@ -67,7 +67,7 @@ describe.skipIf(!HAS_BROWSER)('in a real browser', () => {
     await page.fill('input[name=email]', 'lectrice@exemple.fr');
     // The autocomplete offers gazetteer places as you type.
     await page.fill('input[name=home]', 'Lyo');
-    await page.waitForFunction("document.querySelectorAll('#places option').length > 0", null, { timeout: 10_000 });
+    await page.waitForSelector('#places option', { state: 'attached', timeout: 10_000 });
     const firstPlace = await page.$eval('#places option', (o) => (o as unknown as { value: string }).value);
     expect(firstPlace).toContain('Lyon');
     await page.fill('input[name=home]', firstPlace);
