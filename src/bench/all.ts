@@ -24,5 +24,7 @@ export async function runAllBenchmarks(): Promise<Record<string, BenchResult>> {
   out.store = { ...(await benchStore()) };
   const { benchHttp } = await import('../web/bench.js');
   out.http = { ...(await benchHttp({ duration: 5 })) };
+  const { benchSend } = await import('../newsletter/bench.js');
+  out.send = { ...(await benchSend()) };
   return out;
 }

