@@ -253,6 +253,25 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
     const noticeQuery = { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: NOTICES } } } as const;
 
     const editionPages = new PageCache();
+    // Editions read for the page, kept two seconds: a reader's reloads and bursts do not parse it again.
+    // This process forgets them when it rebuilds one; another process's rebuild shows within two seconds.
+    const recentEditions = new Map<string, { at: number; edition: Edition | null }>();
+    async function editionOf(sub: Subscriber, date: string | 'latest'): Promise<Edition | null> {
+      const key = `${sub.id}|${date}`;
+      const now = Date.now();
+      const hit = recentEditions.get(key);
+      if (hit && now - hit.at < 2000 && now >= hit.at) return hit.edition;
+      const edition =
+        date === 'latest'
+          ? ((await store.listEditions({ subscriberId: sub.id, limit: 1 }))[0] ?? null)
+          : await store.getEdition(sub.id, date);
+      if (recentEditions.size > 10_000) recentEditions.clear();
+      recentEditions.set(key, { at: now, edition });
+      return edition;
+    }
+    const forgetEditions = (subscriberId: string) => {
+      for (const k of recentEditions.keys()) if (k.startsWith(`${subscriberId}|`)) recentEditions.delete(k);
+    };
     async function showEdition(req: FastifyRequest, reply: FastifyReply, sub: Subscriber, edition: Edition | null, notice?: string) {
       const L = LABELS[sub.lang];
       const now = clock.now();
@@ -281,7 +300,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
     app.get<{ Querystring: { notice?: string } }>('/edition', { preHandler: needSubscriber, schema: { querystring: noticeQuery } }, async (req, reply) => {
       const sub = req.kqSubscriber!.subscriber;
       const today = localDateCached(clock.now(), sub.timezone, localDate);
-      const edition = (await store.getEdition(sub.id, today)) ?? (await store.listEditions({ subscriberId: sub.id, limit: 1 }))[0] ?? null;
+      const edition = (await editionOf(sub, today)) ?? (await editionOf(sub, 'latest'));
       return showEdition(req, reply, sub, edition, req.query.notice);
     });
 
@@ -294,7 +313,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       async (req, reply) => {
         if (!isCalendarDate(req.params.date)) return reply.callNotFound();
         const sub = req.kqSubscriber!.subscriber;
-        const edition = await store.getEdition(sub.id, req.params.date);
+        const edition = await editionOf(sub, req.params.date);
         if (!edition) return reply.callNotFound();
         return showEdition(req, reply, sub, edition, req.query.notice);
       },
@@ -470,6 +489,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
           { store, log, clock, editionsDir: config.editionsDir, baseUrl: config.baseUrl, secret: config.secret },
           { subscriberIds: [sub.id], date: localDate(clock.now(), sub.timezone) },
         );
+        forgetEditions(sub.id);
         return seeOther(reply, '/edition?notice=personalization');
       },
     );
