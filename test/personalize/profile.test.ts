@@ -72,3 +72,28 @@ describe('profile', () => {
     expect(buildProfile({ ...base, clicks: [] }).empty).toBe(true);
   });
 });
+
+describe('exposure correction', () => {
+  it('turns click counts into click rates per topic when the editions shown are known', () => {
+    const dict2 = new TermDict();
+    const many = [
+      ...Array.from({ length: 10 }, (_, i) => article({ id: `s${i}`, topic: 'sport' })),
+      article({ id: 'e0', topic: 'economie' }),
+    ].map((a) => prepareArticle(a, dict2));
+    const find = (id: string) => many.find((a) => a.id === id);
+    const at = hoursAgo(1);
+    // Shown 10 sport, clicked 2; shown 1 economie, clicked it.
+    const p = buildProfile({
+      ...base,
+      lookup: find,
+      clicks: [{ articleId: 's0', at }, { articleId: 's1', at }, { articleId: 'e0', at }],
+      exposure: many.map((a) => ({ articleId: a.id, at })),
+    });
+    const plain = buildProfile({ ...base, lookup: find, clicks: [{ articleId: 's0', at }, { articleId: 's1', at }, { articleId: 'e0', at }] });
+    expect(plain.topicAffinity.get('sport')).toBe(1);
+    expect(p.topicAffinity.get('economie')).toBe(1);
+    expect(p.topicAffinity.get('sport')!).toBeLessThan(1);
+    // The calibration target keeps only topics actually read.
+    expect([...p.topicDistribution.keys()].sort()).toEqual(['economie', 'sport']);
+  });
+});
