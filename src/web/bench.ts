@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../cli/context.js';
 import { loadConfig } from '../config/config.js';
 import type { Article, Subscriber } from '../model.js';
@@ -27,7 +29,10 @@ export interface HttpBenchOptions {
 
 interface Measure {
   requestsPerSecond: number;
-  /** Busy time of the server's event loop per request (less sensitive to other load on the machine than req/s). */
+  /** Server process CPU time per request (load generator excluded: it runs in a child process). */
+  serverCpuMsPerRequest: number;
+  oneCoreCapacityPerSecond: number;
+  /** Busy time of the server's event loop per request. */
   serverBusyMsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
@@ -145,24 +150,30 @@ export async function benchHttp(opts: HttpBenchOptions = {}) {
   }
 }
 
+const CLIENT = fileURLToPath(new URL('./bench-client.mjs', import.meta.url));
+
+/** Runs autocannon in a child process; the server's CPU time per request is measured in this one. */
 async function measure(o: { url: string; connections: number; duration: number; headers: Record<string, string>; requests?: { method: 'GET'; path: string }[] }): Promise<Measure> {
-  const autocannon = (await import('autocannon')).default as unknown as (opts: Record<string, unknown>) => Promise<any>;
+  const args = { url: o.url, connections: o.connections, duration: o.duration, headers: o.headers, ...(o.requests ? { requests: o.requests } : {}) };
+  const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
-  const r = await autocannon({
-    url: o.url,
-    connections: o.connections,
-    duration: o.duration,
-    headers: o.headers,
-    workers: 1,
-    ...(o.requests ? { requests: o.requests } : {}),
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, [CLIENT], { maxBuffer: 16 * 1024 * 1024, timeout: (o.duration + 30) * 1000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    child.stdin!.end(JSON.stringify(args));
   });
+  const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  const total = Math.max(1, r.requests.total ?? r.requests.average * o.duration);
+  const r = JSON.parse(out) as { requestsPerSecond: number; total: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
+  const total = Math.max(1, r.total);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / total;
   return {
-    requestsPerSecond: Math.round(r.requests.average),
+    requestsPerSecond: Math.round(r.requestsPerSecond),
+    serverCpuMsPerRequest: Math.round(cpuMs * 1000) / 1000,
+    // What one free core would serve at that CPU cost (the machine running the bench may be busy).
+    oneCoreCapacityPerSecond: Math.round(1000 / Math.max(1e-6, cpuMs)),
     serverBusyMsPerRequest: Math.round((elu.active / total) * 1000) / 1000,
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
     non2xx: r.non2xx,
     errors: r.errors,
   };
