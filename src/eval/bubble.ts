@@ -15,7 +15,6 @@
  * editions' topicEntropy, measured on the hidden labels); coverageLastWeek =
  * mean share of all labels present in an edition of the last 7 days.
  */
-import { readFileSync } from 'node:fs';
 import type { Article, Subscriber } from '../model.js';
 import { TaggingEngine } from '../tag/tagger.js';
 import { loadTaxonomy } from '../tag/taxonomy.js';
@@ -23,6 +22,7 @@ import { entropy } from '../personalize/metrics.js';
 import { planForSubscriber, prepareBuild, type PlanSubscriber } from '../personalize/plan.js';
 import { DEFAULT_SETTINGS, type EditorSettings } from '../personalize/settings.js';
 import { UserError } from '../util/errors.js';
+import { readJsonlObjects } from '../util/jsonl.js';
 import { seededRng, type Rng } from '../util/random.js';
 
 export interface EvalBubbleOptions {
@@ -58,26 +58,19 @@ interface Row {
 }
 
 function readRows(path: string): Row[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read articles file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
   const rows: Row[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let r: Row;
-    try {
-      r = JSON.parse(line) as Row;
-    } catch {
-      throw new UserError(`${path} line ${i + 1}: not valid JSON`);
+  for (const { value: r, where } of readJsonlObjects(path, 'articles file')) {
+    if (typeof r.id !== 'string' || typeof r.label !== 'string' || typeof r.text !== 'string') {
+      throw new UserError(`${where}: expected {"id","title","text","label"} with string values`);
     }
-    if (!r || typeof r.id !== 'string' || typeof r.label !== 'string' || typeof r.text !== 'string') {
-      throw new UserError(`${path} line ${i + 1}: expected {"id","title","text","label"}`);
-    }
-    rows.push({ ...r, title: typeof r.title === 'string' ? r.title : '' });
-  });
+    rows.push({
+      id: r.id,
+      title: typeof r.title === 'string' ? r.title : '',
+      text: r.text,
+      label: r.label,
+      lang: typeof r.lang === 'string' ? r.lang : undefined,
+    });
+  }
   if (rows.length === 0) throw new UserError(`${path}: no articles`);
   return rows;
 }

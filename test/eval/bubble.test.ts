@@ -40,7 +40,7 @@ describe('bubble simulation', () => {
       expect(arm.ctr).toBeLessThan(1);
     }
     expect(r.kiosque.entropyLastWeek).toBeGreaterThan(r.relevanceOnly.entropyLastWeek);
-    await expect(evalBubble({ articles: join(dir, 'none.jsonl'), users: 1, days: 1, seed: 1 })).rejects.toThrow(/cannot read articles/);
+    await expect(evalBubble({ articles: join(dir, 'none.jsonl'), users: 1, days: 1, seed: 1 })).rejects.toThrow(/articles file not found/);
   }, 60_000);
 });
 
