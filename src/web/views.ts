@@ -23,9 +23,18 @@ export interface PageData {
   [key: string]: unknown;
 }
 
+/** IANA time zones for the forms' suggestions. */
+export const TIME_ZONES: readonly string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['Europe/Paris', 'Europe/London', 'Europe/Brussels', 'Europe/Zurich', 'America/Montreal', 'America/New_York'];
+  }
+})();
+
 export function renderPage(view: string, data: PageData): string {
   const L: Labels = LABELS[data.lang];
-  return eta.render(`./${view}`, { L, ...data });
+  return eta.render(`./${view}`, { L, zones: TIME_ZONES, ...data });
 }
 
 /** Sends a page as HTML; pages with personal data are never cached. */
