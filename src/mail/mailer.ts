@@ -1,6 +1,7 @@
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Config } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 
@@ -37,6 +38,28 @@ export interface Mailer {
    * (the outbox can tell from its file; SMTP cannot, so it has no such method).
    */
   delivered?(messageId: string, date?: string): Promise<boolean>;
+  /** Sends a message already composed by composeMail (e.g. in a worker thread). */
+  sendRaw?(mail: ComposedMail): Promise<SentMail>;
+}
+
+/** A message composed to its final bytes (RFC 5322), with the envelope it goes out with. */
+export interface ComposedMail {
+  raw: Uint8Array;
+  envelope: { from: string; to: string[] };
+  messageId: string;
+  /** The outbox folder's date, as in OutgoingMail. */
+  date?: string;
+}
+
+/**
+ * Composes a message exactly as `send` would (same checks: one plain
+ * recipient, one-line headers, explicit envelope), without sending it.
+ */
+export async function composeMail(mail: OutgoingMail, defaultFrom: string): Promise<ComposedMail> {
+  const opts = toNodemailer(mail, defaultFrom);
+  const raw = await new MailComposer(opts).compile().build();
+  const messageId = mail.messageId ? bare(oneLineHeader(mail.messageId)) : bare(/^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw.toString('latin1', 0, 4096))?.[1]);
+  return { raw, envelope: opts.envelope, messageId, ...(mail.date ? { date: mail.date } : {}) };
 }
 
 export type MailerConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'editionsDir' | 'smtpRatePerSecond'> & {
@@ -75,6 +98,10 @@ export function createMailer(config: MailerConfig, now: () => Date = () => new D
         const info = await transport.sendMail(toNodemailer(mail, config.mailFrom));
         return { messageId: bare(info.messageId), ...(info.response ? { response: String(info.response) } : {}) };
       },
+      async sendRaw(mail) {
+        const info = await transport.sendMail({ envelope: mail.envelope, raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength) });
+        return { messageId: mail.messageId, ...(info.response ? { response: String(info.response) } : {}) };
+      },
       async close() {
         transport.close();
       },
@@ -82,19 +109,24 @@ export function createMailer(config: MailerConfig, now: () => Date = () => new D
   }
   const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const dirFor = (date: string | undefined) => join(config.editionsDir, 'outbox', date && ISO_DATE.test(date) ? date : now().toISOString().slice(0, 10));
+  const writeEml = async (messageId: string, date: string | undefined, bytes: Uint8Array): Promise<SentMail> => {
+    const dir = dirFor(date);
+    await mkdir(dir, { recursive: true });
+    // Named by Message-ID: writing the same message again replaces it (a retry never makes two files).
+    const file = join(dir, `${safeName(messageId)}.eml`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+    return { messageId, file };
+  };
   return {
     kind: 'outbox',
     async send(mail) {
       const info = await stream.sendMail(toNodemailer(mail, config.mailFrom));
-      const messageId = bare(info.messageId);
-      const dir = dirFor(mail.date);
-      await mkdir(dir, { recursive: true });
-      // Named by Message-ID: writing the same message again replaces it (a retry never makes two files).
-      const file = join(dir, `${safeName(messageId)}.eml`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, info.message as Buffer);
-      await rename(tmp, file);
-      return { messageId, file };
+      return writeEml(bare(info.messageId), mail.date, info.message as Buffer);
+    },
+    async sendRaw(mail) {
+      return writeEml(mail.messageId, mail.date, mail.raw);
     },
     async delivered(messageId, date) {
       try {
@@ -214,14 +246,19 @@ export interface RetryOptions {
 }
 
 /** Sends, retrying transient failures with exponential backoff; throws a classified MailSendError. */
-export async function sendWithRetry(mailer: Mailer, mail: OutgoingMail, opts: RetryOptions = {}): Promise<SentMail & { attempts: number }> {
+export function sendWithRetry(mailer: Mailer, mail: OutgoingMail, opts: RetryOptions = {}): Promise<SentMail & { attempts: number }> {
+  return withRetry(() => mailer.send(mail), opts);
+}
+
+/** Runs one send attempt function with sendWithRetry's rules (for composed messages: `() => mailer.sendRaw(c)`). */
+export async function withRetry(attemptOnce: () => Promise<SentMail>, opts: RetryOptions = {}): Promise<SentMail & { attempts: number }> {
   const attempts = Math.max(1, opts.attempts ?? 3);
   const base = opts.baseDelayMs ?? 500;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {
     await opts.onAttempt?.(attempt);
     try {
-      return { ...(await mailer.send(mail)), attempts: attempt };
+      return { ...(await attemptOnce()), attempts: attempt };
     } catch (e) {
       const kind = classifySmtpError(e);
       const code = typeof (e as { responseCode?: unknown })?.responseCode === 'number' ? ((e as { responseCode: number }).responseCode as number) : undefined;

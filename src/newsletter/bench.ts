@@ -14,6 +14,7 @@ import { createMailer } from '../mail/mailer.js';
 import { silentLogger } from '../util/log.js';
 import { fixedClock } from '../util/clock.js';
 import { sendDueEditions, withSendLease } from './send.js';
+import { defaultRenderThreads } from './render-pool.js';
 
 export interface SendBenchOptions {
   messages?: number;
@@ -21,6 +22,8 @@ export interface SendBenchOptions {
   concurrency?: number;
   /** SMTP connections in the pool (default 8). */
   connections?: number;
+  /** Worker threads rendering messages (default: cores − 1, at least 1; 0 = all in the main thread). */
+  renderThreads?: number;
 }
 
 export interface SendBenchResult {
@@ -36,6 +39,7 @@ export interface SendBenchResult {
   avgMessageKb: number;
   concurrency: number;
   connections: number;
+  renderThreads: number;
 }
 
 const DATE = '2026-11-22';
@@ -44,6 +48,8 @@ export async function benchSend(opts: SendBenchOptions = {}): Promise<SendBenchR
   const n = opts.messages ?? 10_000;
   const concurrency = opts.concurrency ?? 64;
   const connections = opts.connections ?? 8;
+  const renderThreads = opts.renderThreads ?? defaultRenderThreads();
+  const mailFrom = 'Kiosque <edition@kiosque.localhost>';
   const { SMTPServer } = await import('smtp-server');
   let received = 0;
   let bytes = 0;
@@ -66,7 +72,7 @@ export async function benchSend(opts: SendBenchOptions = {}): Promise<SendBenchR
   // Noon UTC: the edition time (06:00) has passed in every zone used (Montreal to Tokyo), same local date.
   const clock = fixedClock(`${DATE}T12:00:00.000Z`);
   const store = openSqliteStore(join(dir, 'kiosque.db'), { clock });
-  const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'Kiosque <edition@kiosque.localhost>', editionsDir: dir, smtpRatePerSecond: 10_000, smtpConnections: connections });
+  const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom, editionsDir: dir, smtpRatePerSecond: 10_000, smtpConnections: connections });
   try {
     const editions: Edition[] = [];
     for (let i = 0; i < n; i++) {
@@ -81,7 +87,7 @@ export async function benchSend(opts: SendBenchOptions = {}): Promise<SendBenchR
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const report = await withSendLease(store, 'bench', (fence) =>
-      sendDueEditions({ store, mailer, log: silentLogger, clock, baseUrl: 'https://kiosque.localhost', secret: 'b'.repeat(40), maxBounces: 3, fence, concurrency }),
+      sendDueEditions({ store, mailer, log: silentLogger, clock, baseUrl: 'https://kiosque.localhost', secret: 'b'.repeat(40), maxBounces: 3, fence, concurrency, renderThreads, mailFrom }),
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
@@ -102,6 +108,7 @@ export async function benchSend(opts: SendBenchOptions = {}): Promise<SendBenchR
       avgMessageKb: received ? Math.round(bytes / received / 102.4) / 10 : 0,
       concurrency,
       connections,
+      renderThreads,
     };
   } finally {
     await mailer.close();

@@ -7,6 +7,7 @@ import { createMailer, type Mailer } from '../mail/mailer.js';
 import { createProgress } from '../util/progress.js';
 import { sendDueEditions, withSendLease, type SendOptions, type SendReport } from './send.js';
 import { newsletterRoutes, type NewsletterWebOptions } from './web.js';
+import { defaultRenderThreads } from './render-pool.js';
 
 export interface RunSendOptions extends SendOptions {
   /**
@@ -38,6 +39,8 @@ export async function runSend(ctx: AppContext, opts: RunSendOptions = {}): Promi
           fence,
           signal,
           confirmPending: opts.confirmPending === true,
+          renderThreads: defaultRenderThreads(),
+          mailFrom: ctx.config.mailFrom,
           buildMissing: async (date, subscriberIds) => {
             const { buildEditions } = await import('../edition/build.js');
             await buildEditions(

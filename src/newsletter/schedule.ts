@@ -57,6 +57,8 @@ export interface DecideOptions {
   policy?: CadencePolicy;
   /** Latest engagement known beyond the record (e.g. the last click). */
   lastClickAt?: string;
+  /** The subscriber zone's local date and time at `now`, when the caller computed them once for the zone's bucket. */
+  local?: { date: string; time: string };
 }
 
 /** True when the subscriber may receive editions at all (confirmed, consenting, not bouncing). */
@@ -83,7 +85,7 @@ export function isInactive(sub: Subscriber, now: Date, policy: CadencePolicy, la
  */
 export function decideSend(sub: Subscriber, now: Date, history: readonly SendRecord[], opts: DecideOptions = {}): SendDecision {
   const policy = opts.policy ?? DEFAULT_POLICY;
-  const today = localDate(now, sub.timezone);
+  const today = opts.local?.date ?? localDate(now, sub.timezone);
   const date = opts.date ?? today;
   const inactive = isInactive(sub, now, policy, opts.lastClickAt);
   const frequency: Frequency = inactive ? 'weekly' : sub.frequency;
@@ -92,7 +94,7 @@ export function decideSend(sub: Subscriber, now: Date, history: readonly SendRec
 
   if (!isMailable(sub)) return out('not-subscribed');
   // A past date is late already; today waits for the local edition time; a future date waits (unless forced).
-  const timeReached = opts.now === true || date < today || (date === today && localTime(now, sub.timezone) >= sub.editionTime);
+  const timeReached = opts.now === true || date < today || (date === today && (opts.local?.time ?? localTime(now, sub.timezone)) >= sub.editionTime);
   if (!timeReached) return out('not-yet');
 
   const sent = history.filter((r) => r.state === 'sent' || r.state === 'sending');

@@ -19,9 +19,10 @@ import type { Store } from '../store/store.js';
 import type { SendRecord } from '../store/sends.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { localDate } from '../util/time.js';
+import { localDate, localTime } from '../util/time.js';
 import { oneLine, UserError } from '../util/errors.js';
-import { MailSendError, sendWithRetry, type Mailer, type RetryOptions } from '../mail/mailer.js';
+import { MailSendError, sendWithRetry, withRetry, type Mailer, type RetryOptions, type SentMail } from '../mail/mailer.js';
+import { createRenderPool, type RenderPool } from './render-pool.js';
 import { buildConfirmationMessage, buildEditionMessage, editionMessageId, mailDomainOf, suppressionHash } from './message.js';
 import { DEFAULT_POLICY, decideSend, isInactive, isMailable, minusDays, type CadencePolicy } from './schedule.js';
 import { failpoint as defaultFailpoint } from './failpoint.js';
@@ -40,6 +41,13 @@ export interface SendDeps {
   fence: number;
   /** Messages in flight at once (default 16). */
   concurrency?: number;
+  /**
+   * Worker threads that render and compose messages for big runs (default 0:
+   * all in this thread). Needs `mailFrom` and a mailer with sendRaw.
+   */
+  renderThreads?: number;
+  /** The From of composed messages (the mailer's configured one). */
+  mailFrom?: string;
   retry?: RetryOptions;
   policy?: Partial<CadencePolicy>;
   /** Builds missing editions of a date (the build stage); without it a missing edition waits for the build job. */
@@ -136,13 +144,14 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
 
   const subscribers = await loadSubscribers(store, opts.subscriberIds);
   report.subscribers = subscribers.length;
-  // Each zone's local date is computed once per run (the zone "bucket").
-  const todayByZone = new Map<string, string>();
-  const todayIn = (tz: string) => {
-    let d = todayByZone.get(tz);
-    if (!d) todayByZone.set(tz, (d = localDate(now, tz)));
-    return d;
+  // Subscribers are taken zone by zone: each zone's local date and time are computed once per run.
+  const localByZone = new Map<string, { date: string; time: string }>();
+  const localIn = (tz: string) => {
+    let l = localByZone.get(tz);
+    if (!l) localByZone.set(tz, (l = { date: localDate(now, tz), time: localTime(now, tz) }));
+    return l;
   };
+  const todayIn = (tz: string) => localIn(tz).date;
   const earliest = opts.date ?? subscribers.reduce((min, s) => (todayIn(s.timezone) < min ? todayIn(s.timezone) : min), '9999-12-31');
   const since = minusDays(earliest < '9999' ? earliest : localDate(now, 'UTC'), 8);
 
@@ -170,6 +179,7 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
       ...(opts.date ? { date: opts.date } : {}),
       ...(opts.now ? { now: true } : {}),
       policy,
+      local: localIn(sub.timezone),
       ...(lastClickAt ? { lastClickAt } : {}),
     });
     if (!d.due) skip(d.reason!);
@@ -182,6 +192,8 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
     if (await sendConfirmation(deps, sub)) report.confirmations++;
   }
 
+  // Threads pay off only for a big run (starting one costs a few hundred ms).
+  const renderPool = deps.renderThreads && deps.mailFrom && deps.mailer.sendRaw && due.length >= 64 ? createRenderPool(deps.renderThreads) : undefined;
   const missing: Due[] = [];
   const sendOne = async (d: Due): Promise<void> => {
     const edition = await store.getEdition(d.sub.id, d.date);
@@ -189,19 +201,23 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
       missing.push(d);
       return;
     }
-    const outcome = await deliver(deps, d, edition, domain, fp);
+    const outcome = await deliver(deps, d, edition, domain, fp, renderPool);
     if (outcome === 'sent') report.sent++;
     else if (outcome === 'failed') report.failed++;
     else if (outcome === 'retry') report.retryLater++;
     else skip(outcome);
   };
-  await pool(due, deps.concurrency ?? 16, sendOne, deps.signal);
-  if (missing.length && deps.buildMissing && !deps.signal?.aborted) {
-    const byDate = new Map<string, Due[]>();
-    for (const d of missing) byDate.set(d.date, [...(byDate.get(d.date) ?? []), d]);
-    for (const [date, list] of byDate) await deps.buildMissing(date, list.map((d) => d.sub.id));
-    const again = missing.splice(0);
-    await pool(again, deps.concurrency ?? 16, sendOne, deps.signal);
+  try {
+    await pool(due, deps.concurrency ?? 16, sendOne, deps.signal);
+    if (missing.length && deps.buildMissing && !deps.signal?.aborted) {
+      const byDate = new Map<string, Due[]>();
+      for (const d of missing) byDate.set(d.date, [...(byDate.get(d.date) ?? []), d]);
+      for (const [date, list] of byDate) await deps.buildMissing(date, list.map((d) => d.sub.id));
+      const again = missing.splice(0);
+      await pool(again, deps.concurrency ?? 16, sendOne, deps.signal);
+    }
+  } finally {
+    await renderPool?.close();
   }
   report.missingEditions = missing.length;
   if (missing.length) skip('no-edition');
@@ -216,7 +232,7 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
 type Outcome = 'sent' | 'failed' | 'retry' | 'claimed-elsewhere' | 'withdrawn' | 'lost-claim';
 
 /** One edition to one subscriber, through the ledger. */
-async function deliver(deps: SendDeps, d: Due, edition: Edition, domain: string, fp: (name: string) => void): Promise<Outcome> {
+async function deliver(deps: SendDeps, d: Due, edition: Edition, domain: string, fp: (name: string) => void, pool: RenderPool | undefined): Promise<Outcome> {
   const { store, clock } = deps;
   const messageId = editionMessageId(d.sub.id, d.date, domain);
   // Eligibility again, just before the send: an unsubscribe or erasure since the selection wins (EML-04).
@@ -226,19 +242,26 @@ async function deliver(deps: SendDeps, d: Due, edition: Edition, domain: string,
   const row = await store.claimSend({ subscriberId: d.sub.id, editionDate: d.date, messageId, editionId: edition.id }, deps.fence);
   if (!row) return 'claimed-elsewhere';
   const key = [d.sub.id, d.date, deps.fence] as const;
-  const message = buildEditionMessage(edition, fresh, {
-    baseUrl: deps.baseUrl,
-    secret: deps.secret,
-    mailDomain: domain,
-    reducedCadence: d.reducedCadence,
-    ...(deps.siteTitle ? { siteTitle: deps.siteTitle } : {}),
-    ...(deps.topicLabel ? { topicLabel: deps.topicLabel } : {}),
-  });
+  const ctx = { baseUrl: deps.baseUrl, secret: deps.secret, mailDomain: domain, reducedCadence: d.reducedCadence, ...(deps.siteTitle ? { siteTitle: deps.siteTitle } : {}) };
+  let attemptOnce: () => Promise<SentMail>;
+  try {
+    if (pool && deps.mailer.sendRaw) {
+      // Rendered and composed in a worker thread; this thread only sends the bytes.
+      const composed = await pool.render(edition, fresh, ctx, deps.mailFrom!);
+      attemptOnce = () => deps.mailer.sendRaw!(composed);
+    } else {
+      const message = buildEditionMessage(edition, fresh, { ...ctx, ...(deps.topicLabel ? { topicLabel: deps.topicLabel } : {}) });
+      attemptOnce = () => deps.mailer.send(message);
+    }
+  } catch (e) {
+    await store.updateSend(...key, { state: 'failed', error: `not composed: ${oneLine(e)}` });
+    return 'failed';
+  }
 
   fp('before-connect');
   if (!(await store.updateSend(...key, { state: 'sending', attempts: row.attempts + 1 }))) return 'lost-claim';
   try {
-    const sent = await sendWithRetry(deps.mailer, message, deps.retry ?? {});
+    const sent = await withRetry(attemptOnce, deps.retry ?? {});
     fp('before-ledger-write');
     await store.updateSend(...key, {
       state: 'sent',

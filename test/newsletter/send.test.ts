@@ -184,3 +184,18 @@ describe('sending due editions over SMTP', () => {
     expect(recipients()).toEqual(['s2@exemple.fr']);
   });
 });
+
+describe('rendering in worker threads', () => {
+  it('a big run renders and composes in worker threads: the same messages, each once', async () => {
+    await setUp(70);
+    const r = await sendDueEditions(deps({ renderThreads: 1, mailFrom: 'Kiosque <edition@news.example>', concurrency: 8 }));
+    expect(r.sent).toBe(70);
+    expect(new Set(recipients()).size).toBe(70);
+    const parsed = await simpleParser(sink.messages[0]!.raw);
+    expect(parsed.subject).toMatch(/^Kiosque · Dimanche 22 novembre — /);
+    expect(parsed.html).toMatch(/<h3 class="k-h3"/);
+    const rows = await store.listSends({ editionDate: DATE });
+    expect(rows.every((row) => row.state === 'sent')).toBe(true);
+    expect(parsed.messageId).toBe(`<${rows.find((row) => `${row.subscriberId}@exemple.fr` === sink.messages[0]!.to[0])!.messageId}>`);
+  }, 60_000);
+});
