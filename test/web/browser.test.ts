@@ -32,6 +32,10 @@ async function newPage(ctx: BrowserContext, problems: string[]): Promise<Page> {
     if (m.type() === 'error') problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('dialog', (d) => {
+    problems.push(`dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
   // Article sites are not on the network here: answer for them.
   await page.route(/^https:\/\/[^/]*\.test\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>The article</h1>' }));
   return page;
@@ -86,7 +90,15 @@ describe.skipIf(!HAS_BROWSER)('in a real browser', () => {
     await page.waitForURL(`${base}/edition`);
     // Their first edition comes with the next build.
     await w.build([sub.id]);
+    // WEB-01/05: a story with hostile markup in its title and summary, shown as text, never run.
+    const built = (await w.ctx.store.listEditions({ subscriberId: sub.id, limit: 1 }))[0]!;
+    const hostile = (await w.ctx.store.getArticle('art-1'))!;
+    const last = built.items.length - 1;
+    const swapped = built.items.map((it, i) => (i === last ? { ...it, articleId: hostile.id, title: hostile.title, summary: hostile.summary } : it));
+    const sections = built.sections.map((s) => ({ ...s, itemIds: s.itemIds.map((id) => (id === built.items[last]!.articleId ? hostile.id : id)) }));
+    await w.ctx.store.saveEdition({ ...built, createdAt: new Date().toISOString(), items: swapped, sections });
     await page.reload();
+    expect(await page.locator('h3.headline a', { hasText: '<script>alert(1)</script>' }).count()).toBe(1);
     const headlines = page.locator('h3.headline a');
     expect(await headlines.count()).toBeGreaterThan(3);
     await page.screenshot({ path: `${ARTIFACTS}/edition-desktop.png`, fullPage: true });

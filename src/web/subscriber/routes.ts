@@ -253,25 +253,9 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
     const noticeQuery = { type: 'object', additionalProperties: false, properties: { notice: { type: 'string', enum: NOTICES } } } as const;
 
     const editionPages = new PageCache();
-    // Editions read for the page, kept two seconds: a reader's reloads and bursts do not parse it again.
-    // This process forgets them when it rebuilds one; another process's rebuild shows within two seconds.
-    const recentEditions = new Map<string, { at: number; edition: Edition | null }>();
     async function editionOf(sub: Subscriber, date: string | 'latest'): Promise<Edition | null> {
-      const key = `${sub.id}|${date}`;
-      const now = Date.now();
-      const hit = recentEditions.get(key);
-      if (hit && now - hit.at < 2000 && now >= hit.at) return hit.edition;
-      const edition =
-        date === 'latest'
-          ? ((await store.listEditions({ subscriberId: sub.id, limit: 1 }))[0] ?? null)
-          : await store.getEdition(sub.id, date);
-      if (recentEditions.size > 10_000) recentEditions.clear();
-      recentEditions.set(key, { at: now, edition });
-      return edition;
+      return date === 'latest' ? ((await store.listEditions({ subscriberId: sub.id, limit: 1 }))[0] ?? null) : store.getEdition(sub.id, date);
     }
-    const forgetEditions = (subscriberId: string) => {
-      for (const k of recentEditions.keys()) if (k.startsWith(`${subscriberId}|`)) recentEditions.delete(k);
-    };
     async function showEdition(req: FastifyRequest, reply: FastifyReply, sub: Subscriber, edition: Edition | null, notice?: string) {
       const L = LABELS[sub.lang];
       const now = clock.now();
@@ -489,7 +473,6 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
           { store, log, clock, editionsDir: config.editionsDir, baseUrl: config.baseUrl, secret: config.secret },
           { subscriberIds: [sub.id], date: localDate(clock.now(), sub.timezone) },
         );
-        forgetEditions(sub.id);
         return seeOther(reply, '/edition?notice=personalization');
       },
     );
