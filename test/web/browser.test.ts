@@ -77,6 +77,9 @@ describe.skipIf(!HAS_BROWSER)('in a real browser', () => {
     await page.fill('input[name=home]', firstPlace);
     await page.check('input[name=topics][value=sport]');
     await page.check('input[name=topics][value=economie]');
+    // Consents are opt-in: nothing is ticked in advance.
+    expect(await page.isChecked('input[name=personalization]')).toBe(false);
+    await page.check('input[name=personalization]');
     await page.check('input[name=tracking]');
     await page.click('form.signup button[type=submit]');
     await page.waitForSelector('text=Ouvrez votre boîte mail');
