@@ -42,8 +42,10 @@ const FUNCTION_WORDS = new Set(
 /** A word of the text; its characters are sliced out only when asked for (most words never are). */
 export class Token {
   private cached: string | undefined;
-  /** FNV-1a of the folded word (foldToken), once asked for (see wordHash); NO_HASH before. */
+  /** FNV-1a of the folded word (foldToken), once asked for; NO_HASH before. */
   hash = NO_HASH;
+  /** The folded word (foldToken), once asked for. */
+  key: string | undefined;
   constructor(
     private source: string,
     public start: number,
@@ -62,6 +64,7 @@ export class Token {
     this.sentenceStart = sentenceStart;
     this.cached = undefined;
     this.hash = NO_HASH;
+    this.key = undefined;
     return this;
   }
   get text(): string {
@@ -243,7 +246,8 @@ export function tokenize(text: string): Token[] {
  * spares the garbage collector a few hundred objects per article.
  */
 function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
-  out.length = 0;
+  // `out` is filled by index and cut to length at the end: emptying it first would drop its backing store, regrown push by push
+  let count = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -266,11 +270,13 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
     // only capitalized words are ever asked whether they open a sentence
     const sentenceStart = cap > 0 && isSentenceStart(text, start);
-    const slot = out.length;
+    const slot = count++;
     const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
     if (slot >= pool.length) pool.push(t);
-    out.push(t);
+    if (slot < out.length) out[slot] = t;
+    else out.push(t);
   }
+  out.length = count;
   return out;
 }
 
@@ -355,8 +361,10 @@ export interface DetectOptions {
 export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
   // recycled tokens: valid until the next call, never kept in the result
   const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
-  const keys: (string | undefined)[] = new Array(tokens.length);
-  const keyOf = (i: number): string => (keys[i] ??= foldToken(tokens[i]!.text));
+  const keyOf = (i: number): string => {
+    const t = tokens[i]!;
+    return (t.key ??= foldToken(t.text));
+  };
   /** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
   const hashOf = (i: number): number => {
     const t = tokens[i]!;
