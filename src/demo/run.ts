@@ -16,6 +16,9 @@ export interface DemoSummary {
   subscribers: number;
   editions: number;
   editionsDir: string;
+  /** Newsletter e-mails written as .eml files (one per subscriber who consented). */
+  emails: number;
+  outboxDir: string;
 }
 
 export interface DemoRun {
@@ -47,18 +50,35 @@ export async function setUpDemo(opts: { quiet?: boolean } = {}): Promise<DemoRun
     await createDemoSubscribers(ctx, feeds, subscribers);
     const built = await runBuild(ctx);
     ctx.log.info(`demo: built ${built.editions} editions under ${built.editionsDir}`);
+    const sent = await sendDemoNewsletters(ctx);
+    ctx.log.info(`demo: wrote ${sent.emails} newsletter e-mails (.eml) under ${sent.outboxDir}`);
     const summary: DemoSummary = {
       articles: await ctx.store.countArticles(),
       stories: await ctx.store.countClusters(),
       subscribers: await ctx.store.countSubscribers(),
       editions: await ctx.store.countEditions(),
       editionsDir: ctx.config.editionsDir,
+      emails: sent.emails,
+      outboxDir: sent.outboxDir,
     };
     return { ctx, feedServer, summary };
   } catch (e) {
     await feedServer.close();
     await ctx.close();
     throw e;
+  }
+}
+
+/** The demo's editions by e-mail: always through the .eml outbox (never a real SMTP server), whatever the edition times. */
+async function sendDemoNewsletters(ctx: AppContext): Promise<{ emails: number; outboxDir: string }> {
+  const { runSend } = await import('../newsletter/run.js');
+  const { createMailer } = await import('../mail/mailer.js');
+  const mailer = createMailer({ ...ctx.config, smtpUrl: undefined }, () => ctx.clock.now());
+  try {
+    const r = await runSend(ctx, { now: true, mailer });
+    return { emails: 'sent' in r ? r.sent : 0, outboxDir: join(ctx.config.editionsDir, 'outbox') };
+  } finally {
+    await mailer.close();
   }
 }
 

@@ -17,7 +17,7 @@ describe('kiosque demo --once --json (offline, end to end)', () => {
       timeout: 120_000,
     });
     const summary = JSON.parse(stdout.trim());
-    expect(Object.keys(summary).sort()).toEqual(['articles', 'editions', 'editionsDir', 'stories', 'subscribers']);
+    expect(Object.keys(summary).sort()).toEqual(['articles', 'editions', 'editionsDir', 'emails', 'outboxDir', 'stories', 'subscribers']);
     expect(summary.articles).toBeGreaterThanOrEqual(100);
     // Several sources telling one story are merged into one story cluster.
     expect(summary.stories).toBeLessThan(summary.articles);
@@ -45,5 +45,10 @@ describe('kiosque demo --once --json (offline, end to end)', () => {
       const html = readFileSync(join(summary.editionsDir, date!, f), 'utf8');
       expect(html).not.toMatch(/<(script|iframe|img)\b|<[^>]*\son\w+=|href="javascript:/i);
     }
+    // One newsletter .eml per subscriber who consented to it, in the outbox (no SMTP_URL in the demo).
+    expect(summary.emails).toBeGreaterThan(0);
+    expect(summary.emails).toBeLessThanOrEqual(summary.subscribers);
+    const emls = readdirSync(join(summary.outboxDir, date!)).filter((f) => f.endsWith('.eml'));
+    expect(emls).toHaveLength(summary.emails);
   });
 });

@@ -6,7 +6,7 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('offline demo: sample feeds served on loopback, ingested, tagged, editions built and served')
     .option('--once', 'run the pipeline once and exit instead of serving')
-    .option('--json', 'with --once: print {"articles","stories","subscribers","editions","editionsDir"}')
+    .option('--json', 'with --once: print {"articles","stories","subscribers","editions","editionsDir","emails","outboxDir"}')
     .action(async (opts: { once?: boolean; json?: boolean }) => {
       const { setUpDemo } = await import('../../demo/run.js');
       const t0 = Date.now();
@@ -36,10 +36,11 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-function describe(s: { articles: number; stories: number; subscribers: number; editions: number; editionsDir: string }, ms: number): string {
+function describe(s: { articles: number; stories: number; subscribers: number; editions: number; editionsDir: string; emails: number; outboxDir: string }, ms: number): string {
   return (
     `demo ready in ${(ms / 1000).toFixed(1)} s: ${s.articles} articles in ${s.stories} stories, ` +
-    `${s.subscribers} subscribers, ${s.editions} editions (written under ${s.editionsDir})`
+    `${s.subscribers} subscribers, ${s.editions} editions (written under ${s.editionsDir}), ` +
+    `${s.emails} newsletter e-mails (.eml under ${s.outboxDir})`
   );
 }
 
