@@ -128,6 +128,9 @@ export async function benchHttp(opts: HttpBenchOptions = {}) {
         path: `/c/${signToken({ s: sub.id, a: edition.items[i % edition.items.length]!.articleId, e: `bench-${i}`, p: i }, config.secret, 'click')}`,
       }));
 
+      // Warm-up (JIT, caches), not reported.
+      await measure({ url: `${base}/edition`, connections, duration: 1, headers: { cookie, 'user-agent': BROWSER_UA } });
+      await measure({ url: `${base}/c/${token}`, connections, duration: 1, headers: { 'user-agent': BROWSER_UA } });
       const editionPage = await measure({ url: `${base}/edition`, connections, duration, headers: { cookie, 'user-agent': BROWSER_UA } });
       const redirect = await measure({ url: `${base}/c/${token}`, connections, duration, headers: { 'user-agent': BROWSER_UA } });
       const clicksBefore = (await store.listClicks({ limit: 100_000 })).length;
