@@ -87,6 +87,18 @@ describe('WEB-11: rate limits by socket address, X-Forwarded-For ignored', () =>
   });
 });
 
+describe('STO-01: query strings', () => {
+  it('operator keys and repeated keys are refused, never passed on', async () => {
+    const c = new Client(app);
+    c.cookies.set(SUBSCRIBER_COOKIE, sessionToken({ secret: w.ctx.config.secret, secure: false, now: () => new Date() }, 'subscriber', w.subscribers[0]!));
+    expect((await c.get('/editions?topic[$ne]=x')).statusCode).toBe(400);
+    expect((await c.get('/edition?notice[$ne]=x')).statusCode).toBe(400);
+    expect((await c.get('/edition?notice=noted&notice=saved')).statusCode).toBe(400);
+    expect((await app.inject('/places?q=Ly&q=Pa')).statusCode).toBe(400);
+    expect((await app.inject('/places?q[$regex]=^(a%2B)%2B$')).statusCode).toBe(400);
+  });
+});
+
 describe('extra plugins', () => {
   it('are served inside the security layer; a route can opt out of CSRF (one-click unsubscribe)', async () => {
     const r = await app.inject({ method: 'POST', url: '/u/abc', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
