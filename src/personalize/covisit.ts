@@ -51,20 +51,34 @@ export class Covisitation {
    * `maxClicks` latest clicks count: pairs grow with the square of clicks,
    * and a build must stay linear in readers.
    */
-  addReader(clicks: readonly { key: string; atMs: number }[], windowHours: number, maxClicks = 30): void {
+  addReader(
+    clicks: readonly { key: string; atMs: number }[],
+    windowHours: number,
+    maxClicks = 20,
+    /** Only pairs into these stories are kept (a build needs rows toward its candidates only). */
+    targets?: ReadonlySet<string>,
+  ): void {
     const sorted = [...clicks].filter((c) => Number.isFinite(c.atMs)).sort((x, y) => x.atMs - y.atMs).slice(-maxClicks);
     const win = windowHours * 3_600_000;
+    // The decay factor once per click, not once per pair.
+    const g = sorted.map((c) => this.grow(c.atMs));
     for (let i = 0; i < sorted.length; i++) {
       const a = sorted[i]!;
-      this.addClick(a.key, a.atMs);
+      this.totals.set(a.key, (this.totals.get(a.key) ?? 0) + g[i]!);
       for (let j = i + 1; j < sorted.length; j++) {
         const b = sorted[j]!;
         if (b.atMs - a.atMs > win) break;
         if (a.key === b.key) continue;
-        this.addPair(a.key, b.key, b.atMs);
-        this.addPair(b.key, a.key, b.atMs);
+        if (!targets || targets.has(b.key)) this.bump(a.key, b.key, g[j]!);
+        if (!targets || targets.has(a.key)) this.bump(b.key, a.key, g[j]!);
       }
     }
+  }
+
+  private bump(a: string, b: string, grown: number): void {
+    let row = this.rows.get(a);
+    if (!row) this.rows.set(a, (row = new Map()));
+    row.set(b, (row.get(b) ?? 0) + grown);
   }
 
   /** Decayed click total of a story at time now. */

@@ -170,7 +170,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     if (!l) byReader.set(c.sub, (l = []));
     l.push(c);
   }
-  for (const l of byReader.values()) covisit.addReader(l, settings.covisitWindowHours);
+  const candidateClusters = new Set(clusterIds);
+  for (const l of byReader.values()) covisit.addReader(l, settings.covisitWindowHours, 20, candidateClusters);
   const rowCache = new Map<string, Postings | undefined>();
   const covisitRow = (key: string): Postings | undefined => {
     if (rowCache.has(key)) return rowCache.get(key);
