@@ -127,6 +127,7 @@ export function editorPlugin(deps: WebDeps): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     const loginLimit = { rateLimit: { max: deps.limits.signupPer10Min, timeWindow: 10 * 60_000 } };
+    app.decorateRequest('kqEditor', undefined);
 
     // ───── sign-in ─────
 

@@ -82,6 +82,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     const signupLimit = { rateLimit: { max: deps.limits.signupPer10Min, timeWindow: 10 * 60_000 } };
+    app.decorateRequest('kqSubscriber', undefined);
 
     app.get('/', { schema: { querystring: EMPTY_QUERY } }, async (req, reply) => {
       if (await currentSubscriber(req, deps.session, store)) return seeOther(reply, '/edition');
