@@ -238,7 +238,7 @@ async function deliver(deps: SendDeps, d: Due, edition: Edition, domain: string,
   // Eligibility again, just before the send: an unsubscribe or erasure since the selection wins (EML-04).
   // Checked before the claim, so a withdrawn or erased subscriber leaves no ledger row behind.
   const fresh = await store.getSubscriber(d.sub.id);
-  if (!fresh || !isMailable(fresh) || (await store.isSuppressed(suppressionHash(deps.secret, fresh.email)))) return 'withdrawn';
+  if (!fresh || !isMailable(fresh) || (await isSuppressedFor(store, deps.secret, fresh))) return 'withdrawn';
   const row = await store.claimSend({ subscriberId: d.sub.id, editionDate: d.date, messageId, editionId: edition.id }, deps.fence);
   if (!row) return 'claimed-elsewhere';
   const key = [d.sub.id, d.date, deps.fence] as const;
@@ -322,6 +322,21 @@ async function settleUncertain(deps: SendDeps, since: string, resend: boolean, r
       deps.log.warn({ subscriberId: r.subscriberId, date: r.editionDate, messageId: r.messageId }, 'newsletter: a crashed run may or may not have delivered this edition; not re-sent');
     }
   }
+}
+
+/**
+ * Whether the suppression list stops mail to this subscriber. An entry is
+ * overridden only by a newer opt-in: a consent given after it, and for an
+ * erasure or a bounce also an address confirmed after it (a re-import or an
+ * unconfirmed sign-up of a suppressed address gets nothing).
+ */
+export async function isSuppressedFor(store: Store, secret: string, sub: Subscriber): Promise<boolean> {
+  const entry = await store.getSuppression(suppressionHash(secret, sub.email));
+  if (!entry) return false;
+  const consent = sub.consents.newsletter;
+  const newerConsent = consent.granted && consent.at > entry.at;
+  const newerConfirmation = !!sub.confirmedAt && sub.confirmedAt > entry.at;
+  return entry.reason === 'unsubscribe' || entry.reason === 'complaint' ? !newerConsent : !(newerConsent && newerConfirmation);
 }
 
 /** The kv mark that a confirmation went out (nothing else is sent before the address is confirmed). */

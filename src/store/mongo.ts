@@ -912,6 +912,12 @@ export class MongoStore implements Store {
     return (await this.db.collection('suppressions').findOne({ _id: eq(h) }, { projection: { _id: 1 } })) !== null;
   }
 
+  async getSuppression(hash: string): Promise<Suppression | null> {
+    const h = checkSuppressionHash(hash);
+    const doc = await this.db.collection('suppressions').findOne({ _id: eq(h) });
+    return doc ? { hash: h, reason: doc.reason as Suppression['reason'], at: doc.at as string } : null;
+  }
+
   async removeSuppression(hash: string): Promise<boolean> {
     const h = checkSuppressionHash(hash);
     return (await this.db.collection('suppressions').deleteOne({ _id: eq(h) })).deletedCount > 0;

@@ -896,6 +896,11 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt('SELECT 1 FROM suppressions WHERE hash = ?').get(h) !== undefined);
   }
 
+  async getSuppression(hash: string): Promise<Suppression | null> {
+    const h = checkSuppressionHash(hash);
+    return this.read(() => (this.stmt('SELECT hash, reason, at FROM suppressions WHERE hash = ?').get(h) as Suppression | undefined) ?? null);
+  }
+
   async removeSuppression(hash: string): Promise<boolean> {
     const h = checkSuppressionHash(hash);
     return this.write(() => this.stmt('DELETE FROM suppressions WHERE hash = ?').run(h).changes > 0);

@@ -167,6 +167,8 @@ export interface Store {
   // suppression list: salted hashes of addresses that must not be mailed (unsubscribe, erasure, bounces)
   addSuppression(s: Suppression): Promise<void>;
   isSuppressed(hash: string): Promise<boolean>;
+  /** The entry with its reason and time (a later, confirmed opt-in may override it). */
+  getSuppression(hash: string): Promise<Suppression | null>;
   /** True when an entry was removed (a fresh, confirmed opt-in). */
   removeSuppression(hash: string): Promise<boolean>;
 

@@ -199,3 +199,24 @@ describe('rendering in worker threads', () => {
     expect(parsed.messageId).toBe(`<${rows.find((row) => `${row.subscriberId}@exemple.fr` === sink.messages[0]!.to[0])!.messageId}>`);
   }, 60_000);
 });
+
+describe('suppression list and fresh opt-ins (STO-10)', () => {
+  it('an unsubscribe is lifted by a newer consent; an erasure only by a newer consent and a confirmed address', async () => {
+    const { isSuppressedFor } = await import('../../src/newsletter/send.js');
+    await setUp(0);
+    const at = '2026-11-10T00:00:00.000Z';
+    const before = '2026-11-01T00:00:00.000Z';
+    const after = '2026-11-15T00:00:00.000Z';
+    const sub = (consentAt: string, confirmedAt?: string) =>
+      subscriberFor('x', { consents: { ...subscriberFor('x').consents, newsletter: { granted: true, at: consentAt, source: 't' } }, ...(confirmedAt ? { confirmedAt } : { confirmedAt: undefined }) });
+    expect(await isSuppressedFor(store, secret, sub(before, before))).toBe(false);
+    await store.addSuppression({ hash: suppressionHash(secret, 'x@exemple.fr'), reason: 'unsubscribe', at });
+    expect(await isSuppressedFor(store, secret, sub(before, before))).toBe(true);
+    expect(await isSuppressedFor(store, secret, sub(after, before))).toBe(false);
+    await store.removeSuppression(suppressionHash(secret, 'x@exemple.fr'));
+    await store.addSuppression({ hash: suppressionHash(secret, 'X@Exemple.fr'), reason: 'erasure', at });
+    expect(await isSuppressedFor(store, secret, sub(after))).toBe(true); // re-imported or signed up, not confirmed
+    expect(await isSuppressedFor(store, secret, sub(after, before))).toBe(true);
+    expect(await isSuppressedFor(store, secret, sub(after, after))).toBe(false);
+  });
+});

@@ -509,6 +509,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await store.addSuppression({ hash: 'h_abc-1', reason: 'unsubscribe', at: '2026-11-22T06:00:00.000Z' });
         await store.addSuppression({ hash: 'h_abc-1', reason: 'erasure', at: '2026-11-22T07:00:00.000Z' });
         expect(await store.isSuppressed('h_abc-1')).toBe(true);
+        expect(await store.getSuppression('h_abc-1')).toEqual({ hash: 'h_abc-1', reason: 'unsubscribe', at: '2026-11-22T06:00:00.000Z' });
+        expect(await store.getSuppression('h_other')).toBeNull();
         expect(await store.removeSuppression('h_abc-1')).toBe(true);
         expect(await store.removeSuppression('h_abc-1')).toBe(false);
         expect(await store.isSuppressed('h_abc-1')).toBe(false);
