@@ -229,12 +229,14 @@ describe('My profile', () => {
     const c = signedIn('sub-bob');
     await c.get('/me');
     const before = (await w.ctx.store.getSubscriber('sub-bob'))!;
-    const ok = await c.post('/me', { lang: 'en', timezone: 'America/New_York', editionTime: '08:30', diversity: '0.8', followTopics: ['sciences'], muteTopics: ['sport'], newsletter: 'on' });
+    const ok = await c.post('/me', { lang: 'en', timezone: 'America/New_York', editionTime: '08:30', diversity: '0.8', followTopics: ['sciences'], muteTopics: ['sport'], newsletter: 'on', mutePlaces: ['geonames:2996944', '{"$ne":1}'] });
     expect(ok.statusCode).toBe(303);
     const after = (await w.ctx.store.getSubscriber('sub-bob'))!;
     expect(after).toMatchObject({ timezone: 'America/New_York', editionTime: '08:30', diversity: 0.8 });
     expect(after.prefs.followTopics).toEqual(['sciences']);
     expect(after.prefs.muteTopics).toEqual(['sport']);
+    expect(after.prefs.mutePlaces).toEqual(['geonames:2996944']);
+    expect((await c.get('/me')).body).toMatch(/name="mutePlaces" value="geonames:2996944" checked> Lyon/);
     expect(after.consents.tracking).toMatchObject({ granted: false, source: 'web-profile' });
     expect(after.consents.newsletter).toEqual(before.consents.newsletter);
     expect((await c.post('/me', { lang: 'en', timezone: 'Mars/Olympus', editionTime: '08:30' })).statusCode).toBe(400);

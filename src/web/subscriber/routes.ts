@@ -385,6 +385,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
         recentClicks: clicks.slice(0, 10).map((c) => ({ title: titles.get(c.articleId) ?? c.articleId, at: c.at.slice(0, 16).replace('T', ' ') })),
         topics: topicChoices(sub.lang, taxonomy).map((t) => ({ ...t, followed: sub.prefs.followTopics.includes(t.id), muted: sub.prefs.muteTopics.includes(t.id) })),
         mutedSources: sub.prefs.muteSources.map((id) => ({ id, title: feeds.get(id) ?? id })),
+        places: await placeChoices(sub, view.places),
         fresh: now.getTime() - req.kqSubscriber!.authAt < FRESH_AUTH_MS,
         ...(req.query.notice ? { notice: noticeText(L, req.query.notice) } : {}),
       });
@@ -400,6 +401,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       followTopics?: string[];
       muteTopics?: string[];
       keepMutedSources?: string[];
+      mutePlaces?: string[];
       tracking?: 'on';
       newsletter?: 'on';
     };
@@ -419,6 +421,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
               followTopics: strList(64, 50),
               muteTopics: strList(64, 50),
               keepMutedSources: strList(64, 1000),
+              mutePlaces: strList(64, 200),
               tracking: on,
               newsletter: on,
             },
@@ -448,6 +451,9 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
             followTopics: follow,
             muteTopics: mute,
             muteSources: sub.prefs.muteSources.filter((f) => (b.keepMutedSources ?? []).includes(f)),
+            // Places offered on the page: the profile's and those muted before; ids only, checked against the gazetteer.
+            mutePlaces: await knownPlaces(b.mutePlaces ?? []),
+            followPlaces: sub.prefs.followPlaces.filter((p) => !(b.mutePlaces ?? []).includes(p)),
           },
           consents: {
             ...sub.consents,
@@ -517,6 +523,24 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** Places the profile page offers to mute: the profile's top places and those already muted. */
+async function placeChoices(sub: Subscriber, profilePlaces: { id: string; label: string }[]) {
+  const geo = await import('../../tag/geo/index.js');
+  const out = new Map<string, { id: string; label: string; muted: boolean }>();
+  for (const p of profilePlaces) out.set(p.id, { id: p.id, label: p.label, muted: sub.prefs.mutePlaces.includes(p.id) });
+  for (const id of sub.prefs.mutePlaces) {
+    if (out.has(id)) continue;
+    const rec = geo.lookupPlace(id);
+    out.set(id, { id, label: rec ? (sub.lang === 'fr' && rec.nameFr ? rec.nameFr : rec.name) : id, muted: true });
+  }
+  return [...out.values()];
+}
+
+async function knownPlaces(ids: string[]): Promise<string[]> {
+  const geo = await import('../../tag/geo/index.js');
+  return [...new Set(ids)].filter((id) => geo.lookupPlace(id) !== null);
 }
 
 function consentChange(prev: ConsentRecord, granted: boolean, at: string): ConsentRecord {
