@@ -18,6 +18,8 @@ export interface RunSendOptions extends SendOptions {
   confirmPending?: boolean;
   /** A mailer to use (default: SMTP_URL, or the .eml outbox). */
   mailer?: Mailer;
+  /** Stops taking new messages (shutdown); messages in flight finish and are recorded. */
+  signal?: AbortSignal;
 }
 
 export type RunSendResult = SendReport | { skipped: 'another instance is sending' };
@@ -37,7 +39,7 @@ export async function runSend(ctx: AppContext, opts: RunSendOptions = {}): Promi
           secret: ctx.config.secret,
           maxBounces: ctx.config.smtpMaxBounces,
           fence,
-          signal,
+          signal: opts.signal ? AbortSignal.any([opts.signal, signal]) : signal,
           confirmPending: opts.confirmPending === true,
           renderThreads: defaultRenderThreads(),
           mailFrom: ctx.config.mailFrom,

@@ -59,9 +59,9 @@ export function defaultJobs(ctx: AppContext): JobDefinition[] {
       name: 'newsletter',
       cron: '* * * * *',
       leaseTtlMs: 10 * 60_000,
-      run: async () => {
+      run: async (signal) => {
         const { runSend } = await import('../../newsletter/run.js');
-        const r = await runSend(ctx);
+        const r = await runSend(ctx, { signal });
         return 'sent' in r ? { sent: r.sent, failed: r.failed, retryLater: r.retryLater, uncertain: r.uncertain } : r;
       },
     },
