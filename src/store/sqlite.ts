@@ -236,8 +236,11 @@ class TableCodec<R> {
     return rec as R;
   }
 
+  private selectListCache: string | undefined;
+
+  /** Column list of every SELECT (built once: it sits on every query's path). */
   get selectList(): string {
-    return [...this.columnFields.map(([, c]) => c), 'data'].join(', ');
+    return (this.selectListCache ??= [...this.columnFields.map(([, c]) => c), 'data'].join(', '));
   }
 
   insertSql(orIgnore = false): string {
