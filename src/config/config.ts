@@ -39,6 +39,11 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   instanceId: z.string().min(1).default(`${hostname()}-${process.pid}`),
   workers: int(0, 64).default(0),
+  /** Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default. */
+  trustProxy: z
+    .string()
+    .regex(/^[0-9a-fA-F:./,\s]*$/, 'must be a comma-separated list of IP addresses or CIDR ranges')
+    .default(''),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -72,6 +77,7 @@ export const ENV_NAMES: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   logLevel: 'KIOSQUE_LOG_LEVEL',
   instanceId: 'KIOSQUE_INSTANCE_ID',
   workers: 'KIOSQUE_WORKERS',
+  trustProxy: 'KIOSQUE_TRUST_PROXY',
 };
 
 export interface LoadConfigOptions {

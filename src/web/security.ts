@@ -89,8 +89,8 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
   });
   await app.register(fastifyRateLimit, {
     global: false,
-    // Socket address only: X-Forwarded-For is not trusted (trustProxy is off).
-    keyGenerator: (req) => req.socket.remoteAddress ?? req.ip,
+    // The socket address, or the client address given by a proxy named in KIOSQUE_TRUST_PROXY (never any other X-Forwarded-For).
+    keyGenerator: (req) => req.ip,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'Too Many Requests', message: `rate limit exceeded, retry in ${ctx.after}` }),
   });
 

@@ -37,7 +37,8 @@ export interface WebServerOptions {
 export async function createWebServer(ctx: AppContext, opts: WebServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    trustProxy: false,
+    // Only the proxies named in KIOSQUE_TRUST_PROXY may set the client address (rate limits key on it).
+    trustProxy: trustedProxies(ctx.config.trustProxy),
     bodyLimit: 256 * 1024,
     // Signed tokens (/c/, sign-in links) are longer than the default 100 characters.
     routerOptions: { maxParamLength: 2048 },
@@ -72,4 +73,13 @@ export async function createWebServer(ctx: AppContext, opts: WebServerOptions = 
     else await app.register(p.plugin, p.options ?? {});
   }
   return app;
+}
+
+/** KIOSQUE_TRUST_PROXY as Fastify wants it: false, or the list of trusted proxy addresses. */
+export function trustedProxies(setting: string): false | string[] {
+  const list = setting
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length ? list : false;
 }

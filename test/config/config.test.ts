@@ -50,3 +50,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { KIOSQUE_CONFIG: 'missing.json' }, cwd })).toThrow(/config file not found/);
   });
 });
+
+describe('KIOSQUE_TRUST_PROXY', () => {
+  it('is off by default and accepts only addresses and CIDR ranges', async () => {
+    const { trustedProxies } = await import('../../src/web/server.js');
+    const cwd = tmp();
+    expect(trustedProxies(loadConfig({ env: {}, cwd }).trustProxy)).toBe(false);
+    expect(trustedProxies(loadConfig({ env: { KIOSQUE_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }, cwd }).trustProxy)).toEqual(['127.0.0.1', '10.0.0.0/8']);
+    expect(() => loadConfig({ env: { KIOSQUE_TRUST_PROXY: 'true' }, cwd })).toThrow(/KIOSQUE_TRUST_PROXY.*IP addresses or CIDR/);
+  });
+});
