@@ -187,3 +187,13 @@ export function checkEditor(e: EditorAccount): EditorAccount {
     createdAt: canonicalTime(e.createdAt, 'editor createdAt'),
   };
 }
+
+/** Most subscriber ids one listClicksOf call accepts. */
+export const MAX_CLICK_SUBSCRIBERS = 1000;
+
+/** A list of subscriber ids for listClicksOf: strings, at most MAX_CLICK_SUBSCRIBERS, duplicates dropped. */
+export function checkSubscriberIdList(ids: unknown): string[] {
+  const checked = checkIds(ids, 'subscriber ids');
+  if (checked.length > MAX_CLICK_SUBSCRIBERS) throw new UserError(`at most ${MAX_CLICK_SUBSCRIBERS} subscriber ids per call (got ${checked.length})`);
+  return [...new Set(checked)];
+}

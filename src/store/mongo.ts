@@ -87,6 +87,7 @@ import {
   checkEditionQuery,
   checkIds,
   checkLeaseArgs,
+  checkSubscriberIdList,
   checkOneOf,
   checkVersion,
   feedIdCandidate,
@@ -639,6 +640,13 @@ export class MongoStore implements Store {
     if (c.articleId !== undefined) filter.articleId = eq(c.articleId);
     if (c.since !== undefined) filter.at = { $gte: c.since };
     return this.clicks.many(filter, { sort: { at: -1, _id: -1 }, limit: c.limit });
+  }
+
+  async listClicksOf(subscriberIds: readonly string[], since: IsoTime): Promise<Click[]> {
+    const ids = checkSubscriberIdList(subscriberIds);
+    const from = canonicalTime(since, 'listClicksOf since');
+    if (!ids.length) return [];
+    return this.clicks.many({ subscriberId: { $in: ids }, at: { $gte: from } }, { sort: { subscriberId: 1, at: -1, _id: -1 } });
   }
 
   async clickCounts(since: IsoTime): Promise<Map<string, number>> {

@@ -85,6 +85,7 @@ import {
   checkEditionQuery,
   checkIds,
   checkLeaseArgs,
+  checkSubscriberIdList,
   checkOneOf,
   checkVersion,
   feedIdCandidate,
@@ -644,6 +645,14 @@ export class SqliteStore implements Store {
       ['at >= ?', c.since],
     ]);
     return this.read(() => this.many(T.clicks, `${w.sql} ORDER BY at DESC, id DESC LIMIT ?`, ...w.params, c.limit));
+  }
+
+  async listClicksOf(subscriberIds: readonly string[], since: IsoTime): Promise<Click[]> {
+    const ids = checkSubscriberIdList(subscriberIds);
+    const from = canonicalTime(since, 'listClicksOf since');
+    if (!ids.length) return [];
+    const marks = ids.map(() => '?').join(', ');
+    return this.read(() => this.many(T.clicks, `WHERE subscriber_id IN (${marks}) AND at >= ? ORDER BY subscriber_id, at DESC, id DESC`, ...ids, from));
   }
 
   async clickCounts(since: IsoTime): Promise<Map<string, number>> {

@@ -107,6 +107,12 @@ export interface Store {
   listClicks(q?: ClickQuery): Promise<Click[]>;
   /** Click counts per article since a time (popularity). */
   clickCounts(since: IsoTime): Promise<Map<string, number>>;
+  /**
+   * The clicks of these subscribers (at most 1000 ids) since a time, ordered by
+   * subscriber id, then newest first: a build loads its subscribers' histories
+   * chunk by chunk instead of every click of the store at once.
+   */
+  listClicksOf(subscriberIds: readonly string[], since: IsoTime): Promise<Click[]>;
 
   // editions — unique by (subscriberId, date): saving again replaces
   saveEdition(e: Edition): Promise<void>;

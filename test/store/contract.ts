@@ -272,6 +272,23 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.clickCounts('2026-11-21T00:00:00.000Z')).toEqual(new Map([['a2', 2], ['a1', 1]]));
         expect(await store.clickCounts('2027-01-01T00:00:00.000Z')).toEqual(new Map());
       });
+
+      it('lists the clicks of a set of subscribers since a time, by subscriber then newest first', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2', { email: 's2@example.org' }));
+        await store.createSubscriber(subscriber('s3', { email: 's3@example.org' }));
+        await store.addClick(click('k1', { subscriberId: 's2', at: '2026-11-20T09:00:00.000Z' }));
+        await store.addClick(click('k2', { subscriberId: 's1', at: '2026-11-21T09:00:00.000Z' }));
+        await store.addClick(click('k3', { subscriberId: 's2', at: '2026-11-22T09:00:00.000Z' }));
+        await store.addClick(click('k4', { subscriberId: 's3', at: '2026-11-22T10:00:00.000Z' }));
+        await store.addClick(click('k5', { subscriberId: 's1', at: '2026-11-01T09:00:00.000Z' }));
+        const ids = (cs: { id: string }[]) => cs.map((c) => c.id);
+        expect(ids(await store.listClicksOf(['s2', 's1', 's2'], '2026-11-10T00:00:00.000Z'))).toEqual(['k2', 'k3', 'k1']);
+        expect(ids(await store.listClicksOf(['s3'], '2026-11-22T10:00:00.000Z'))).toEqual(['k4']);
+        expect(await store.listClicksOf([], '2026-11-01T00:00:00.000Z')).toEqual([]);
+        await expect(store.listClicksOf([{ $gt: '' }] as unknown as string[], '2026-11-01T00:00:00.000Z')).rejects.toThrow(/subscriber ids/);
+        await expect(store.listClicksOf(Array.from({ length: 1001 }, (_, i) => `x${i}`), '2026-11-01T00:00:00.000Z')).rejects.toThrow(/at most 1000/);
+      });
     });
 
     describe('editions', () => {
