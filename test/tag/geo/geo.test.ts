@@ -220,3 +220,16 @@ describe('suggestPlaces', () => {
     expect(s[0]?.name).toBe('Allemagne');
   });
 });
+
+describe('documentText option', () => {
+  it('gives the same places as building title + text again, and is ignored when it does not fit', () => {
+    const title = 'Floods in Lyon';
+    const text = 'Rescue teams from Marseille and Grenoble reached Lyon on Monday, the mayor of Paris said.';
+    const plain = extractPlaces(text, { lang: 'en', title });
+    expect(plain.places.length).toBeGreaterThan(0);
+    expect(extractPlaces(text, { lang: 'en', title, documentText: `${title}\n${text}` })).toEqual(plain);
+    // a string of another length is not the document: rebuilt from title and text
+    expect(extractPlaces(text, { lang: 'en', title, documentText: 'Nothing here' })).toEqual(plain);
+    expect(extractOccurrences(text, { lang: 'en', title, documentText: `${title}\n${text}` })).toEqual(extractOccurrences(text, { lang: 'en', title }));
+  });
+});
