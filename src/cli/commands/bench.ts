@@ -44,6 +44,23 @@ export function registerBenchCommands(program: Command): void {
     });
 
   bench
+    .command('editions')
+    .description('build N editions from M candidates (synthetic subscribers with 50 clicks each) in a temp SQLite store with worker threads; report editions/s and peak memory')
+    .option('--subscribers <n>', 'subscribers (default 20000)', (v) => Number(v))
+    .option('--articles <n>', 'candidate articles (default 2000)', (v) => Number(v))
+    .option('--workers <n>', 'worker threads (default: config workers / KIOSQUE_WORKERS, 0 = one per core)', (v) => Number(v))
+    .option('--json', 'print JSON')
+    .action(async (o: { subscribers?: number; articles?: number; workers?: number }) => {
+      for (const [k, v] of Object.entries(o)) {
+        if (typeof v !== 'number') continue;
+        const min = k === 'workers' ? 0 : 1;
+        if (!Number.isInteger(v) || v < min || v > 10_000_000) throw new UserError(`--${k} must be an integer from ${min} to 10000000`);
+      }
+      const { benchEditions } = await import('../../bench/editions.js');
+      printJson(await benchEditions(o));
+    });
+
+  bench
     .command('all')
     .description('run every benchmark with its default inputs and print one JSON object')
     .option('--json', 'print JSON')

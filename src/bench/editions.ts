@@ -1,0 +1,204 @@
+/**
+ * `kiosque bench editions`: the daily build at scale on the embedded store.
+ *
+ * A throwaway SQLite file gets M candidate articles of the last day (plus 2M
+ * older ones the histories point at), with tags and TF-IDF vectors, and N
+ * subscribers with 50 clicks each. The timed part is the whole partitioned
+ * build as `kiosque build` runs it — plan of the run, worker threads that
+ * each prepare the build, load their subscribers and click histories, plan
+ * and store every edition — without the editions/DATE files, whose rendering
+ * is timed separately on a sample (renderMsPerEdition).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Article, Subscriber } from '../model.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
+import { syntheticWorld } from '../personalize/bench.js';
+import { seededRng } from '../util/random.js';
+import { silentLogger } from '../util/log.js';
+import { fixedClock } from '../util/clock.js';
+import { runPartitionedBuild } from '../edition/parallel/run.js';
+import { writeEditionFiles } from '../edition/build.js';
+
+export interface EditionBenchOptions {
+  subscribers?: number;
+  articles?: number;
+  clicksPer?: number;
+  /** Worker threads (0 = one per core). */
+  workers?: number;
+  partitionSize?: number;
+  seed?: number;
+  /** Editions rendered to files afterwards, to time rendering apart (default 300). */
+  renderSample?: number;
+}
+
+export interface EditionBenchResult {
+  subscribers: number;
+  seconds: number;
+  perSecond: number;
+  peakRssMb: number;
+  articles: number;
+  candidates: number;
+  clicksPerSubscriber: number;
+  threads: number;
+  partitions: number;
+  /** CPU time of the whole process (all threads) during the build. */
+  cpuSeconds: number;
+  cpuMsPerEdition: number;
+  /** Summed over threads: planning and storing. */
+  planMsPerEdition: number;
+  storeMsPerEdition: number;
+  /** Rendering editions/DATE/<id>.{json,md,html}, timed on a sample, not included in `seconds`. */
+  renderMsPerEdition: number;
+  storedBytesPerEdition: number;
+  seedSeconds: number;
+  filesIncluded: false;
+}
+
+const NOW = '2026-11-22T06:00:00.000Z';
+const WORDS = 'gouvernement réforme élections budget climat santé école football économie entreprise tribunal enquête culture festival'.split(' ');
+
+export async function benchEditions(opts: EditionBenchOptions = {}): Promise<EditionBenchResult> {
+  const N = opts.subscribers ?? 20_000;
+  const M = opts.articles ?? 2_000;
+  const clicksPer = opts.clicksPer ?? 50;
+  const dir = mkdtempSync(join(tmpdir(), 'kiosque-bench-editions-'));
+  const file = join(dir, 'bench.db');
+  const store = openSqliteStore(file);
+  try {
+    const s0 = performance.now();
+    const articleCount = await seed(store, { subscribers: N, articles: M, clicksPer, seed: opts.seed ?? 1 });
+    const seedSeconds = (performance.now() - s0) / 1000;
+
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const report = await runPartitionedBuild(
+      { store, log: silentLogger, clock: fixedClock(NOW), editionsDir: join(dir, 'editions'), baseUrl: 'http://localhost:3000', secret: 'x'.repeat(32) },
+      { date: '2026-11-22', render: false, ...(opts.workers !== undefined ? { workers: opts.workers } : {}), partitionSize: opts.partitionSize ?? 1000, owner: 'bench' },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+
+    const built = await store.countEditions({ date: '2026-11-22' });
+    if (built !== N) throw new Error(`bench editions: ${built} editions stored for ${N} subscribers`);
+    const bytes = (store.db.prepare('SELECT avg(length(data)) AS b FROM editions').get() as { b: number }).b;
+    const sample = await store.listEditions({ date: '2026-11-22', limit: opts.renderSample ?? 300 });
+    const r0 = performance.now();
+    for (const e of sample) {
+      const sub = (await store.getSubscriber(e.subscriberId))!;
+      await writeEditionFiles({ editionsDir: join(dir, 'editions'), baseUrl: 'http://localhost:3000', secret: 'x'.repeat(32) }, sub, e);
+    }
+    const renderMs = (performance.now() - r0) / Math.max(1, sample.length);
+    const candidates = (store.db.prepare('SELECT count(*) AS n FROM articles WHERE published_at >= ?').get(new Date(Date.parse(NOW) - 36 * 3600_000).toISOString()) as { n: number }).n;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const r = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+      subscribers: N,
+      seconds: r(seconds),
+      perSecond: Math.round(N / seconds),
+      peakRssMb: Math.round(peak / 2 ** 20),
+      articles: articleCount,
+      candidates,
+      clicksPerSubscriber: clicksPer,
+      threads: report.threads,
+      partitions: report.partitions,
+      cpuSeconds: r(cpuMs / 1000),
+      cpuMsPerEdition: r(cpuMs / N, 3),
+      planMsPerEdition: r(report.planMs / N, 3),
+      storeMsPerEdition: r(report.storeMs / N, 3),
+      renderMsPerEdition: r(renderMs, 3),
+      storedBytesPerEdition: Math.round(bytes),
+      seedSeconds: r(seedSeconds),
+      filesIncluded: false,
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Fills the store: feeds, articles (titles and summaries of realistic length),
+ * one cluster per article, subscribers, and their clicks. Clicks go in with
+ * one statement per click inside large transactions (the store's addClick is
+ * one transaction per click: fine for traffic, too slow to seed millions).
+ */
+export async function seed(store: SqliteStore, o: { subscribers: number; articles: number; clicksPer: number; seed: number }): Promise<number> {
+  const world = syntheticWorld({ articles: o.articles, subscribers: 0, seed: o.seed, now: Date.parse(NOW) });
+  const rng = seededRng(o.seed + 7);
+  const words = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(rng() * WORDS.length)]!).join(' ');
+  const feeds = new Map<string, string>();
+  for (let f = 0; f < 60; f++) {
+    const rec = await store.upsertFeed({ url: `https://presse${f}.example/rss`, title: `Presse ${f}`, section: f % 5 === 0 ? 'À la une' : 'Actualités', lang: 'fr', country: 'FR' });
+    feeds.set(`f${f}`, rec.id);
+  }
+  const articles: Article[] = world.articles.map((a, k) => ({
+    ...a,
+    feedId: feeds.get(a.feedId)!,
+    url: `https://presse.example/${k}`,
+    title: `${words(8)} (${k})`,
+    summary: words(40).slice(0, 280),
+  }));
+  for (let i = 0; i < articles.length; i += 1000) await store.upsertArticles(articles.slice(i, i + 1000));
+  const clusters = new Map<string, string[]>();
+  for (const a of articles) clusters.set(a.clusterId, [...(clusters.get(a.clusterId) ?? []), a.id]);
+  const byId = new Map(articles.map((a) => [a.id, a]));
+  await store.upsertClusters(
+    [...clusters].map(([id, ids]) => ({
+      id,
+      leadArticleId: ids[0]!,
+      articleIds: ids,
+      feedIds: [...new Set(ids.map((x) => byId.get(x)!.feedId))],
+      firstSeenAt: byId.get(ids[0]!)!.publishedAt,
+      updatedAt: NOW,
+    })),
+  );
+  const homes = [
+    { name: 'Paris', countryCode: 'FR', admin1: '11', lat: 48.8566, lon: 2.3522 },
+    { name: 'Lyon', countryCode: 'FR', admin1: '84', lat: 45.764, lon: 4.8357 },
+    { name: 'Rennes', countryCode: 'FR', admin1: '53', lat: 48.1173, lon: -1.6778 },
+    { name: 'Marseille', countryCode: 'FR', admin1: '93', lat: 43.2965, lon: 5.3698 },
+  ];
+  const granted = { granted: true, at: '2026-11-01T00:00:00.000Z', source: 'bench' };
+  const insertClick = store.db.prepare("INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, NULL, ?, '{}')");
+  const insertClicks = store.db.transaction((rows: [string, string, string, string][]) => {
+    for (const r of rows) insertClick.run(...r);
+  });
+  let rows: [string, string, string, string][] = [];
+  for (let s = 0; s < o.subscribers; s++) {
+    const id = `s${String(s).padStart(7, '0')}`;
+    const sub: Subscriber = {
+      id,
+      email: `${id}@bench.example`,
+      name: `Lecteur ${s}`,
+      lang: s % 3 === 0 ? 'en' : 'fr',
+      home: homes[s % homes.length]!,
+      timezone: 'Europe/Paris',
+      editionTime: '07:00',
+      frequency: 'daily',
+      consents: { personalization: granted, tracking: granted, newsletter: granted },
+      prefs: { followTopics: s % 7 === 0 ? ['sport'] : [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+      diversity: 0.5,
+      status: 'active',
+      createdAt: '2026-11-01T00:00:00.000Z',
+      bounceCount: 0,
+    };
+    await store.createSubscriber(sub);
+    // Each reader leans to a few topics: clicks drawn from a personal slice of the articles.
+    const base = Math.floor(rng() * articles.length);
+    for (let c = 0; c < o.clicksPer; c++) {
+      const k = rng() < 0.7 ? (base + Math.floor(rng() * 300)) % articles.length : Math.floor(rng() * articles.length);
+      const a = articles[k]!;
+      const at = new Date(Math.min(Date.parse(NOW), Date.parse(a.publishedAt) + 3_600_000)).toISOString();
+      rows.push([`k${s}-${c}`, id, a.id, at]);
+    }
+    if (rows.length >= 50_000) (insertClicks(rows), (rows = []));
+  }
+  if (rows.length) insertClicks(rows);
+  return articles.length;
+}

@@ -1,0 +1,141 @@
+/**
+ * One partition of a day's build: the subscribers whose id lies in a range,
+ * planned, stored and (optionally) rendered. The same code runs in a worker
+ * thread (its own store connection) and in-process, so both give the same
+ * editions as the single-thread build for the same inputs.
+ */
+import type { Article, Click, Edition, Subscriber } from '../../model.js';
+import type { Store } from '../../store/store.js';
+import type { EditorSettings } from '../../personalize/settings.js';
+import { planForSubscriber, toEdition, type PreparedBuild } from '../../personalize/plan.js';
+import { prepareArticle } from '../../personalize/articles.js';
+import type { Taxonomy } from '../../tag/taxonomy.js';
+import { stableId } from '../../util/ids.js';
+import { seededRng } from '../../util/random.js';
+import { localDate } from '../../util/time.js';
+import { fnv1a } from '../../ingest/dedupe.js';
+import { prepareFromStore, writeEditionFiles } from '../build.js';
+
+/** Subscribers with id > after and ≤ through (either end open when absent). */
+export interface IdRange {
+  after?: string;
+  through?: string;
+}
+
+/** What every partition of one build shares (plain data: it crosses to worker threads). */
+export interface BuildSpec {
+  settings: EditorSettings;
+  settingsVersion: number;
+  /** Build time (ms since the epoch): every instance and thread plans for the same instant. */
+  nowMs: number;
+  /** Edition date for everyone; by default each subscriber's local today. */
+  date?: string;
+  /** Render editions/DATE/<subscriber>.{json,md,html} after storing (the product build does; the bench may not). */
+  render?: { editionsDir: string; baseUrl: string; secret: string };
+}
+
+export interface PartitionResult {
+  editions: number;
+  dates: string[];
+  /** CPU-heavy phases, in milliseconds of wall time inside the thread. */
+  planMs: number;
+  storeMs: number;
+  renderMs: number;
+}
+
+/** How far back clicks count for profiles (same as the single-thread build). */
+export const CLICK_HISTORY_DAYS = 60;
+/** Subscribers read, planned and stored per step. */
+export const PAGE = 500;
+
+/** A thread's (or process's) state for one build: the store, the prepared build, the taxonomy for rendering. */
+export interface PartitionContext {
+  store: Store;
+  spec: BuildSpec;
+  prepared: PreparedBuild;
+  taxonomy?: Taxonomy;
+}
+
+export async function preparePartitionContext(store: Store, spec: BuildSpec, taxonomy?: Taxonomy): Promise<PartitionContext> {
+  const { prepared } = await prepareFromStore(store, spec.settings, new Date(spec.nowMs));
+  return { store, spec, prepared, ...(taxonomy ? { taxonomy } : {}) };
+}
+
+/**
+ * Builds the editions of every subscriber in `range`: pages of PAGE
+ * subscribers, each page's click histories in one store call, each page's
+ * editions in one atomic write (replacing any edition of the same subscriber
+ * and date, so a partition built twice leaves one edition per subscriber).
+ */
+export async function buildPartition(ctx: PartitionContext, range: IdRange, shouldStop: () => boolean = () => false): Promise<PartitionResult> {
+  const { store, spec, prepared } = ctx;
+  const now = new Date(spec.nowMs);
+  const since = new Date(spec.nowMs - CLICK_HISTORY_DAYS * 86400_000).toISOString();
+  const createdAt = now.toISOString();
+  const dates = new Set<string>();
+  const out: PartitionResult = { editions: 0, dates: [], planMs: 0, storeMs: 0, renderMs: 0 };
+  let after = range.after;
+  for (;;) {
+    if (shouldStop()) break;
+    const raw = await store.listSubscribers({ limit: PAGE, ...(after !== undefined ? { afterId: after } : {}) });
+    const page = range.through === undefined ? raw : raw.filter((s) => s.id <= range.through!);
+    if (!page.length) break;
+    const clicks = await store.listClicksOf(
+      page.map((s) => s.id),
+      since,
+    );
+    await addMissingArticles(store, prepared, clicks);
+    const bySubscriber = groupBySubscriber(clicks);
+    const t0 = performance.now();
+    const editions: Edition[] = [];
+    for (const sub of page) {
+      const date = spec.date ?? localDate(now, sub.timezone);
+      dates.add(date);
+      const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)));
+      editions.push(toEdition(plan, { id: stableId(`edition:${sub.id}:${date}`), date, settingsVersion: spec.settingsVersion, createdAt }));
+    }
+    const t1 = performance.now();
+    await store.saveEditions(editions);
+    const t2 = performance.now();
+    if (spec.render) await renderAll(ctx, page, editions);
+    const t3 = performance.now();
+    out.planMs += t1 - t0;
+    out.storeMs += t2 - t1;
+    out.renderMs += t3 - t2;
+    out.editions += editions.length;
+    if (raw.length < PAGE || page.length < raw.length) break;
+    after = raw[raw.length - 1]!.id;
+  }
+  out.dates = [...dates].sort();
+  return out;
+}
+
+async function renderAll(ctx: PartitionContext, subs: readonly Subscriber[], editions: readonly Edition[]): Promise<void> {
+  const r = ctx.spec.render!;
+  for (let i = 0; i < editions.length; i++) await writeEditionFiles(r, subs[i]!, editions[i]!, ctx.taxonomy);
+}
+
+/** The store orders clicks by subscriber, newest first: the same order the single-thread build sees. */
+function groupBySubscriber(clicks: readonly Click[]): Map<string, Click[]> {
+  const m = new Map<string, Click[]>();
+  for (const c of clicks) {
+    if (!c.subscriberId) continue;
+    const l = m.get(c.subscriberId);
+    if (l) l.push(c);
+    else m.set(c.subscriberId, [c]);
+  }
+  return m;
+}
+
+/**
+ * Clicked articles older than the candidate window (or than the build's
+ * shared click sample) are fetched once and added to the build, so every
+ * subscriber's whole history shapes their profile.
+ */
+async function addMissingArticles(store: Store, prepared: PreparedBuild, clicks: readonly Click[]): Promise<void> {
+  const missing = [...new Set(clicks.map((c) => c.articleId))].filter((id) => !prepared.articles.has(id));
+  for (let i = 0; i < missing.length; i += 1000) {
+    const found: Article[] = await store.getArticles(missing.slice(i, i + 1000));
+    for (const a of found) if (!prepared.articles.has(a.id)) prepared.articles.set(a.id, prepareArticle(a, prepared.dict));
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The partitioned build: worker threads give the same editions as the
+ * single-thread build, a rebuild replaces, and several processes on one
+ * SQLite file share a day's build, one of them SIGKILLed mid-build.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../../src/store/sqlite.js';
+import { buildEditions } from '../../../src/edition/build.js';
+import { partitionRange, runPartitionedBuild, type BuildEvent, type PartitionedBuildReport, type RunPlan } from '../../../src/edition/parallel/run.js';
+import { silentLogger } from '../../../src/util/log.js';
+import { fixedClock } from '../../../src/util/clock.js';
+import type { Edition } from '../../../src/model.js';
+import { seedFile } from './world.js';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'build-child.ts');
+const dir = mkdtempSync(join(tmpdir(), 'kiosque-parallel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NOW = '2026-11-22T06:00:00.000Z';
+const DATE = '2026-11-22';
+const deps = (store: ReturnType<typeof openSqliteStore>, name: string) => ({
+  store,
+  log: silentLogger,
+  clock: fixedClock(NOW),
+  editionsDir: join(dir, name, 'editions'),
+  baseUrl: 'http://localhost:3000',
+  secret: 's'.repeat(32),
+});
+/** What a reader sees: the items, in order, with their reasons (not the build time). */
+const shape = (e: Edition) => ({ id: e.id, sections: e.sections, items: e.items, metrics: e.metrics, personalized: e.personalized });
+
+describe('partition ranges', () => {
+  it('cover every id once: open at both ends, bounds inclusive above', () => {
+    const plan = { bounds: ['b', 'd'] };
+    expect(partitionRange(plan, 0)).toEqual({ through: 'b' });
+    expect(partitionRange(plan, 1)).toEqual({ after: 'b', through: 'd' });
+    expect(partitionRange(plan, 2)).toEqual({ after: 'd' });
+    expect(partitionRange({ bounds: [] }, 0)).toEqual({});
+  });
+});
+
+describe('threaded build', () => {
+  const one = join(dir, 'one.db');
+  const threaded = join(dir, 'threaded.db');
+  beforeAll(async () => {
+    await seedFile(one, 130);
+    await seedFile(threaded, 130);
+  }, 120_000);
+
+  it('gives every subscriber the edition of the single-thread build; a rebuild replaces', async () => {
+    const a = openSqliteStore(one);
+    const b = openSqliteStore(threaded);
+    try {
+      const seq = await buildEditions(deps(a, 'one'), { date: DATE });
+      expect(seq.editions).toBe(130);
+      const events: BuildEvent[] = [];
+      const r = await runPartitionedBuild(deps(b, 'threaded'), { date: DATE, workers: 2, partitionSize: 25, owner: 'solo', onEvent: (e) => events.push(e) });
+      expect(r).toMatchObject({ partitions: 6, editions: 130, subscribers: 130, threads: 2, takenOver: [] });
+      expect(r.built).toEqual([0, 1, 2, 3, 4, 5]);
+      const mine = await b.listEditions({ date: DATE, limit: 1000 });
+      const theirs = new Map((await a.listEditions({ date: DATE, limit: 1000 })).map((e) => [e.subscriberId, e]));
+      expect(mine).toHaveLength(130);
+      for (const e of mine) expect(shape(e)).toEqual(shape(theirs.get(e.subscriberId)!));
+      // Files rendered by the threads, like the single-thread build's.
+      const { readFile } = await import('node:fs/promises');
+      const html = await readFile(join(dir, 'threaded', 'editions', DATE, `${mine[0]!.subscriberId}.html`), 'utf8');
+      expect(html).toContain(mine[0]!.items[0]!.title.slice(0, 20));
+
+      // The run is complete: building again plans a new run and replaces every edition.
+      const again = await runPartitionedBuild(deps(b, 'threaded'), { date: DATE, partitionSize: 25, owner: 'solo', inProcess: true, render: false });
+      expect(again.runId).not.toBe(r.runId);
+      expect(again.editions).toBe(130);
+      expect(await b.countEditions({ date: DATE })).toBe(130);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 180_000);
+});
+
+interface Child {
+  proc: ChildProcess;
+  events: (BuildEvent | ({ type: 'report' } & PartitionedBuildReport))[];
+  waitFor(pred: (e: Child['events'][number]) => boolean): Promise<void>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+function child(file: string, owner: string, leaseMs: number, partitionSize: number): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, file, owner, String(leaseMs), String(partitionSize)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: Child['events'] = [];
+  const waiters: { pred: (e: Child['events'][number]) => boolean; resolve: () => void }[] = [];
+  let buf = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const e = JSON.parse(buf.slice(0, nl)) as Child['events'][number];
+      buf = buf.slice(nl + 1);
+      events.push(e);
+      for (const w of waiters) if (w.pred(e)) w.resolve();
+    }
+  });
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  return {
+    proc,
+    events,
+    exit,
+    waitFor: (pred) =>
+      events.some(pred)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push({ pred, resolve });
+            void exit.then((x) => reject(new Error(`child exited (${x.code ?? x.signal}): ${x.stderr.slice(0, 800)}`)));
+          }),
+  };
+}
+
+describe('several processes share one build', () => {
+  const file = join(dir, 'shared.db');
+  beforeAll(() => seedFile(file, 240), 120_000);
+
+  it('every subscriber ends with one edition; the survivors take over the partitions of a process SIGKILLed mid-build', async () => {
+    const leaseMs = 1500;
+    const victim = child(file, 'victim', leaseMs, 20);
+    // The victim plans the run and takes its first partition; then the others join.
+    await victim.waitFor((e) => e.type === 'took');
+    const others = [child(file, 'a', leaseMs, 20), child(file, 'b', leaseMs, 20)];
+    await others[0]!.waitFor((e) => e.type === 'run');
+    victim.proc.kill('SIGKILL');
+    const killed = await victim.exit;
+    expect(killed.signal).toBe('SIGKILL');
+    const exits = await Promise.all(others.map((c) => c.exit));
+    for (const x of exits) expect(x.code, x.stderr).toBe(0);
+
+    const took = new Set(victim.events.filter((e) => e.type === 'took').map((e) => (e as { partition: number }).partition));
+    const victimDone = new Set(victim.events.filter((e) => e.type === 'done').map((e) => (e as { partition: number }).partition));
+    const unfinished = [...took].filter((p) => !victimDone.has(p));
+    expect(unfinished.length).toBeGreaterThan(0);
+    const reports = others.map((c) => c.events.find((e) => e.type === 'report') as { type: 'report' } & PartitionedBuildReport);
+    const takenOver = reports.flatMap((r) => r.takenOver);
+    for (const p of unfinished) expect(takenOver).toContain(p);
+    const partitions = reports[0]!.partitions;
+    expect(partitions).toBe(12);
+    // Every partition built and marked done once by someone; the survivors built all the victim left.
+    const built = [...reports.flatMap((r) => r.built), ...victimDone].sort((x, y) => x - y);
+    expect(built).toEqual(Array.from({ length: partitions }, (_, i) => i));
+
+    const store = openSqliteStore(file);
+    try {
+      const plan = (await store.getKv<RunPlan>(`build:${DATE}:run`))!;
+      expect(plan.subscribers).toBe(240);
+      for (let p = 0; p < partitions; p++) {
+        const mark = await store.getKv<{ by: string; token: number }>(`build:${plan.id}:${p}:done`);
+        expect(mark).not.toBeNull();
+        if (unfinished.includes(p)) expect(mark).toMatchObject({ token: 2 });
+        if (unfinished.includes(p)) expect(mark!.by).not.toBe('victim');
+      }
+      expect(await store.countEditions({ date: DATE })).toBe(240);
+      const subs = await store.listSubscribers({ limit: 1000 });
+      for (const s of subs) expect(await store.getEdition(s.id, DATE), s.id).not.toBeNull();
+      expect(store.db.prepare('SELECT count(*) AS n FROM editions WHERE date = ? GROUP BY subscriber_id HAVING n > 1').all(DATE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 180_000);
+});
