@@ -4,7 +4,6 @@
  */
 import type { AppContext } from '../cli/context.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
-import { createProgress } from '../util/progress.js';
 import { sendDueEditions, withSendLease, type SendOptions, type SendReport } from './send.js';
 import { newsletterRoutes, type NewsletterWebOptions } from './web.js';
 import { defaultRenderThreads } from './render-pool.js';
@@ -43,20 +42,10 @@ export async function runSend(ctx: AppContext, opts: RunSendOptions = {}): Promi
           confirmPending: opts.confirmPending === true,
           renderThreads: defaultRenderThreads(),
           mailFrom: ctx.config.mailFrom,
+          // The build stage with the project's settings (the same entry as `kiosque build`).
           buildMissing: async (date, subscriberIds) => {
-            const { buildEditions } = await import('../edition/build.js');
-            await buildEditions(
-              {
-                store: ctx.store,
-                log: ctx.log,
-                clock: ctx.clock,
-                editionsDir: ctx.config.editionsDir,
-                baseUrl: ctx.config.baseUrl,
-                secret: ctx.config.secret,
-                progress: (title, total) => createProgress(title, total, ctx.log),
-              },
-              { date, subscriberIds },
-            );
+            const { runBuild } = await import('../cli/commands/editions.js');
+            await runBuild(ctx, { date, subscriberIds });
           },
         },
         opts,
