@@ -24,7 +24,20 @@ export interface BuildDeps {
   baseUrl: string;
   secret: string;
   progress?: (title: string, total: number) => Progress;
+  /** Worker threads for big builds (config `workers`; 0 or absent: KIOSQUE_WORKERS, then one per core). */
+  workers?: number;
+  /** This instance's name in the build's partition leases (config `instanceId`). */
+  instanceId?: string;
+  /** Subscribers from which a full build runs partitioned in worker threads (default PARALLEL_MIN_SUBSCRIBERS). */
+  parallelFrom?: number;
 }
+
+/**
+ * From this many subscribers a full build (no subscriberIds) is partitioned:
+ * worker threads, and other instances on the same store share it
+ * (src/edition/parallel/run.ts). Below it, one thread is quicker than starting workers.
+ */
+export const PARALLEL_MIN_SUBSCRIBERS = 2000;
 
 export interface BuildOptions {
   /** Edition date; by default each subscriber's "today" in their own time zone. */
@@ -55,6 +68,7 @@ const CLICK_HISTORY_DAYS = 60;
 export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): Promise<BuildReport> {
   const t0 = performance.now();
   const { store, clock } = deps;
+  if (!opts.subscriberIds && (await store.countSubscribers()) >= (deps.parallelFrom ?? PARALLEL_MIN_SUBSCRIBERS)) return buildPartitioned(deps, opts);
   const now = clock.now();
   const { settings, version } = await currentSettings(store, deps.log);
   const build = await prepareFromStore(store, settings, now);
@@ -99,6 +113,22 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
     seconds: Math.round((performance.now() - t0) / 10) / 100,
     editionsDir: deps.editionsDir,
   };
+}
+
+async function buildPartitioned(deps: BuildDeps, opts: BuildOptions): Promise<BuildReport> {
+  const { runPartitionedBuild } = await import('./parallel/run.js');
+  let progress: Progress | undefined;
+  const r = await runPartitionedBuild(deps, {
+    ...(opts.date ? { date: opts.date } : {}),
+    ...(deps.workers ? { workers: deps.workers } : {}),
+    ...(deps.instanceId ? { owner: deps.instanceId } : {}),
+    onEvent: (e) => {
+      if (e.type === 'run') progress = deps.progress?.('build', e.partitions);
+      if (e.type === 'done') progress?.tick(1, `partition ${e.partition}`);
+    },
+  });
+  progress?.done();
+  return { editions: r.editions, subscribers: r.subscribers, dates: r.dates, settingsVersion: r.settingsVersion, seconds: r.seconds, editionsDir: deps.editionsDir };
 }
 
 /** The editors' current settings, or the last version that validates (a bad save never stops a build). */

@@ -75,6 +75,8 @@ export async function runBuild(ctx: AppContext, opts: BuildOptions = {}): Promis
       baseUrl: ctx.config.baseUrl,
       secret: ctx.config.secret,
       progress: (title, total) => createProgress(title, total, ctx.log),
+      workers: ctx.config.workers,
+      instanceId: ctx.config.instanceId,
     },
     opts,
   );

@@ -76,6 +76,12 @@ describe('threaded build', () => {
       expect(again.runId).not.toBe(r.runId);
       expect(again.editions).toBe(130);
       expect(await b.countEditions({ date: DATE })).toBe(130);
+
+      // buildEditions takes the partitioned path from `parallelFrom` subscribers on.
+      const viaBuild = await buildEditions({ ...deps(b, 'threaded'), parallelFrom: 100, workers: 1, instanceId: 'cli' }, { date: DATE });
+      expect(viaBuild).toMatchObject({ editions: 130, subscribers: 130, dates: [DATE] });
+      expect((await b.getKv<RunPlan>(`build:${DATE}:run`))!.createdBy).toBe('cli');
+      for (const e of await b.listEditions({ date: DATE, limit: 1000 })) expect(shape(e)).toEqual(shape(theirs.get(e.subscriberId)!));
     } finally {
       await a.close();
       await b.close();
