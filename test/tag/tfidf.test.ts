@@ -141,3 +141,19 @@ describe('nthSmallest', () => {
     expect(nthSmallest(new Float32Array(0), 0)).toBeNaN();
   });
 });
+
+describe('rankTerms order', () => {
+  it('ranks heaviest first, ties by id, as a full sort would', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let trial = 0; trial < 100; trial++) {
+      const n = 1 + Math.floor(rnd() * 200);
+      const vec = {
+        ids: Int32Array.from({ length: n }, (_, i) => (i * 37) % 1009),
+        weights: Float32Array.from({ length: n }, () => Math.floor(rnd() * 8) / 8),
+      };
+      const all = Array.from(vec.ids.keys()).sort((a, b) => vec.weights[b]! - vec.weights[a]! || vec.ids[a]! - vec.ids[b]!);
+      for (const k of [1, 5, 20, 80]) expect(Array.from(rankTerms(vec, k))).toEqual(all.slice(0, k));
+    }
+  });
+});
