@@ -38,8 +38,9 @@ export async function setUpDemo(opts: { quiet?: boolean } = {}): Promise<DemoRun
   const dataDir = join(base.config.dataDir, 'demo');
   for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `kiosque.db${suffix}`), { force: true });
   const ctx = await openContext({
-    overrides: { dataDir, mongodbUri: undefined, ...(opts.quiet ? { logLevel: 'warn' } : {}) },
-    env: { ...process.env, MONGODB_URI: '' },
+    overrides: { dataDir, mongodbUri: undefined, smtpUrl: undefined, ...(opts.quiet ? { logLevel: 'warn' } : {}) },
+    // The demo never uses a real database server or mail server, whatever the environment says.
+    env: { ...process.env, MONGODB_URI: '', SMTP_URL: '' },
   });
   const { feeds, subscribers } = loadDemoContent();
   const feedServer = await startDemoFeedServer(feeds);

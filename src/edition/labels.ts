@@ -30,13 +30,13 @@ export const EDITION_LABELS = {
   },
 } as const satisfies Record<Lang, unknown>;
 
+const dateFormats = new Map<Lang, Intl.DateTimeFormat>();
+
 export function formatEditionDate(date: string, lang: Lang): string {
-  const d = new Date(`${date}T12:00:00Z`);
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(d);
+  let f = dateFormats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(lang, f);
+  }
+  return f.format(new Date(`${date}T12:00:00Z`));
 }

@@ -288,6 +288,11 @@ describe('My profile', () => {
     expect(await w.ctx.store.listEditions({ subscriberId: 'sub-carol' })).toEqual([]);
     expect((await c.get('/edition')).headers.location).toBe('/login');
     expect((await app.inject({ method: 'GET', url: link })).statusCode).toBe(404);
+    // The address is kept only as a salted hash, so nothing is sent to it again.
+    const { suppressionHash } = await import('../../src/newsletter/message.js');
+    expect(await w.ctx.store.isSuppressed(suppressionHash(w.ctx.config.secret, 'sub-carol@exemple.fr'))).toBe(true);
+    const suppressions = JSON.stringify(await w.ctx.store.getSuppression(suppressionHash(w.ctx.config.secret, 'sub-carol@exemple.fr')));
+    expect(suppressions).not.toContain('sub-carol@');
   });
 });
 

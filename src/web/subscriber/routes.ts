@@ -3,6 +3,8 @@
  * past editions with their controls, "My profile" (what Kiosque believes,
  * editable), personalization switch, export and erasure.
  */
+import { eraseAndSuppress } from '../../newsletter/web.js';
+import { suppressionHash } from '../../newsletter/message.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsentRecord, Edition, Lang, Subscriber } from '../../model.js';
 import type { SubscriberPatch } from '../../store/store.js';
@@ -238,7 +240,11 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
         if (!p || !sub || emailHash(sub.email) !== p.h || !(await consumeMagicToken(store, deps.session, p))) {
           return sendPage(reply, 'message', { ...base(req, reply, lang, LABELS[lang].loginTitle), message: LABELS[lang].badLink }, 404);
         }
-        if (sub.status === 'pending') sub = await store.updateSubscriber(sub.id, { status: 'active', confirmedAt: clock.now().toISOString() });
+        if (sub.status === 'pending') {
+          sub = await store.updateSubscriber(sub.id, { status: 'active', confirmedAt: clock.now().toISOString() });
+          // A confirmed new sign-up is fresh consent: an earlier erasure's suppression no longer applies.
+          await store.removeSuppression(suppressionHash(config.secret, sub.email));
+        }
         setSession(reply, deps.session, 'subscriber', sub);
         return seeOther(reply, safeNext(p.next, '/edition'));
       },
@@ -460,6 +466,8 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
             tracking: consentChange(sub.consents.tracking, b.tracking === 'on', at),
             newsletter: consentChange(sub.consents.newsletter, b.newsletter === 'on', at),
           },
+          // Opting in again after an unsubscribe makes the newsletter active again.
+          ...(b.newsletter === 'on' && sub.status === 'unsubscribed' ? { status: 'active' as const } : {}),
         };
         if (home) patch.home = home;
         else if (b.home !== undefined && !b.home.trim()) patch.home = undefined;
@@ -515,7 +523,8 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
           return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the address typed does not match your account' });
         }
         if (!(await fresh(req, reply))) return reply;
-        await store.eraseSubscriber(sub.id);
+        // Erased, and the address kept only as a salted hash so nothing is ever sent to it again (STO-10).
+        await eraseAndSuppress(store, config.secret, sub.id, clock.now());
         await store.addAudit({ id: `erase-${clock.now().getTime()}-${Math.random().toString(36).slice(2, 8)}`, at: clock.now().toISOString(), actor: 'subscriber', action: 'subscriber.erase', detail: { by: 'self-service' } });
         clearSession(reply, deps.session, 'subscriber');
         const L = LABELS[sub.lang];
