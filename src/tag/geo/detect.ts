@@ -139,17 +139,38 @@ function fnvString(h: number, s: string): number {
   return h;
 }
 
+/** Latin letters below this code fold one by one (foldToken of a word is the folds of its letters: checked for every pair). */
+const FOLD_LIMIT = 0x250;
+/** Folded code of each character below FOLD_LIMIT, or -1 when it folds to several ("ß" → "ss", see FOLD_STRINGS). */
+const FOLD_CODE = new Int32Array(FOLD_LIMIT);
+const FOLD_STRINGS: string[] = [];
+for (let c = 0; c < FOLD_LIMIT; c++) {
+  const f = foldToken(String.fromCharCode(c));
+  FOLD_CODE[c] = f.length === 1 ? f.charCodeAt(0) : -1;
+  FOLD_STRINGS.push(f);
+}
+
 /**
- * FNV-1a of text[start, end) lower-cased, continuing from h, when those
- * characters are ASCII (where foldToken is plain lower-casing); NO_HASH when
- * one is not (fold the string instead). An ASCII word whose hash happens to
- * be NO_HASH is hashed from its string too: same value.
+ * FNV-1a of foldToken(text[start, end)), continuing from h, computed from the
+ * characters (no string built) when they are all below FOLD_LIMIT (ASCII,
+ * French and most Latin-script accents); NO_HASH otherwise (fold the string
+ * instead). A word whose hash happens to be NO_HASH is hashed from its string
+ * too: same value.
  */
 function foldedHash(h: number, text: string, start: number, end: number): number {
   for (let k = start; k < end; k++) {
     const c = text.charCodeAt(k);
-    if (c >= 128) return NO_HASH;
-    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+    if (c < 128) {
+      h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+      continue;
+    }
+    if (c >= FOLD_LIMIT) return NO_HASH;
+    const f = FOLD_CODE[c]!;
+    if (f >= 0) h = Math.imul(h ^ f, FNV_PRIME);
+    else {
+      const fs = FOLD_STRINGS[c]!;
+      for (let m = 0; m < fs.length; m++) h = Math.imul(h ^ fs.charCodeAt(m), FNV_PRIME);
+    }
   }
   return h;
 }
