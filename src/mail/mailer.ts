@@ -1,7 +1,8 @@
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { randomUUID } from 'node:crypto';
+import { writeMime } from './mime.js';
 import type { Config } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 
@@ -52,14 +53,15 @@ export interface ComposedMail {
 }
 
 /**
- * Composes a message exactly as `send` would (same checks: one plain
- * recipient, one-line headers, explicit envelope), without sending it.
+ * Composes a message to its final bytes with the checks `send` applies (one
+ * plain recipient, one-line headers, reserved headers not doubled, explicit
+ * envelope). `send` itself goes through here, so both paths give the same message.
  */
-export async function composeMail(mail: OutgoingMail, defaultFrom: string): Promise<ComposedMail> {
-  const opts = toNodemailer(mail, defaultFrom);
-  const raw = await new MailComposer(opts).compile().build();
-  const messageId = mail.messageId ? bare(oneLineHeader(mail.messageId)) : bare(/^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw.toString('latin1', 0, 4096))?.[1]);
-  return { raw, envelope: opts.envelope, messageId, ...(mail.date ? { date: mail.date } : {}) };
+export function composeMail(mail: OutgoingMail, defaultFrom: string, now: Date = new Date()): ComposedMail {
+  const c = checkedMail(mail, defaultFrom);
+  const messageId = c.messageId ?? `${randomUUID()}@${domainOf(c.envelope.from)}`;
+  const raw = writeMime({ from: c.from, to: c.to, subject: c.subject, messageId, date: now, headers: c.headers, text: mail.text, ...(mail.html ? { html: mail.html } : {}) });
+  return { raw, envelope: c.envelope, messageId, ...(mail.date ? { date: mail.date } : {}) };
 }
 
 export type MailerConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'editionsDir' | 'smtpRatePerSecond'> & {
@@ -92,22 +94,19 @@ export function createMailer(config: MailerConfig, now: () => Date = () => new D
     } catch (e) {
       throw new UserError(`invalid SMTP_URL: ${(e as Error).message}`);
     }
+    const sendRaw = async (mail: ComposedMail): Promise<SentMail> => {
+      const info = await transport.sendMail({ envelope: mail.envelope, raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength) });
+      return { messageId: mail.messageId, ...(info.response ? { response: String(info.response) } : {}) };
+    };
     return {
       kind: 'smtp',
-      async send(mail) {
-        const info = await transport.sendMail(toNodemailer(mail, config.mailFrom));
-        return { messageId: bare(info.messageId), ...(info.response ? { response: String(info.response) } : {}) };
-      },
-      async sendRaw(mail) {
-        const info = await transport.sendMail({ envelope: mail.envelope, raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength) });
-        return { messageId: mail.messageId, ...(info.response ? { response: String(info.response) } : {}) };
-      },
+      send: async (mail) => sendRaw(composeMail(mail, config.mailFrom, now())),
+      sendRaw,
       async close() {
         transport.close();
       },
     };
   }
-  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const dirFor = (date: string | undefined) => join(config.editionsDir, 'outbox', date && ISO_DATE.test(date) ? date : now().toISOString().slice(0, 10));
   const writeEml = async (messageId: string, date: string | undefined, bytes: Uint8Array): Promise<SentMail> => {
     const dir = dirFor(date);
@@ -122,8 +121,8 @@ export function createMailer(config: MailerConfig, now: () => Date = () => new D
   return {
     kind: 'outbox',
     async send(mail) {
-      const info = await stream.sendMail(toNodemailer(mail, config.mailFrom));
-      return writeEml(bare(info.messageId), mail.date, info.message as Buffer);
+      const c = composeMail(mail, config.mailFrom, now());
+      return writeEml(c.messageId, c.date, c.raw);
     },
     async sendRaw(mail) {
       return writeEml(mail.messageId, mail.date, mail.raw);
@@ -165,29 +164,36 @@ const HEADER_NAME = /^[A-Za-z][A-Za-z0-9-]{0,60}$/;
 /** Headers the mailer sets itself; a caller cannot add a second one through `headers`. */
 const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'message-id', 'date', 'mime-version', 'content-type', 'content-transfer-encoding', 'sender', 'reply-to', 'return-path']);
 
-function toNodemailer(mail: OutgoingMail, defaultFrom: string) {
+interface CheckedMail {
+  from: string;
+  to: string;
+  envelope: { from: string; to: string[] };
+  subject: string;
+  headers: [string, string][];
+  messageId?: string;
+}
+
+function checkedMail(mail: OutgoingMail, defaultFrom: string): CheckedMail {
   if (!isPlainAddress(mail.to)) throw new MailSendError(`refusing to send to ${JSON.stringify(String(mail.to).slice(0, 80))}: not one plain address`, 'permanent');
-  const headers: Record<string, string> = {};
+  const headers: [string, string][] = [];
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(mail.headers ?? {})) {
     const key = name.toLowerCase();
     if (!HEADER_NAME.test(name) || RESERVED_HEADERS.has(key) || seen.has(key)) throw new MailSendError(`refusing header ${JSON.stringify(name.slice(0, 60))}`, 'permanent');
     seen.add(key);
-    headers[name] = oneLineHeader(value);
+    headers.push([name, oneLineHeader(value)]);
   }
   const from = oneLineHeader(mail.from ?? defaultFrom);
+  const envelopeFrom = addressOf(from);
+  const messageId = mail.messageId ? bare(oneLineHeader(mail.messageId)) : undefined;
   return {
     from,
     to: mail.to,
     // The envelope is given explicitly: nothing in a header can add a recipient.
-    envelope: { from: addressOf(from), to: [mail.to] },
+    envelope: { from: envelopeFrom, to: [mail.to] },
     subject: oneLineHeader(mail.subject),
-    // Stated, so nodemailer does not scan every part to choose (a tenth of a newsletter's CPU time).
-    textEncoding: 'quoted-printable' as const,
-    text: mail.text,
-    ...(mail.html ? { html: mail.html } : {}),
-    ...(Object.keys(headers).length ? { headers } : {}),
-    ...(mail.messageId ? { messageId: `<${bare(oneLineHeader(mail.messageId))}>` } : {}),
+    headers,
+    ...(messageId !== undefined ? { messageId } : {}),
   };
 }
 
@@ -196,6 +202,8 @@ function addressOf(from: string): string {
   const m = /<([^<>]+)>\s*$/.exec(from);
   return (m ? m[1]! : from).trim();
 }
+
+const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1) || 'localhost';
 
 const bare = (id: unknown): string => String(id ?? '').replace(/^<|>$/g, '');
 

@@ -118,7 +118,7 @@ export async function benchSend(opts: SendBenchOptions = {}): Promise<SendBenchR
   }
 }
 
-function benchSubscriber(i: number): Subscriber {
+export function benchSubscriber(i: number): Subscriber {
   const at = '2026-11-01T10:00:00.000Z';
   const consent = { granted: true, at, source: 'bench' };
   const lang = i % 3 === 0 ? 'en' : 'fr';
@@ -143,7 +143,7 @@ function benchSubscriber(i: number): Subscriber {
 }
 
 /** A typical edition: 12 stories in 4 sections, with reasons and other sources. */
-function benchEdition(sub: Subscriber): Edition {
+export function benchEdition(sub: Subscriber): Edition {
   const sections = ['une', 'local', 'monde', 'explorer'];
   const items: EditionItem[] = Array.from({ length: 12 }, (_, k) => ({
     articleId: `a${k}`,
