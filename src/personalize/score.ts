@@ -109,15 +109,32 @@ export function buildFeaturePostings(
   return out;
 }
 
+/** The inverted index as an array by term id (an index lookup per profile term instead of a hash lookup); built once per index. */
+const postingArrays = new WeakMap<Map<number, Postings>, (Postings | undefined)[]>();
+function postingArray(postings: Map<number, Postings>): (Postings | undefined)[] {
+  let a = postingArrays.get(postings);
+  if (!a) {
+    a = [];
+    for (const [id, p] of postings) a[id] = p;
+    postingArrays.set(postings, a);
+  }
+  return a;
+}
+
 /** Cosine of a profile vector with every candidate, through the inverted index. */
 export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings' | 'buffers'>, v: PackedVector, name = 'cos'): Float64Array {
   const out = buffer(ctx, name);
   if (v.norm === 0) return out;
-  for (let k = 0; k < v.ids.length; k++) {
-    const p = ctx.postings.get(v.ids[k]!);
+  const lists = postingArray(ctx.postings);
+  const ids = v.ids;
+  const ws = v.weights;
+  for (let k = 0; k < ids.length; k++) {
+    const p = lists[ids[k]!];
     if (!p) continue;
-    const q = v.weights[k]! / v.norm;
-    for (let j = 0; j < p.idx.length; j++) out[p.idx[j]!] += q * p.w[j]!;
+    const q = ws[k]! / v.norm;
+    const idx = p.idx;
+    const pw = p.w;
+    for (let j = 0; j < idx.length; j++) out[idx[j]!] += q * pw[j]!;
   }
   return out;
 }
@@ -130,6 +147,19 @@ function maxOf(a: Float64Array): number {
 
 function hasContent(ctx: ScoreContext, i: number): boolean {
   return ctx.vecs[i]!.norm > 0 || ctx.topics[i]!.length > 0 || ctx.places[i]!.length > 0;
+}
+
+/** Which candidates have any content (text, topic or place), and how many: the same for every subscriber of a build. */
+const knownCache = new WeakMap<ScoreContext, { known: Uint8Array; count: number }>();
+function knownOf(ctx: ScoreContext): { known: Uint8Array; count: number } {
+  let k = knownCache.get(ctx);
+  if (!k || k.known.length !== ctx.n) {
+    const known = new Uint8Array(ctx.n);
+    let count = 0;
+    for (let i = 0; i < ctx.n; i++) if (hasContent(ctx, i)) (known[i] = 1), count++;
+    knownCache.set(ctx, (k = { known, count }));
+  }
+  return k;
 }
 
 /** Content part for every candidate. */
@@ -165,12 +195,12 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
     out[i] = s > 0 ? (s < 1 ? s : 1) : 0;
   }
   // An article with no text, topic or place is unknown, not irrelevant: it gets the average.
-  let known = 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) if (hasContent(ctx, i)) (known++, (sum += out[i]!));
+  const { known: has, count: known } = knownOf(ctx);
   if (known > 0 && known < n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) if (has[i]) sum += out[i]!;
     const mean = sum / known;
-    for (let i = 0; i < n; i++) if (!hasContent(ctx, i)) out[i] = mean;
+    for (let i = 0; i < n; i++) if (!has[i]) out[i] = mean;
   }
   return out;
 }

@@ -62,6 +62,8 @@ export interface PartitionedBuildOptions {
 
 export type BuildEvent =
   | { type: 'run'; runId: string; partitions: number; created: boolean }
+  /** Threads started and each holding the prepared build (candidates, co-visitation, popularity). */
+  | { type: 'ready'; threads: number; ms: number }
   | { type: 'took'; partition: number; token: number }
   | { type: 'done'; partition: number; editions: number }
   | { type: 'lost'; partition: number };
@@ -165,8 +167,10 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
   };
   const dates = new Set<string>();
   if (!(await isComplete(store, plan))) {
+    const r0 = performance.now();
     const runner = await createRunner(store, spec, opts);
     report.threads = runner.slots;
+    emit({ type: 'ready', threads: runner.slots, ms: Math.round(performance.now() - r0) });
     try {
       const active = new Set<number>();
       // Instances start at different partitions, so they rarely race for the same lease.
