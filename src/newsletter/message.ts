@@ -4,7 +4,7 @@
  * order and reasons) into an inline-styled HTML e-mail and a plain-text part.
  * Pure: everything it needs comes in as arguments.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Edition, EditionItem, Lang, Subscriber } from '../model.js';
 import { markdownToSafeHtml, renderMarkdown, escapeHtml } from '../edition/render.js';
 import { formatEditionDate } from '../edition/labels.js';
@@ -79,7 +79,11 @@ export function confirmUrl(baseUrl: string, secret: string, sub: Pick<Subscriber
 
 /** The click-tracking link of an item in one message: the web's click token plus the message it came from. */
 export function mailClickLink(baseUrl: string, secret: string, edition: Edition, item: EditionItem, messageKey: string, articleId = item.articleId): string {
-  return `${baseUrl}/c/${signToken({ s: edition.subscriberId, a: articleId, e: edition.id, p: item.position, m: messageKey }, secret, 'click')}`;
+  return `${baseUrl}/c/${mailClickToken(secret, edition, item, messageKey, articleId)}`;
+}
+
+function mailClickToken(secret: string, edition: Edition, item: EditionItem, messageKey: string, articleId: string): string {
+  return signToken({ s: edition.subscriberId, a: articleId, e: edition.id, p: item.position, m: messageKey }, secret, 'click');
 }
 
 // ───────────────────────── words ─────────────────────────
@@ -260,24 +264,47 @@ export interface EditionMessage extends OutgoingMail {
  * redirect with a token naming this message; the footer says why they get it
  * and links to their profile and to unsubscribe; List-Unsubscribe (one HTTPS
  * URI) and List-Unsubscribe-Post are set once each (EML-01).
+ * `reuseStoryHtml` (default true) converts each story's Markdown to HTML once
+ * per process and puts this message's click tokens in; false renders the
+ * whole message directly (same bytes, tested).
  */
-export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: MessageContext): EditionMessage {
+export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: MessageContext, opts: { reuseStoryHtml?: boolean } = {}): EditionMessage {
   const lang = edition.lang;
   const domain = ctx.mailDomain ?? mailDomainOf(ctx.baseUrl);
   const messageId = editionMessageId(sub.id, edition.date, domain);
   const messageKey = stableId(messageId).slice(0, 10);
   const label = ctx.topicLabel ?? defaultTopicLabel;
-  const markdown = renderMarkdown(edition, {
-    lang,
-    ...(sub.name ? { readerName: sub.name } : {}),
-    ...(sub.home?.name ? { placeName: sub.home.name } : {}),
-    ...(ctx.siteTitle ? { siteTitle: ctx.siteTitle } : {}),
-    now: new Date(edition.createdAt),
-    topicLabel: (id) => label(id, lang),
-    linkFor: (it) => mailClickLink(ctx.baseUrl, ctx.secret, edition, it, messageKey),
-    linkForAlso: (it, i) => mailClickLink(ctx.baseUrl, ctx.secret, edition, it, messageKey, it.alsoCoveredBy[i]!.articleId),
-  });
-  const body = inlineStyles(markdownToSafeHtml(markdown));
+  const renderWith = (link: (it: EditionItem, articleId: string) => string) =>
+    renderMarkdown(edition, {
+      lang,
+      ...(sub.name ? { readerName: sub.name } : {}),
+      ...(sub.home?.name ? { placeName: sub.home.name } : {}),
+      ...(ctx.siteTitle ? { siteTitle: ctx.siteTitle } : {}),
+      now: new Date(edition.createdAt),
+      topicLabel: (id) => label(id, lang),
+      linkFor: (it) => link(it, it.articleId),
+      linkForAlso: (it, i) => link(it, it.alsoCoveredBy[i]!.articleId),
+    });
+  // Rendered with a placeholder for each click token (in the order they are asked for), the
+  // Markdown → safe HTML conversion of a story is the same in every message showing it and is
+  // reused; the tokens (URL-safe, left as they are by the conversion) go in afterwards.
+  let body: string | null = null;
+  let markdown: string | null = null;
+  let textOf: ((footerHtml: string) => string | null) | undefined;
+  if (opts.reuseStoryHtml !== false) {
+    const tokens: string[] = [];
+    const template = renderWith((it, articleId) => (tokens.push(mailClickToken(ctx.secret, edition, it, messageKey, articleId)), `${ctx.baseUrl}/c/${LINK_MARK}`));
+    const bodyTemplate = styledSafeHtml(template);
+    markdown = fillTokens(template, tokens);
+    body = bodyTemplate === null ? null : fillTokens(bodyTemplate, tokens);
+    if (markdown !== null && body !== null) textOf = (footerHtml) => fillTokens(htmlToPlain(`${bodyTemplate}<hr>${footerHtml}`), tokens);
+  }
+  // The direct way (and the way for anything unusual, e.g. a link that did not come out as one link).
+  if (markdown === null || body === null) {
+    markdown = renderWith((it, articleId) => mailClickLink(ctx.baseUrl, ctx.secret, edition, it, messageKey, articleId));
+    body = inlineStyles(markdownToSafeHtml(markdown));
+    textOf = undefined;
+  }
   const unsubscribe = unsubscribeUrl(ctx.baseUrl, ctx.secret, sub);
   const profile = `${ctx.baseUrl}${ctx.profilePath ?? '/me'}`;
   const footer = footerParts(sub, lang, { profile, unsubscribe }, !!ctx.reducedCadence);
@@ -286,7 +313,7 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
   const preheader = top.join(' · ') || formatEditionDate(edition.date, lang);
   const html = emailDocument(lang, subject, preheader, body, footer.html);
   // The text part comes from the sanitised HTML (never from feed text directly: EML-07).
-  const text = htmlToPlain(`${body}<hr>${footer.html}`);
+  const text = textOf?.(footer.html) ?? htmlToPlain(`${body}<hr>${footer.html}`);
   return {
     to: sub.email,
     subject,
@@ -302,6 +329,50 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
       'X-Edition-Key': editionKey(sub.id, edition.date),
     },
   };
+}
+
+/** Stands for a click token while a message is rendered: random per process, so no feed text can hold it. */
+const LINK_MARK = `kq${randomBytes(9).toString('hex')}t`;
+const LINK_MARK_RE = new RegExp(LINK_MARK, 'g');
+
+/** The template with each placeholder replaced by the next token; null unless there is exactly one placeholder per token. */
+function fillTokens(template: string, tokens: readonly string[]): string | null {
+  let i = 0;
+  const out = template.replace(LINK_MARK_RE, () => tokens[i++] ?? '');
+  return i === tokens.length ? out : null;
+}
+
+/**
+ * A block that could join the next one in Markdown (a list item, indented
+ * text, a fence, raw HTML, a link definition): a document with one is not
+ * converted block by block.
+ */
+const JOINING_BLOCK = /^(?:\s|[*+-](?:\s|$)|\d{1,9}[.)](?:\s|$)|[[<`~|])/;
+const blockCache = new Map<string, string>();
+const BLOCK_CACHE_MAX = 5000;
+
+/**
+ * inlineStyles(markdownToSafeHtml(markdown)) of a rendered edition, block by
+ * block (blocks are separated by blank lines and never join), each block's
+ * HTML kept for the next message showing the same story. Null when the
+ * document has a block that could join another.
+ */
+export function styledSafeHtml(markdown: string): string | null {
+  const blocks = markdown.split('\n\n');
+  let html = '';
+  for (const block of blocks) {
+    if (!block) continue;
+    let out = blockCache.get(block);
+    if (out === undefined) {
+      if (JOINING_BLOCK.test(block)) return null;
+      out = inlineStyles(markdownToSafeHtml(block));
+      // Bounded: a simple reset is enough (a run's stories repeat within minutes, not across runs).
+      if (blockCache.size >= BLOCK_CACHE_MAX) blockCache.clear();
+      blockCache.set(block, out);
+    }
+    html += out;
+  }
+  return html;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
