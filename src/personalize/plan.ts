@@ -42,6 +42,7 @@ import { buildProfile, type Profile, type ProfileClickInput } from './profile.js
 import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
+import { CachedSimilarity } from './simcache.js';
 
 /** Clicks considered when naming "because you read …". */
 const BECAUSE_SIGNALS = 25;
@@ -86,6 +87,8 @@ export interface PreparedBuild {
   simVecs: PackedVector[];
   /** Reusable dense row for fast dot products (planning is synchronous, one build per thread). */
   scratch: DenseScratch;
+  /** The same for candidate-to-candidate similarity, remembering pairs across subscribers (diversity re-ranking). */
+  simScratch: DenseScratch;
   accumulator: SparseAccumulator;
   /** Main topic index per candidate (−1 none). */
   mainTopic: Int32Array;
@@ -243,6 +246,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     dict,
     simVecs,
     scratch: new DenseScratch(dict.size),
+    simScratch: new CachedSimilarity(dict.size, simVecs),
     accumulator: new SparseAccumulator(dict.size),
     mainTopic,
     pinned: candidates.flatMap((c, i) => (c.pinned ? [i] : [])),
@@ -436,7 +440,7 @@ export function planForSubscriber(
         return main !== undefined && !profile.usualTopics.has(main);
       },
       rng,
-      scratch: build.scratch,
+      scratch: build.simScratch,
     });
     chosen = d.order;
     explore = d.explore;

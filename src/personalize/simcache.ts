@@ -1,0 +1,76 @@
+/**
+ * Candidate-to-candidate similarities remembered across the subscribers of a
+ * build. The diversity re-ranking compares each chosen story with the rest of
+ * the subscriber's pool; pools overlap a lot from one subscriber to the next
+ * (the day's big stories), so most pairs were already computed. A remembered
+ * value is the very number DenseScratch computes (same loaded row, same
+ * order of terms), so plans do not change; only the work does.
+ */
+import { DenseScratch, type PackedVector } from './vectors.js';
+
+/** Above this many candidates the n × n table (8 bytes a pair) is not kept. */
+export const MAX_CACHED_CANDIDATES = 4000;
+
+export class CachedSimilarity extends DenseScratch {
+  private readonly index = new Map<PackedVector, number>();
+  private readonly n: number;
+  private table: Float64Array | null = null;
+  /** Candidate index of the loaded vector (−1: not a candidate, or nothing loaded). */
+  private loadedIdx = -1;
+  /** The loaded candidate vector, spread into the dense row only when a pair is missing. */
+  private pending: PackedVector | null = null;
+
+  constructor(size: number, candidateVecs: readonly PackedVector[], maxCandidates = MAX_CACHED_CANDIDATES) {
+    super(size);
+    this.n = candidateVecs.length;
+    if (this.n <= maxCandidates) {
+      candidateVecs.forEach((v, i) => {
+        if (v.norm > 0 && !this.index.has(v)) this.index.set(v, i);
+      });
+    }
+  }
+
+  override load(v: PackedVector): void {
+    this.clear();
+    const i = this.index.get(v);
+    if (i === undefined) super.load(v);
+    else {
+      this.loadedIdx = i;
+      this.pending = v;
+    }
+  }
+
+  override dot(v: PackedVector): number {
+    this.materialize();
+    return super.dot(v);
+  }
+
+  override cosine(v: PackedVector): number {
+    if (this.loadedIdx >= 0) {
+      const j = this.index.get(v);
+      if (j !== undefined) {
+        const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
+        const k = this.loadedIdx * this.n + j;
+        const known = table[k]!;
+        if (known === known) return known;
+        this.materialize();
+        return (table[k] = super.cosine(v));
+      }
+      this.materialize();
+    }
+    return super.cosine(v);
+  }
+
+  override clear(): void {
+    this.loadedIdx = -1;
+    this.pending = null;
+    super.clear();
+  }
+
+  private materialize(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    super.load(p);
+  }
+}
