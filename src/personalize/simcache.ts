@@ -11,8 +11,12 @@ import { DenseScratch, type PackedVector } from './vectors.js';
 /** Above this many candidates the n × n table (8 bytes a pair) is not kept. */
 export const MAX_CACHED_CANDIDATES = 4000;
 
+/** A candidate vector's index, kept on the vector itself (a property read instead of a hash lookup per pair). */
+const CANDIDATE_INDEX = Symbol('candidateIndex');
+type Indexed = PackedVector & { [CANDIDATE_INDEX]?: number };
+
 export class CachedSimilarity extends DenseScratch {
-  private readonly index = new Map<PackedVector, number>();
+  private readonly vecs: readonly PackedVector[];
   private readonly n: number;
   private table: Float64Array | null = null;
   /** Candidate index of the loaded vector (−1: not a candidate, or nothing loaded). */
@@ -23,17 +27,25 @@ export class CachedSimilarity extends DenseScratch {
   constructor(size: number, candidateVecs: readonly PackedVector[], maxCandidates = MAX_CACHED_CANDIDATES) {
     super(size);
     this.n = candidateVecs.length;
+    this.vecs = candidateVecs;
     if (this.n <= maxCandidates) {
       candidateVecs.forEach((v, i) => {
-        if (v.norm > 0 && !this.index.has(v)) this.index.set(v, i);
+        // Empty vectors are shared (and their similarity is 0 anyway).
+        if (v.norm > 0) (v as Indexed)[CANDIDATE_INDEX] = i;
       });
     }
   }
 
+  /** The vector's index among this build's candidates, or −1 (checked, so a vector of another build never matches). */
+  private indexOf(v: PackedVector): number {
+    const i = (v as Indexed)[CANDIDATE_INDEX];
+    return i !== undefined && this.vecs[i] === v ? i : -1;
+  }
+
   override load(v: PackedVector): void {
     this.clear();
-    const i = this.index.get(v);
-    if (i === undefined) super.load(v);
+    const i = this.indexOf(v);
+    if (i < 0) super.load(v);
     else {
       this.loadedIdx = i;
       this.pending = v;
@@ -47,8 +59,8 @@ export class CachedSimilarity extends DenseScratch {
 
   override cosine(v: PackedVector): number {
     if (this.loadedIdx >= 0) {
-      const j = this.index.get(v);
-      if (j !== undefined) {
+      const j = this.indexOf(v);
+      if (j >= 0) {
         const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
         const k = this.loadedIdx * this.n + j;
         const known = table[k]!;
