@@ -81,7 +81,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  */
 export function encodeHeaderValue(value: string): string {
   // A run of 900 characters without a space could not be folded under the 998-byte line limit.
-  if (PRINTABLE_ASCII.test(value) && !value.includes('=?') && !/[^ ]{900}/.test(value)) return value;
+  if (PRINTABLE_ASCII.test(value) && !value.includes('=?') && !(value.length >= 900 && /[^ ]{900}/.test(value))) return value;
   return encodedWords(value);
 }
 
@@ -155,33 +155,35 @@ export function quotedPrintable(text: string): Buffer {
   // Worst case: every byte escaped, plus a soft break ("=\r\n") every 25 escapes.
   const out = Buffer.allocUnsafe(n * 3 + Math.ceil((n * 3) / 73) * 3 + 3);
   let o = 0;
-  let lineStart = 0;
-  for (let i = 0; i < n; i++) {
-    const c = src[i]!;
-    if (c === 10 || c === 13) {
-      if (c === 13 && src[i + 1] === 10) i++;
+  let room = 75; // characters left on this output line before a soft break is needed
+  let i = 0;
+  while (i < n) {
+    const c = src[i++]!;
+    if (LITERAL[c] === 1 && ((c !== 32 && c !== 9) || (i < n && src[i] !== 10 && src[i] !== 13))) {
+      if (room === 0) {
+        out[o++] = 61;
+        out[o++] = 13;
+        out[o++] = 10;
+        room = 75;
+      }
+      out[o++] = c;
+      room--;
+    } else if (c === 10 || c === 13) {
+      if (c === 13 && src[i] === 10) i++;
       out[o++] = 13;
       out[o++] = 10;
-      lineStart = o;
-      continue;
-    }
-    let literal = LITERAL[c] === 1;
-    if (literal && (c === 32 || c === 9)) {
-      const next = i + 1 < n ? src[i + 1]! : 10;
-      if (next === 10 || next === 13) literal = false;
-    }
-    const width = literal ? 1 : 3;
-    if (o - lineStart + width > 75) {
-      out[o++] = 61;
-      out[o++] = 13;
-      out[o++] = 10;
-      lineStart = o;
-    }
-    if (literal) out[o++] = c;
-    else {
+      room = 75;
+    } else {
+      if (room < 3) {
+        out[o++] = 61;
+        out[o++] = 13;
+        out[o++] = 10;
+        room = 75;
+      }
       out[o++] = 61;
       out[o++] = HEX[c >> 4]!;
       out[o++] = HEX[c & 15]!;
+      room -= 3;
     }
   }
   return out.subarray(0, o);
