@@ -30,6 +30,8 @@ export interface BuildDeps {
   instanceId?: string;
   /** Subscribers from which a full build runs partitioned in worker threads (default PARALLEL_MIN_SUBSCRIBERS). */
   parallelFrom?: number;
+  /** Where worker threads reopen the store (default: the SQLite file's path, or MONGODB_URI / MONGODB_DB). */
+  storeLocation?: import('./parallel/location.js').StoreLocation;
 }
 
 /**
@@ -122,6 +124,7 @@ async function buildPartitioned(deps: BuildDeps, opts: BuildOptions): Promise<Bu
     ...(opts.date ? { date: opts.date } : {}),
     ...(deps.workers ? { workers: deps.workers } : {}),
     ...(deps.instanceId ? { owner: deps.instanceId } : {}),
+    ...(deps.storeLocation ? { location: deps.storeLocation } : {}),
     onEvent: (e) => {
       if (e.type === 'run') progress = deps.progress?.('build', e.partitions);
       if (e.type === 'done') progress?.tick(1, `partition ${e.partition}`);

@@ -61,9 +61,15 @@ export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
 
 /** Sensitive topics an article belongs to (main topic, or any topic scoring at least minScore). */
 export function sensitiveTopicsOf(p: Pick<PreparedArticle, 'topics'>, sensitive: ReadonlySet<string>, minScore: number): string[] {
-  const out: string[] = [];
-  p.topics.forEach((t, i) => {
-    if (sensitive.has(t.id) && (i === 0 || t.score >= minScore)) out.push(t.id);
-  });
-  return out;
+  // Called for every click of every profile: no array unless there is something to say.
+  let out: string[] | undefined;
+  const ts = p.topics;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (sensitive.has(t.id) && (i === 0 || t.score >= minScore)) (out ??= []).push(t.id);
+  }
+  return out ?? NO_TOPICS;
 }
+
+/** Shared, frozen: most articles touch no sensitive topic. */
+const NO_TOPICS = Object.freeze([]) as unknown as string[];

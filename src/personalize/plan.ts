@@ -24,6 +24,7 @@ import type {
   EditionSection,
   IsoTime,
   Lang,
+  PlaceMention,
   StoryCluster,
   Subscriber,
   TopicScore,
@@ -482,6 +483,7 @@ export function planForSubscriber(
   );
 
   // 6. items and reasons
+  const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => ctx.covisitRow(sg.article.clusterId)) : undefined;
   const items: EditionItem[] = ordered.map((i, pos) =>
     renderItem(build, i, {
       lang,
@@ -492,6 +494,7 @@ export function planForSubscriber(
       section: sectionOf.get(i)!,
       position: pos + 1,
       placeIdx: home.placeIdx[i]!,
+      ...(signalRows ? { signalRows } : {}),
     }),
   );
   const sections: EditionSection[] = sectionOrder
@@ -578,7 +581,20 @@ export function selectPool(
   return out;
 }
 
+/** The name of the most confident place (the first of equals), as a stable sort by confidence would give. */
+function mostConfidentPlace(places: readonly PlaceMention[]): string | undefined {
+  let best: PlaceMention | undefined;
+  for (const p of places) {
+    // A NaN confidence makes the sort order engine-defined: keep the sort's answer then.
+    if (Number.isNaN(p.confidence)) return [...places].sort((a, b) => b.confidence - a.confidence)[0]?.name;
+    if (!best || p.confidence > best.confidence) best = p;
+  }
+  return best?.name;
+}
+
 interface RenderOpts {
+  /** Co-visitation rows of the profile's first BECAUSE_SIGNALS signals, looked up once per edition. */
+  signalRows?: (Postings | undefined)[];
   lang: Lang;
   profile: Profile;
   personalized: boolean;
@@ -606,7 +622,7 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
   }
   const topics = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id);
   const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
-  const mainPlace = place ?? [...c.lead.places].sort((a, b) => b.confidence - a.confidence)[0]?.name;
+  const mainPlace = place ?? mostConfidentPlace(c.lead.places);
 
   let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
   if (o.personalized && o.profile.signals.length) {
@@ -615,9 +631,10 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     scratch.load(build.simVecs[i]!);
     // Signals are heaviest first; the lightest cannot name the reason.
     const signals = o.profile.signals;
+    const rows = o.signalRows;
     for (let k = 0; k < signals.length && k < BECAUSE_SIGNALS; k++) {
       const s = signals[k]!;
-      const cv = partVals.covisit > 0 ? rowValue(build.ctx.covisitRow(s.article.clusterId), i) : 0;
+      const cv = partVals.covisit > 0 ? rowValue(rows ? rows[k] : build.ctx.covisitRow(s.article.clusterId), i) : 0;
       const sim = scratch.cosine(s.article.simVec);
       const topicMatch = s.article.mainTopic && s.article.mainTopic === c.lead.mainTopic ? 0.05 : 0;
       const v = s.weight * (sim + cv + topicMatch);

@@ -170,6 +170,7 @@ export class SparseAccumulator {
   private row: Float64Array;
   private touched: Int32Array;
   private count = 0;
+  private mags = new Float64Array(0);
 
   constructor(size = 1024) {
     this.row = new Float64Array(Math.max(1, size));
@@ -209,7 +210,9 @@ export class SparseAccumulator {
     if (n === 0) return EMPTY_VECTOR;
     let threshold = -1;
     if (n > maxTerms) {
-      const mags = new Float64Array(n);
+      // One magnitude buffer for every profile of the build (a view of its first n values).
+      if (this.mags.length < n) this.mags = new Float64Array(Math.max(n, this.mags.length * 2));
+      const mags = this.mags.subarray(0, n);
       for (let k = 0; k < n; k++) mags[k] = Math.abs(this.row[this.touched[k]!]!);
       threshold = kthSmallest(mags, n - maxTerms);
     }

@@ -77,6 +77,7 @@ export async function runBuild(ctx: AppContext, opts: BuildOptions = {}): Promis
       progress: (title, total) => createProgress(title, total, ctx.log),
       workers: ctx.config.workers,
       instanceId: ctx.config.instanceId,
+      ...(ctx.config.mongodbUri ? { storeLocation: { kind: 'mongodb' as const, uri: ctx.config.mongodbUri, db: ctx.config.mongodbDb } } : {}),
     },
     opts,
   );
