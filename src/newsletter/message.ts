@@ -294,10 +294,13 @@ export function buildEditionMessage(edition: Edition, sub: Subscriber, ctx: Mess
   if (opts.reuseStoryHtml !== false) {
     const tokens: string[] = [];
     const template = renderWith((it, articleId) => (tokens.push(mailClickToken(ctx.secret, edition, it, messageKey, articleId)), `${ctx.baseUrl}/c/${LINK_MARK}`));
-    const bodyTemplate = styledSafeHtml(template);
+    const blocks = storyBlocks(template);
     markdown = fillTokens(template, tokens);
-    body = bodyTemplate === null ? null : fillTokens(bodyTemplate, tokens);
-    if (markdown !== null && body !== null) textOf = (footerHtml) => fillTokens(htmlToPlain(`${bodyTemplate}<hr>${footerHtml}`), tokens);
+    body = blocks === null ? null : fillTokens(blocks.html, tokens);
+    if (blocks && markdown !== null && body !== null) {
+      textOf = (footerHtml) =>
+        fillTokens(blocks.text === null ? htmlToPlain(`${blocks.html}<hr>${footerHtml}`) : plainFinish(blocks.text + plainMarkup(`<hr>${footerHtml}`)), tokens);
+    }
   }
   // The direct way (and the way for anything unusual, e.g. a link that did not come out as one link).
   if (markdown === null || body === null) {
@@ -348,31 +351,43 @@ function fillTokens(template: string, tokens: readonly string[]): string | null 
  * converted block by block.
  */
 const JOINING_BLOCK = /^(?:\s|[*+-](?:\s|$)|\d{1,9}[.)](?:\s|$)|[[<`~|])/;
-const blockCache = new Map<string, string>();
+/** A story block's styled safe HTML and the first step of its text part; text null when the pieces rule does not hold. */
+interface StoryBlock {
+  html: string;
+  text: string | null;
+}
+const blockCache = new Map<string, StoryBlock>();
 const BLOCK_CACHE_MAX = 5000;
 
 /**
- * inlineStyles(markdownToSafeHtml(markdown)) of a rendered edition, block by
- * block (blocks are separated by blank lines and never join), each block's
- * HTML kept for the next message showing the same story. Null when the
- * document has a block that could join another.
+ * inlineStyles(markdownToSafeHtml(markdown)) of a rendered edition, and the
+ * first step of its text part, block by block (blocks are separated by blank
+ * lines and never join), each block kept for the next message showing the
+ * same story. Null when the document has a block that could join another.
  */
-export function styledSafeHtml(markdown: string): string | null {
-  const blocks = markdown.split('\n\n');
+function storyBlocks(markdown: string): StoryBlock | null {
   let html = '';
-  for (const block of blocks) {
+  let text: string | null = '';
+  for (const block of markdown.split('\n\n')) {
     if (!block) continue;
     let out = blockCache.get(block);
     if (out === undefined) {
       if (JOINING_BLOCK.test(block)) return null;
-      out = inlineStyles(markdownToSafeHtml(block));
+      const h = inlineStyles(markdownToSafeHtml(block));
+      out = { html: h, text: h === '' || (h.startsWith('<') && h.endsWith('\n')) ? plainMarkup(h) : null };
       // Bounded: a simple reset is enough (a run's stories repeat within minutes, not across runs).
       if (blockCache.size >= BLOCK_CACHE_MAX) blockCache.clear();
       blockCache.set(block, out);
     }
-    html += out;
+    html += out.html;
+    text = text === null || out.text === null ? null : text + out.text;
   }
-  return html;
+  return { html, text };
+}
+
+/** inlineStyles(markdownToSafeHtml(markdown)) block by block through the cache; null when a block could join the next. */
+export function styledSafeHtml(markdown: string): string | null {
+  return storyBlocks(markdown)?.html ?? null;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
@@ -392,7 +407,16 @@ const decodeEntities = (s: string): string =>
  * headings and paragraphs become blocks, links "text [ url ]", rules a line.
  */
 export function htmlToPlain(html: string): string {
-  let t = html
+  return plainFinish(plainMarkup(html));
+}
+
+/**
+ * htmlToPlain's first step: tags become line breaks and markers. It works
+ * tag by tag, so for pieces of HTML that each start with a tag and end with a
+ * line break, the step of the whole is the steps of the pieces put together.
+ */
+function plainMarkup(html: string): string {
+  return html
     .replace(/\s*\n\s*/g, ' ')
     .replace(/<a\b[^>]*?href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, label: string) => {
       const text = label.replace(/<[^>]*>/g, '').trim();
@@ -410,7 +434,11 @@ export function htmlToPlain(html: string): string {
     .replace(/<\/(p|h3|ul|ol|blockquote)>/gi, '\n')
     .replace(/<p\b[^>]*>/gi, '\n')
     .replace(/<[^>]*>/g, '');
-  t = decodeEntities(t)
+}
+
+/** htmlToPlain's second step, on the whole text: entities, spaces, blank lines. */
+function plainFinish(markup: string): string {
+  const t = decodeEntities(markup)
     .split('\n')
     .map((l) => l.replace(/[ \t\u00a0]+/g, ' ').trim())
     .join('\n')
