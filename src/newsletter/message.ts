@@ -385,6 +385,11 @@ function storyBlocks(markdown: string): StoryBlock | null {
   return { html, text };
 }
 
+/** Forgets the kept story blocks (a send run calls it at its end: the header block holds the reader's name). */
+export function clearStoryCache(): void {
+  blockCache.clear();
+}
+
 /** inlineStyles(markdownToSafeHtml(markdown)) block by block through the cache; null when a block could join the next. */
 export function styledSafeHtml(markdown: string): string | null {
   return storyBlocks(markdown)?.html ?? null;

@@ -23,7 +23,7 @@ import { localDate, localTime } from '../util/time.js';
 import { oneLine, UserError } from '../util/errors.js';
 import { MailSendError, sendWithRetry, withRetry, type Mailer, type RetryOptions, type SentMail } from '../mail/mailer.js';
 import { createRenderPool, type RenderPool } from './render-pool.js';
-import { buildConfirmationMessage, buildEditionMessage, editionMessageId, mailDomainOf, suppressionHash } from './message.js';
+import { buildConfirmationMessage, buildEditionMessage, clearStoryCache, editionMessageId, mailDomainOf, suppressionHash } from './message.js';
 import { DEFAULT_POLICY, decideSend, isInactive, isMailable, minusDays, type CadencePolicy } from './schedule.js';
 import { failpoint as defaultFailpoint } from './failpoint.js';
 
@@ -218,6 +218,7 @@ export async function sendDueEditions(deps: SendDeps, opts: SendOptions = {}): P
     }
   } finally {
     await renderPool?.close();
+    clearStoryCache();
   }
   report.missingEditions = missing.length;
   if (missing.length) skip('no-edition');
