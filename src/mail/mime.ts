@@ -36,13 +36,14 @@ export function writeMime(m: MimeMessage, boundary = `----=_Kiosque_${randomByte
   const parts: Buffer[] = [];
   if (m.html === undefined) {
     head.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable');
-    parts.push(Buffer.from(head.join(CRLF) + CRLF + CRLF, 'latin1'), quotedPrintable(m.text));
+    parts.push(Buffer.from(head.join(CRLF) + CRLF + CRLF, 'utf8'), quotedPrintable(m.text));
   } else {
     // The boundary holds "=_", which quoted-printable never leaves in a body: no part can contain it.
     head.push(headerLine('Content-Type', `multipart/alternative; boundary="${boundary}"`));
     const partHead = (type: string) => `${CRLF}--${boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`;
     parts.push(
-      Buffer.from(head.join(CRLF) + CRLF + partHead('text/plain'), 'latin1'),
+      // UTF-8: an internationalised address (RFC 6532) is the one thing in the header that may not be ASCII.
+      Buffer.from(head.join(CRLF) + CRLF + partHead('text/plain'), 'utf8'),
       quotedPrintable(m.text),
       Buffer.from(partHead('text/html'), 'latin1'),
       quotedPrintable(m.html),

@@ -108,6 +108,15 @@ describe('composed message', () => {
     expect(parsed.subject).toBe('Édition');
   });
 
+  it('an internationalised recipient address is written in UTF-8', async () => {
+    const c = composeMail({ to: 'élodie.martin@exemple.fr', subject: 's', text: 't', html: '<p>t</p>' }, 'Kiosque <edition@k.test>');
+    expect(c.envelope.to).toEqual(['élodie.martin@exemple.fr']);
+    expect(Buffer.from(c.raw).toString('utf8')).toContain('\r\nTo: élodie.martin@exemple.fr\r\n');
+    const parsed = await simpleParser(Buffer.from(c.raw));
+    const to = Array.isArray(parsed.to) ? parsed.to[0]! : parsed.to!;
+    expect(to.value[0]!.address).toBe('élodie.martin@exemple.fr');
+  });
+
   it('CR/LF in the subject, the From or a header value never start a header line (EML-05)', () => {
     const c = composeMail(
       { to: 'a@b.test', subject: 'Breaking\r\nBcc: attacker@evil.test', text: 't', headers: { 'X-Edition-Key': 'k\r\nX-Evil: 1' } },
