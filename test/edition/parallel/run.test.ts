@@ -96,8 +96,8 @@ interface Child {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-function child(file: string, owner: string, leaseMs: number, partitionSize: number): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, file, owner, String(leaseMs), String(partitionSize)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function child(file: string, owner: string, leaseMs: number, partitionSize: number, holdMs = 0): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, file, owner, String(leaseMs), String(partitionSize), String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Child['events'] = [];
   const waiters: { pred: (e: Child['events'][number]) => boolean; resolve: () => void }[] = [];
   let buf = '';
@@ -134,11 +134,14 @@ describe('several processes share one build', () => {
 
   it('every subscriber ends with one edition; the survivors take over the partitions of a process SIGKILLed mid-build', async () => {
     const leaseMs = 1500;
-    const victim = child(file, 'victim', leaseMs, 20);
-    // The victim plans the run and takes its first partition; then the others join.
+    // The victim is slow (it stalls 400 ms after taking each partition), so it is still building when the others join.
+    const victim = child(file, 'victim', leaseMs, 20, 400);
     await victim.waitFor((e) => e.type === 'took');
     const others = [child(file, 'a', leaseMs, 20), child(file, 'b', leaseMs, 20)];
     await others[0]!.waitFor((e) => e.type === 'run');
+    // Killed right after taking its next partition: mid-partition, lease held.
+    const seen = victim.events.filter((e) => e.type === 'took').length;
+    await victim.waitFor(() => victim.events.filter((e) => e.type === 'took').length > seen);
     victim.proc.kill('SIGKILL');
     const killed = await victim.exit;
     expect(killed.signal).toBe('SIGKILL');
@@ -158,6 +161,9 @@ describe('several processes share one build', () => {
     const built = [...reports.flatMap((r) => r.built), ...victimDone].sort((x, y) => x - y);
     expect(built).toEqual(Array.from({ length: partitions }, (_, i) => i));
 
+    if (process.env.KIOSQUE_TEST_VERBOSE) {
+      console.log(JSON.stringify({ victim: { took: [...took], done: [...victimDone] }, survivors: reports.map((r) => ({ built: r.built, takenOver: r.takenOver, editions: r.editions })) }));
+    }
     const store = openSqliteStore(file);
     try {
       const plan = (await store.getKv<RunPlan>(`build:${DATE}:run`))!;
@@ -165,8 +171,11 @@ describe('several processes share one build', () => {
       for (let p = 0; p < partitions; p++) {
         const mark = await store.getKv<{ by: string; token: number }>(`build:${plan.id}:${p}:done`);
         expect(mark).not.toBeNull();
-        if (unfinished.includes(p)) expect(mark).toMatchObject({ token: 2 });
-        if (unfinished.includes(p)) expect(mark!.by).not.toBe('victim');
+        if (unfinished.includes(p)) {
+          // The lease changed hands at least once (the victim's token was 1).
+          expect(mark!.token).toBeGreaterThanOrEqual(2);
+          expect(mark!.by).not.toBe('victim');
+        }
       }
       expect(await store.countEditions({ date: DATE })).toBe(240);
       const subs = await store.listSubscribers({ limit: 1000 });
