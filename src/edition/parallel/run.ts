@@ -193,9 +193,11 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
         }
         return null;
       };
+      // One thread failing stops this instance taking partitions; the others' leases lapse or are released.
+      let failed = false;
       const slotLoop = async (slot: number) => {
         for (;;) {
-          if (opts.signal?.aborted) return;
+          if (opts.signal?.aborted || failed) return;
           const got = await claim();
           if (!got) {
             if (await isComplete(store, plan)) return;
@@ -216,6 +218,11 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
           let result: PartitionResult;
           try {
             result = await runner.run(slot, partitionRange(plan, p));
+          } catch (e) {
+            failed = true;
+            // Free at once for another instance, rather than after the lease's time to live.
+            await store.releaseLease(lease).catch(() => undefined);
+            throw e;
           } finally {
             clearInterval(renew);
           }

@@ -89,6 +89,46 @@ describe('threaded build', () => {
   }, 180_000);
 });
 
+describe('a failing partition', () => {
+  const file = join(dir, 'failing.db');
+  beforeAll(() => seedFile(file, 60), 120_000);
+
+  it('stops the instance, frees its lease at once, and the next instance finishes the same run', async () => {
+    const store = openSqliteStore(file);
+    try {
+      let saves = 0;
+      const flaky = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === 'saveEditions')
+            return async (e: Edition[]) => {
+              if (++saves === 2) throw new Error('disk full');
+              return target.saveEditions(e);
+            };
+          const v = Reflect.get(target, key, receiver);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const events: BuildEvent[] = [];
+      await expect(
+        runPartitionedBuild({ ...deps(store, 'failing'), store: flaky }, { date: DATE, partitionSize: 20, owner: 'first', inProcess: true, render: false, leaseMs: 60_000, onEvent: (e) => events.push(e) }),
+      ).rejects.toThrow('disk full');
+      const failedAt = (events.filter((e) => e.type === 'took').pop() as { partition: number }).partition;
+      const plan = (await store.getKv<RunPlan>(`build:${DATE}:run`))!;
+      // Released, not left to expire in a minute.
+      const lease = await store.acquireLease(`build:${plan.id}:${failedAt}`, 'someone', 1000);
+      expect(lease).not.toBeNull();
+      await store.releaseLease(lease!);
+      const second = await runPartitionedBuild(deps(store, 'failing'), { date: DATE, partitionSize: 20, owner: 'second', inProcess: true, render: false });
+      expect(second.runId).toBe(plan.id);
+      expect(second.built).toContain(failedAt);
+      expect(second.editions + events.filter((e) => e.type === 'done').length * 20).toBe(60);
+      expect(await store.countEditions({ date: DATE })).toBe(60);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
 interface Child {
   proc: ChildProcess;
   events: (BuildEvent | ({ type: 'report' } & PartitionedBuildReport))[];
