@@ -150,7 +150,9 @@ function simulate(
     consents: { personalization: { granted: true, at: new Date(START).toISOString(), source: 'sim' } },
   }));
   const userClicks: { articleId: string; at: string }[][] = subs.map(() => []);
-  const userShown: { articleId: string; at: string }[][] = subs.map(() => []);
+  const userShown: { articleId: string; at: string; position: number }[][] = subs.map(() => []);
+  // Each subscriber's editions' own topicEntropy metric (Kiosque's topics), as the store keeps it.
+  const userEntropy: number[][] = subs.map(() => []);
   const shownArticles = new Map<string, Article>();
   const allClicks: { subscriberId: string; articleId: string; at: string }[] = [];
   const shown = new Map<string, number>();
@@ -200,7 +202,13 @@ function simulate(
     });
     const todayById = new Map(today.map((a) => [a.id, a]));
     subs.forEach((sub, u) => {
-      const plan = planForSubscriber(build, sub, userClicks[u]!, planRng, { relevanceOnly, exposure: userShown[u] });
+      // As a build would: the subscriber's past edition items (with positions) and their editions' recorded topic entropy.
+      const plan = planForSubscriber(build, sub, userClicks[u]!, planRng, {
+        relevanceOnly,
+        exposure: userShown[u],
+        recentTopicEntropy: userEntropy[u]!.slice(-settings.bubbleGuard.editions),
+      });
+      userEntropy[u]!.push(plan.metrics.topicEntropy);
       const counts = new Array<number>(labels.length).fill(0);
       const top = Math.max(...interests[u]!);
       plan.items.forEach((it, k) => {
@@ -208,7 +216,7 @@ function simulate(
         counts[li]!++;
         impressions++;
         shown.set(it.articleId, (shown.get(it.articleId) ?? 0) + 1);
-        userShown[u]!.push({ articleId: it.articleId, at: new Date(now).toISOString() });
+        userShown[u]!.push({ articleId: it.articleId, at: new Date(now).toISOString(), position: it.position });
         shownArticles.set(it.articleId, todayById.get(it.articleId)!);
         const p = 0.5 * (interests[u]![li]! / top) * (1 / Math.log2(k + 2));
         if (clickRng() < p) {

@@ -27,6 +27,12 @@ export interface DiversifyInput {
   fixed?: readonly number[];
   size: number;
   lambda: number;
+  /**
+   * MMR trade-off used when a calibration seat is filled (default: lambda).
+   * Lower than lambda, the seat goes to a story unlike those already chosen,
+   * not to one merely tagged with the due topic but like the rest.
+   */
+  seatLambda?: number;
   /** KL weight ('kl') or share of slots given as proportional seats ('seats'), in [0, 1]. */
   calibrationStrength: number;
   /**
@@ -123,6 +129,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const exploreSlots = Math.max(0, Math.min(input.exploreSlots, size - order.length));
   const greedyEnd = size - exploreSlots;
   const lambda = input.lambda;
+  const seatLambda = input.seatLambda ?? lambda;
 
   // Sparse topic rows of the pool: a candidate touches one or two topics, so the
   // KL of S ∪ {i} is the KL of S corrected on those topics only.
@@ -184,7 +191,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
       pool.forEach((i, pi) => {
         if (chosen[i] || !sourceOk(i)) return;
         if (due && !due.has(poolMain[pi]!)) return;
-        let obj = lambda * relN(i) - (1 - lambda) * maxSim[i]!;
+        const lam = due ? seatLambda : lambda;
+        let obj = lam * relN(i) - (1 - lam) * maxSim[i]!;
         if (useKl) {
           let kl = klBase;
           for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) {
@@ -243,4 +251,43 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   // Whatever exploration could not fill goes back to the greedy.
   greedyFill(size);
   return { order, explore, seated, objective };
+}
+
+export interface BubbleGuardSettings {
+  /** Editorial floor (bits) of a subscriber's recent editions' mean topic entropy; 0 turns the guard off. */
+  floorBits: number;
+  /** How many of the latest editions are averaged. */
+  editions: number;
+  /** Extra exploration share at full shortfall (added to explorationShare). */
+  explorationBoost: number;
+  /** Share of the calibration target moved from history to the editorial baseline at full shortfall. */
+  baselineBoost: number;
+}
+
+export interface BubbleGuard {
+  /** 0 (recent editions at or above the floor) … 1 (recent editions on a single topic). */
+  shortfall: number;
+  /** Multiplier of the history share of the calibration target. */
+  historyScale: number;
+  /** Exploration share to add. */
+  extraExploration: number;
+}
+
+/**
+ * The bubble guard: when a subscriber's latest editions (their stored
+ * metrics.topicEntropy, oldest first) average below the editors' floor, the
+ * next edition leans toward the editorial baseline and opens more "new for
+ * you" slots, in proportion to how far below the floor they fell. Fewer
+ * editions than asked for (a new subscriber) count as they are; none: no effect.
+ */
+export function bubbleGuard(recentEntropy: readonly number[] | undefined, g: BubbleGuardSettings): BubbleGuard {
+  const recent = (recentEntropy ?? []).slice(-Math.max(1, g.editions)).filter((x) => Number.isFinite(x) && x >= 0);
+  if (!(g.floorBits > 0) || recent.length === 0) return { shortfall: 0, historyScale: 1, extraExploration: 0 };
+  const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+  const shortfall = Math.max(0, Math.min(1, (g.floorBits - mean) / g.floorBits));
+  return {
+    shortfall,
+    historyScale: 1 - Math.max(0, Math.min(1, g.baselineBoost)) * shortfall,
+    extraExploration: Math.max(0, g.explorationBoost) * shortfall,
+  };
 }

@@ -33,7 +33,7 @@ import type { Rng } from '../util/random.js';
 import { prepareArticle, type PreparedArticle } from './articles.js';
 import { selectCandidates, type Candidate } from './candidates.js';
 import { Covisitation } from './covisit.js';
-import { diversify } from './diversify.js';
+import { bubbleGuard, diversify } from './diversify.js';
 import { explainItem } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
@@ -313,6 +313,8 @@ export interface PlanOptions {
   relevanceOnly?: boolean;
   /** Items of the subscriber's past editions (articles in the build): corrects the profile for exposure. */
   exposure?: readonly ProfileClickInput[];
+  /** Topic entropy of the subscriber's latest editions, oldest first (their metrics.topicEntropy): feeds the bubble guard. */
+  recentTopicEntropy?: readonly number[];
 }
 
 function clamp01(x: number | undefined, dflt: number): number {
@@ -390,7 +392,9 @@ export function planForSubscriber(
   const dial = clamp01(subscriber.diversity, 0.5);
   const f = 0.5 + dial; // 0.5× (familiar) … 1.5× (surprise me)
   const T = topicIds.length;
-  const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial), 0) : 0;
+  // The bubble guard widens the edition of a subscriber whose latest editions narrowed below the editors' floor.
+  const guard = bubbleGuard(personalized ? opts.recentTopicEntropy : undefined, settings.bubbleGuard);
+  const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial) * guard.historyScale, 0) : 0;
   const target = new Float64Array(T);
   for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
   for (const [t, v] of profile.topicDistribution) {
@@ -435,7 +439,8 @@ export function planForSubscriber(
       geoStrength: Math.min(1, gm.strength * f),
       targetGeo,
       maxPerSource: settings.maxPerSource,
-      exploreSlots: exploreOk ? stochasticRound(size * Math.min(0.5, settings.explorationShare * f), rng) : 0,
+      seatLambda: 1 - (1 - settings.calibration.seatLambda) * f,
+      exploreSlots: exploreOk ? stochasticRound(size * Math.min(0.5, settings.explorationShare * f + guard.extraExploration), rng) : 0,
       exploreEligible: (i) => {
         const main = ctx.topics[i]![0]?.id;
         return main !== undefined && !profile.usualTopics.has(main);

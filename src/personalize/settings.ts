@@ -84,6 +84,12 @@ export const EditorSettingsSchema = z
         strength: num(0, 1).default(0.5),
         /** Share of the target mix taken from the subscriber's history (rest: editorial baseline). */
         historyShare: num(0, 1).default(0.8),
+        /**
+         * MMR trade-off when a seat is filled ('seats' method): below mmrLambda,
+         * a seat goes to a story unlike those already in the edition rather
+         * than to one only tagged with the due topic.
+         */
+        seatLambda: num(0, 1).default(0.5),
         /** Smoothing α of the list distribution (Steck: 0.01). */
         alpha: num(0.0001, 0.5).default(0.01),
         /** Editorial baseline topic mix (normalized when used). */
@@ -106,6 +112,21 @@ export const EditorSettingsSchema = z
       .prefault({}),
     /** Share of the edition kept for topics outside the subscriber's usual ones. */
     explorationShare: num(0, 0.5).default(0.05),
+    /**
+     * Bubble guard: when a subscriber's latest editions average a topic entropy
+     * below floorBits, the next one leans toward the editorial baseline and
+     * opens more "new for you" slots, in proportion to the shortfall.
+     * floorBits 0 turns it off; 1.5 bits ≈ three topics in equal parts.
+     */
+    bubbleGuard: z
+      .object({
+        floorBits: num(0, 6).default(1.5),
+        editions: num(1, 60).transform(Math.round).default(7),
+        explorationBoost: num(0, 0.5).default(0.2),
+        baselineBoost: num(0, 1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
     maxPerSource: num(1, 100).transform(Math.round).default(3),
     /** Local / national / world target mix, enforced softly by a KL term of this strength. */
     geoMix: z

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dirichlet, evalBubble } from '../../src/eval/bubble.js';
+import { EditorSettingsSchema } from '../../src/personalize/settings.js';
 import { seededRng } from '../../src/util/random.js';
 import { HAS_SHARED, NO_SHARED, sharedPath } from '../helpers/shared.js';
 
@@ -40,6 +41,18 @@ describe('bubble simulation', () => {
       expect(arm.ctr).toBeLessThan(1);
     }
     expect(r.kiosque.entropyLastWeek).toBeGreaterThan(r.relevanceOnly.entropyLastWeek);
+    // The simulation feeds each subscriber's recorded edition entropy to the bubble guard, as a build would:
+    // a floor no edition can reach (6 bits) keeps the guard fully on and widens the editions.
+    const wide = await evalBubble({
+      articles: join(dir, 'a.jsonl'),
+      users: 12,
+      days: 8,
+      seed: 3,
+      perDay: 40,
+      settings: EditorSettingsSchema.parse({ bubbleGuard: { floorBits: 6, explorationBoost: 0.5 } }),
+    });
+    expect(wide.relevanceOnly).toEqual(r.relevanceOnly);
+    expect(wide.kiosque).not.toEqual(r.kiosque);
     await expect(evalBubble({ articles: join(dir, 'none.jsonl'), users: 1, days: 1, seed: 1 })).rejects.toThrow(/articles file not found/);
   }, 60_000);
 });

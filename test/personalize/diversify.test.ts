@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diversify, klDivergence } from '../../src/personalize/diversify.js';
+import { bubbleGuard, diversify, klDivergence } from '../../src/personalize/diversify.js';
 import { editionMetrics, entropy, intraListDiversity } from '../../src/personalize/metrics.js';
 import { TermDict, packVector } from '../../src/personalize/vectors.js';
 import { seededRng } from '../../src/util/random.js';
@@ -73,9 +73,56 @@ describe('diversify', () => {
     expect(new Set([...a.explore].map(topicOf)).size).toBe(2);
   });
 
+  it('fills a seat with a story unlike the edition when seatLambda is low', () => {
+    // 0: topic 0; 1: tagged topic 1 but the same story as 0; 2: topic 1, a different story, a little less relevant.
+    const d2 = new TermDict();
+    const v = [['same', 'story', 'a'], ['same', 'story', 'a'], ['other', 'matter']].map((w) => packVector(vectorOf(w), d2));
+    const td = Float64Array.from([1, 0, 0, 1, 0, 1]);
+    const three = {
+      ...base,
+      pool: [0, 1, 2],
+      relevance: Float64Array.from([1, 0.9, 0.8]),
+      vecs: v,
+      clusterIds: ['a', 'b', 'c'],
+      feedIds: ['f0', 'f1', 'f2'],
+      topicDist: td,
+      topicCount: 2,
+      geo: new Uint8Array(3).fill(1),
+      size: 2,
+      calibrationStrength: 0.5,
+      targetTopics: Float64Array.from([0.5, 0.5]),
+    };
+    // Slot 1 by relevance (0), slot 2 a seat for topic 1.
+    expect(diversify({ ...three, lambda: 1 }).order).toEqual([0, 1]);
+    const distinct = diversify({ ...three, lambda: 1, seatLambda: 0.5 });
+    expect(distinct.order).toEqual([0, 2]);
+    expect([...distinct.seated]).toEqual([2]);
+  });
+
   it('KL is 0 for a matching mix and positive otherwise', () => {
     expect(klDivergence([0.5, 0.5], [0.5, 0.5], 0.01)).toBeCloseTo(0);
     expect(klDivergence([0.5, 0.5], [1, 0], 0.01)).toBeGreaterThan(1);
+  });
+});
+
+describe('bubble guard', () => {
+  const g = { floorBits: 1.5, editions: 3, explorationBoost: 0.2, baselineBoost: 0.5 };
+  it('does nothing without history, above the floor, or when switched off', () => {
+    expect(bubbleGuard(undefined, g)).toEqual({ shortfall: 0, historyScale: 1, extraExploration: 0 });
+    expect(bubbleGuard([], g).shortfall).toBe(0);
+    expect(bubbleGuard([2, 1.8, 1.6], g).shortfall).toBe(0);
+    expect(bubbleGuard([0, 0, 0], { ...g, floorBits: 0 }).shortfall).toBe(0);
+  });
+  it('widens in proportion to how far the latest editions fell below the floor', () => {
+    // Only the latest 3 count: mean 0.75 is half the floor.
+    const half = bubbleGuard([3, 3, 0.75, 0.75, 0.75], g);
+    expect(half.shortfall).toBeCloseTo(0.5);
+    expect(half.historyScale).toBeCloseTo(0.75);
+    expect(half.extraExploration).toBeCloseTo(0.1);
+    const single = bubbleGuard([0, 0, 0], g);
+    expect(single).toEqual({ shortfall: 1, historyScale: 0.5, extraExploration: 0.2 });
+    // Broken figures are ignored, not propagated.
+    expect(bubbleGuard([Number.NaN, -1, 1.5], g).shortfall).toBe(0);
   });
 });
 

@@ -10,6 +10,13 @@ describe('editor settings (STO-13)', () => {
     expect(DEFAULT_SETTINGS.sensitiveTopics).toEqual(['sante', 'religion', 'sexualite']);
   });
 
+  it('has explicit diversity defaults: seat redundancy and the bubble guard', () => {
+    expect(DEFAULT_SETTINGS.calibration.seatLambda).toBe(0.5);
+    expect(DEFAULT_SETTINGS.bubbleGuard).toEqual({ floorBits: 1.5, editions: 7, explorationBoost: 0.2, baselineBoost: 0.5 });
+    const off = validateSettings({ bubbleGuard: { floorBits: 0 } });
+    expect(off.ok && off.settings.bubbleGuard.editions).toBe(7);
+  });
+
   it.each([
     ['Infinity from 1e309', JSON.parse('{"weights":{"content":1e309}}'), 'weights.content'],
     ['negative weight', { weights: { content: -1 } }, 'weights.content'],
@@ -19,6 +26,8 @@ describe('editor settings (STO-13)', () => {
     ['denormal as only weight', { weights: { content: 0, covisit: 0, recency: 0, popularity: 0, local: 0, editorial: 1e-320 } }, 'weights'],
     ['unknown key', { weights: { politics: 1 } }, 'weights'],
     ['too many baseline topics', { calibration: { baseline: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`t${i}`, 1])) } }, 'calibration.baseline'],
+    ['guard floor above 6 bits', { bubbleGuard: { floorBits: 7 } }, 'bubbleGuard.floorBits'],
+    ['seat λ above 1', { calibration: { seatLambda: 2 } }, 'calibration.seatLambda'],
     ['not an object', [], '(root)'],
   ])('refuses %s with a one-line error naming the field', (_name, raw, field) => {
     const r = validateSettings(raw);
