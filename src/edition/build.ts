@@ -1,4 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Article, Click, Edition, EditionItem, Subscriber } from '../model.js';
 import type { Store } from '../store/store.js';
@@ -214,7 +216,8 @@ export async function writeEditionFiles(
     ['html', rendered.html],
   ] as const) {
     const file = join(dir, `${edition.subscriberId}.${ext}`);
-    const tmp = `${file}.${process.pid}.tmp`;
+    // Unique per process, thread and write, so two writers never share a temp file.
+    const tmp = `${file}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, content);
     await rename(tmp, file);
   }
