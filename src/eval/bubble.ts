@@ -150,7 +150,7 @@ function simulate(
     consents: { personalization: { granted: true, at: new Date(START).toISOString(), source: 'sim' } },
   }));
   const userClicks: { articleId: string; at: string }[][] = subs.map(() => []);
-  const userShown: { articleId: string; at: string; position: number }[][] = subs.map(() => []);
+  const userShown: { articleId: string; at: string }[][] = subs.map(() => []);
   // Each subscriber's editions' own topicEntropy metric (Kiosque's topics), as the store keeps it.
   const userEntropy: number[][] = subs.map(() => []);
   const shownArticles = new Map<string, Article>();
@@ -216,7 +216,7 @@ function simulate(
         counts[li]!++;
         impressions++;
         shown.set(it.articleId, (shown.get(it.articleId) ?? 0) + 1);
-        userShown[u]!.push({ articleId: it.articleId, at: new Date(now).toISOString(), position: it.position });
+        userShown[u]!.push({ articleId: it.articleId, at: new Date(now).toISOString() });
         shownArticles.set(it.articleId, todayById.get(it.articleId)!);
         const p = 0.5 * (interests[u]![li]! / top) * (1 / Math.log2(k + 2));
         if (clickRng() < p) {

@@ -220,17 +220,7 @@ export function buildProfile(input: ProfileInput): Profile {
 }
 
 /**
- * Chance that a reader looks at the item at this 1-based position of an
- * edition, relative to the first (the usual logarithmic position discount):
- * 1, 0.63, 0.5, … 0.29 at 10. Unknown position: 1.
- */
-export function examination(position: number | undefined): number {
-  return typeof position === 'number' && Number.isFinite(position) && position >= 1 ? 1 / Math.log2(position + 1) : 1;
-}
-
-/**
- * Click rates per topic from click mass and exposure (showings weighted by
- * how likely their position was to be looked at). Interest (for relevance):
+ * Click rates per topic from click mass and exposure. Interest (for relevance):
  * (clicks + k·r̄) / (shown + k), an unknown topic being average. Target (for
  * calibration): clicks / (shown + k), so a topic read once by chance after
  * two showings does not outweigh the one read every day.
@@ -247,8 +237,7 @@ function exposureRates(
     const a = input.lookup(e.articleId);
     const at = toMs(e.at);
     if (!a || !Number.isFinite(at)) continue;
-    // A story low in the edition is seen less often: its showing counts as much as it is likely to be looked at.
-    const w = decay(at) * examination(e.position);
+    const w = decay(at);
     const ts = a.topics.filter((t, i) => i === 0 || t.score >= 0.2);
     const tsum = ts.reduce((x, t) => x + t.score, 0);
     for (const t of ts) if (tsum > 0) add(shown, t.id, (w * t.score) / tsum);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareArticle } from '../../src/personalize/articles.js';
-import { buildProfile, describeProfile, examination } from '../../src/personalize/profile.js';
+import { buildProfile, describeProfile } from '../../src/personalize/profile.js';
 import { TermDict } from '../../src/personalize/vectors.js';
 import { article, hoursAgo, LYON, NOW } from './fixtures.js';
 
@@ -95,27 +95,5 @@ describe('exposure correction', () => {
     expect(p.topicAffinity.get('sport')!).toBeLessThan(1);
     // The calibration target keeps only topics actually read.
     expect([...p.topicDistribution.keys()].sort()).toEqual(['economie', 'sport']);
-  });
-
-  it('counts a showing by how likely its position was to be looked at', () => {
-    expect(examination(1)).toBe(1);
-    expect(examination(3)).toBeCloseTo(0.5);
-    expect(examination(undefined)).toBe(1);
-    const dict3 = new TermDict();
-    const arts3 = [
-      ...Array.from({ length: 4 }, (_, i) => article({ id: `s${i}`, topic: 'sport' })),
-      ...Array.from({ length: 4 }, (_, i) => article({ id: `e${i}`, topic: 'economie' })),
-    ].map((a) => prepareArticle(a, dict3));
-    const at = hoursAgo(1);
-    // Both topics shown 4 times and read once; sport at the top, economie at the bottom of a 10-item edition.
-    const p = buildProfile({
-      ...base,
-      lookup: (id) => arts3.find((a) => a.id === id),
-      clicks: [{ articleId: 's0', at }, { articleId: 'e0', at }],
-      exposure: arts3.map((a, k) => ({ articleId: a.id, at, position: a.id.startsWith('s') ? k + 1 : k + 3 })),
-    });
-    // Read as often from the bottom, where fewer readers look: the stronger interest.
-    expect(p.topicAffinity.get('economie')).toBe(1);
-    expect(p.topicAffinity.get('sport')!).toBeLessThan(1);
   });
 });
