@@ -6,8 +6,10 @@
  * the file, tagged by Kiosque's own tagger (labels hidden from the ranker);
  * each subscriber gets a 10-item edition and clicks the item at rank r with
  * probability 0.5 × interest(label) / interest(top label) × 1 / log2(r + 1).
- * Clicks feed the next day's profiles, popularity and co-visitation. Run
- * twice with the same seed: relevance only, and with Kiosque's diversity.
+ * Clicks feed the next day's profiles, popularity and co-visitation; as a
+ * build would, each plan also gets the subscriber's past edition items
+ * (exposure) and their editions' recorded topicEntropy (the bubble guard).
+ * Run twice with the same seed: relevance only, and with Kiosque's diversity.
  *
  * Reported per run: ctr = clicks / items shown; entropyFirstWeek /
  * entropyLastWeek = mean over the editions of days 1–7 / of the last 7 days
