@@ -1,3 +1,4 @@
+import { loadSubscribers } from '../subscribers/list.js';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
@@ -78,9 +79,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   const build = await prepareFromStore(store, settings, now);
   const taxonomy = await currentTaxonomy(store);
 
-  const subscribers = opts.subscriberIds
-    ? (await Promise.all(opts.subscriberIds.map((id) => store.getSubscriber(id)))).filter((s): s is Subscriber => !!s)
-    : await allSubscribers(store);
+  const subscribers = await loadSubscribers(store, opts.subscriberIds);
   const clicksBySubscriber = groupClicks(build.clicks);
   const progress = deps.progress?.('build', subscribers.length);
   const dates = new Set<string>();
@@ -164,17 +163,6 @@ export async function prepareFromStore(
   return { prepared, clicks };
 }
 
-async function allSubscribers(store: Store): Promise<Subscriber[]> {
-  const out: Subscriber[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await store.listSubscribers({ limit: 1000, ...(afterId ? { afterId } : {}) });
-    out.push(...page);
-    if (page.length < 1000) return out;
-    afterId = page[page.length - 1]!.id;
-  }
-}
-
 function groupClicks(clicks: Click[]): Map<string, Click[]> {
   const m = new Map<string, Click[]>();
   for (const c of clicks) {
@@ -231,7 +219,7 @@ export async function writeEditionFiles(
 export async function dueSubscribers(store: Store, now: Date): Promise<{ subscriber: Subscriber; date: string }[]> {
   const { localTime } = await import('../util/time.js');
   const due: { subscriber: Subscriber; date: string }[] = [];
-  for (const s of await allSubscribers(store)) {
+  for (const s of await loadSubscribers(store)) {
     const date = localDate(now, s.timezone);
     if (localTime(now, s.timezone) < s.editionTime) continue;
     if (await store.getEdition(s.id, date)) continue;

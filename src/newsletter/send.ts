@@ -14,6 +14,7 @@
  * reported as uncertain, and `kiosque send --resend-uncertain` re-sends those
  * with the same Message-ID after the operator has checked.
  */
+import { loadSubscribers } from '../subscribers/list.js';
 import type { Edition, Lang, Subscriber } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { SendRecord } from '../store/sends.js';
@@ -357,18 +358,6 @@ export async function sendConfirmation(deps: Pick<SendDeps, 'store' | 'mailer' |
   }
   await deps.store.setKv(confirmationKey(sub.id), { at: deps.clock.now().toISOString() });
   return true;
-}
-
-async function loadSubscribers(store: Store, ids?: string[]): Promise<Subscriber[]> {
-  if (ids) return (await Promise.all(ids.map((id) => store.getSubscriber(id)))).filter((s): s is Subscriber => !!s);
-  const out: Subscriber[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await store.listSubscribers({ limit: 1000, ...(afterId ? { afterId } : {}) });
-    out.push(...page);
-    if (page.length < 1000) return out;
-    afterId = page[page.length - 1]!.id;
-  }
 }
 
 /** Runs `fn` over `items` with at most `size` in flight; stops taking new items once `signal` aborts. */
