@@ -3,6 +3,7 @@
  * a linear merge. A build maps every stem it sees to one id (TermDict) once,
  * then all per-subscriber work runs on typed arrays.
  */
+import { kthSmallestInPlace } from '../util/select.js';
 import type { SparseVector } from '../model.js';
 
 export interface PackedVector {
@@ -237,28 +238,7 @@ export class SparseAccumulator {
 
 /** The k-th smallest value (0-based) by quickselect; reorders `a`. */
 export function kthSmallest(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
-  }
-  return a[k]!;
+  return kthSmallestInPlace(a, k);
 }
 
 /** The k heaviest terms of a vector (same ids, re-normed); the vector itself when it is short. */

@@ -8,6 +8,7 @@
  * - weights: sublinear tf (1 + ln tf) × smoothed idf (ln((1+N)/(1+df)) + 1),
  *   then L2 normalisation, as in scikit-learn's TfidfVectorizer(sublinear_tf).
  */
+import { kthSmallestInPlace } from '../util/select.js';
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
@@ -449,36 +450,9 @@ export function nthSmallest(values: Float32Array, nth: number): number {
   const n = values.length;
   if (nth < 0 || nth >= n) return NaN;
   if (selectScratch.length < n) selectScratch = new Float32Array(Math.max(n, selectScratch.length * 2));
-  const a = selectScratch;
+  const a = selectScratch.subarray(0, n);
   a.set(values);
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    // median of three as pivot, then Hoare partition
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo]!;
-    const y = a[mid]!;
-    const z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // [lo, j] ≤ pivot ≤ [i, hi]; between them, values equal to the pivot
-    if (nth <= j) hi = j;
-    else if (nth >= i) lo = i;
-    else return a[nth]!;
-  }
-  return a[nth]!;
+  return kthSmallestInPlace(a, nth);
 }
 
 /**
