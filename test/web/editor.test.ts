@@ -108,6 +108,18 @@ describe("editors' console", () => {
     expect(settingsDiff({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 3 } })).toEqual(['b.c: 2 → 3']);
   });
 
+  it('the form offers every numeric setting editors tune, with the schema bounds (no browser clamping)', () => {
+    const names = SETTING_FIELDS.map((f) => f.path.join('.'));
+    for (const p of ['calibration.seatLambda', 'calibration.historyShare', 'bubbleGuard.floorBits', 'bubbleGuard.editions', 'bubbleGuard.explorationBoost', 'bubbleGuard.baselineBoost', 'explorationShare', 'mmrLambda']) {
+      expect(names).toContain(p);
+    }
+    for (const f of SETTING_FIELDS) {
+      expect(settingsFromForm(DEFAULT_SETTINGS, { ...formOf(), [f.name]: String(f.max) }), `${f.name} at max`).toMatchObject({ ok: true });
+      expect(settingsFromForm(DEFAULT_SETTINGS, { ...formOf(), [f.name]: String(f.max + f.step) }), `${f.name} above max`).toMatchObject({ ok: false });
+      expect(settingsFromForm(DEFAULT_SETTINGS, { ...formOf(), [f.name]: String(f.min) }), `${f.name} at min`).toMatchObject({ ok: true });
+    }
+  });
+
   it('curation: pins, blocked sources and topics, sensitive topics make new versions', async () => {
     await editor.get('/editor/curation');
     const r = await editor.post('/editor/curation', {

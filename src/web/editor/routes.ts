@@ -35,22 +35,35 @@ declare module 'fastify' {
 export const EDITOR_LOGIN_TTL_MS = 24 * 3600_000;
 
 /** The settings form: field name → where it lives in EditorSettings, bounds and step of its slider. */
+/**
+ * Numeric settings on the editors' form. min/max are the schema's bounds, so a
+ * browser never clamps a saved value; wide ranges are number boxes, not sliders.
+ */
 export const SETTING_FIELDS = [
-  { name: 'w_content', path: ['weights', 'content'], min: 0, max: 5, step: 0.1, label: 'Relevance: content (what they read)' },
-  { name: 'w_covisit', path: ['weights', 'covisit'], min: 0, max: 5, step: 0.1, label: 'Relevance: co-visitation' },
-  { name: 'w_recency', path: ['weights', 'recency'], min: 0, max: 5, step: 0.1, label: 'Relevance: recency' },
-  { name: 'w_popularity', path: ['weights', 'popularity'], min: 0, max: 5, step: 0.1, label: 'Relevance: popularity' },
-  { name: 'w_local', path: ['weights', 'local'], min: 0, max: 5, step: 0.1, label: 'Relevance: near home' },
-  { name: 'w_editorial', path: ['weights', 'editorial'], min: 0, max: 5, step: 0.1, label: 'Relevance: editorial priority' },
+  { name: 'w_content', path: ['weights', 'content'], min: 0, max: 10, step: 0.1, label: 'Relevance: content (what they read)' },
+  { name: 'w_covisit', path: ['weights', 'covisit'], min: 0, max: 10, step: 0.1, label: 'Relevance: co-visitation' },
+  { name: 'w_recency', path: ['weights', 'recency'], min: 0, max: 10, step: 0.1, label: 'Relevance: recency' },
+  { name: 'w_popularity', path: ['weights', 'popularity'], min: 0, max: 10, step: 0.1, label: 'Relevance: popularity' },
+  { name: 'w_local', path: ['weights', 'local'], min: 0, max: 10, step: 0.1, label: 'Relevance: near home' },
+  { name: 'w_editorial', path: ['weights', 'editorial'], min: 0, max: 10, step: 0.1, label: 'Relevance: editorial priority' },
   { name: 'mmrLambda', path: ['mmrLambda'], min: 0, max: 1, step: 0.05, label: 'Diversity: MMR λ (1 = relevance only)' },
   { name: 'calibrationStrength', path: ['calibration', 'strength'], min: 0, max: 1, step: 0.05, label: 'Diversity: topic calibration strength' },
+  { name: 'calibrationHistoryShare', path: ['calibration', 'historyShare'], min: 0, max: 1, step: 0.05, label: 'Diversity: share of the topic target from the reader\'s history (rest: editorial baseline)' },
+  { name: 'calibrationSeatLambda', path: ['calibration', 'seatLambda'], min: 0, max: 1, step: 0.05, label: 'Diversity: MMR λ when a calibration seat is filled' },
   { name: 'explorationShare', path: ['explorationShare'], min: 0, max: 0.5, step: 0.05, label: 'Diversity: exploration share' },
-  { name: 'maxPerSource', path: ['maxPerSource'], min: 1, max: 12, step: 1, label: 'Diversity: most items per source' },
+  { name: 'bubbleFloorBits', path: ['bubbleGuard', 'floorBits'], min: 0, max: 6, step: 0.1, label: 'Bubble guard: topic entropy floor in bits (0 = off)' },
+  { name: 'bubbleEditions', path: ['bubbleGuard', 'editions'], min: 1, max: 60, step: 1, input: 'number', label: 'Bubble guard: latest editions averaged' },
+  { name: 'bubbleExplorationBoost', path: ['bubbleGuard', 'explorationBoost'], min: 0, max: 0.5, step: 0.05, label: 'Bubble guard: extra exploration share at full shortfall' },
+  { name: 'bubbleBaselineBoost', path: ['bubbleGuard', 'baselineBoost'], min: 0, max: 1, step: 0.05, label: 'Bubble guard: lean toward the editorial baseline at full shortfall' },
+  { name: 'maxPerSource', path: ['maxPerSource'], min: 1, max: 100, step: 1, input: 'number', label: 'Diversity: most items per source' },
   { name: 'geoLocal', path: ['geoMix', 'local'], min: 0, max: 1, step: 0.05, label: 'Geography: local target' },
   { name: 'geoNational', path: ['geoMix', 'national'], min: 0, max: 1, step: 0.05, label: 'Geography: national target' },
   { name: 'geoWorld', path: ['geoMix', 'world'], min: 0, max: 1, step: 0.05, label: 'Geography: world target' },
   { name: 'geoStrength', path: ['geoMix', 'strength'], min: 0, max: 1, step: 0.05, label: 'Geography: strength' },
-  { name: 'editionSize', path: ['editionSize'], min: 3, max: 40, step: 1, label: 'Items per edition' },
+  { name: 'editionSize', path: ['editionSize'], min: 3, max: 100, step: 1, input: 'number', label: 'Items per edition' },
+  { name: 'profileHalfLifeDays', path: ['profileHalfLifeDays'], min: 0.5, max: 3650, step: 0.5, input: 'number', label: 'Profile: days after which a click counts half' },
+  { name: 'recencyHalfLifeHours', path: ['recencyHalfLifeHours'], min: 0.5, max: 720, step: 0.5, input: 'number', label: 'Recency: hours after which an article counts half' },
+  { name: 'candidateWindowHours', path: ['candidateWindowHours'], min: 1, max: 336, step: 1, input: 'number', label: 'Candidates: articles of the last N hours' },
 ] as const;
 
 const NUMBER = '^-?(\\d{1,6}(\\.\\d{1,6})?|\\.\\d{1,6})(e-?\\d{1,3})?$';
