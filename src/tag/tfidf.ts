@@ -246,20 +246,22 @@ export class TfIdfModel {
   /** Readable spelling of each wanted term in a document (see pickSurface). */
   surfaceForms(doc: DocTerms, wanted: readonly number[]): Map<number, string> {
     const w = wanted.length;
-    const want = Int32Array.from(wanted);
-    // Few wanted terms (the keywords): a linear scan beats a Set, and only their occurrences are sliced.
+    // The counting scratch (all zeros between calls) marks each wanted id with its slot + 1: one load per word.
+    const mark = this.scratch;
+    for (let j = 0; j < w; j++) if (wanted[j]! < mark.length) mark[wanted[j]!] = j + 1;
     const forms: Map<string, number>[] = [];
     for (let j = 0; j < w; j++) forms.push(new Map());
     const ids = doc.tokenIds;
+    const text = doc.text;
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      let j = 0;
-      while (j < w && want[j] !== id) j++;
-      if (j === w) continue;
-      const surface = doc.text.slice(doc.starts[i]!, doc.ends[i]!);
-      const byForm = forms[j]!;
+      const slot = mark[ids[i]!]!;
+      if (slot === 0) continue;
+      // Only the wanted terms' occurrences are sliced.
+      const surface = text.slice(doc.starts[i]!, doc.ends[i]!);
+      const byForm = forms[slot - 1]!;
       byForm.set(surface, (byForm.get(surface) ?? 0) + 1);
     }
+    for (let j = 0; j < w; j++) if (wanted[j]! < mark.length) mark[wanted[j]!] = 0;
     const out = new Map<number, string>();
     for (let j = 0; j < w; j++) if (forms[j]!.size) out.set(wanted[j]!, forms[j]!.size === 1 ? onlyForm(forms[j]!) : pickSurface(forms[j]!));
     return out;
@@ -465,23 +467,29 @@ export function nthSmallest(values: Float32Array, nth: number): number {
 export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32Array, ordered = true): Int32Array {
   const n = vec.ids.length;
   const w = vec.weights;
+  if (ordered && k > 0 && k <= SMALL_TOP && n > k) return smallTop(vec, k);
   let picked: Int32Array;
   if (n <= k) {
     picked = new Int32Array(n);
     for (let i = 0; i < n; i++) picked[i] = i;
   } else if (k <= 0) {
     return new Int32Array(0);
+  } else if (n >= TIE_SHIFT) {
+    throw new UserError(`rankTerms: a vector of ${n} terms is beyond what an article can have`);
   } else {
     const threshold = sortedWeights ? sortedWeights[n - k]! : nthSmallest(w, n - k);
     picked = new Int32Array(k);
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i]! > threshold) picked[m++] = i;
     // Ties at the threshold: lowest ids first, so the cut does not depend on word order.
+    // News vectors nearly always tie there (many words seen once, with the same df): each tied term is packed as
+    // id × 2^21 + position in a float (exact below 2^53), so a native sort without comparator orders them by id.
     if (m < k) {
-      const tied: number[] = [];
-      for (let i = 0; i < n; i++) if (w[i] === threshold) tied.push(i);
-      tied.sort((a, b) => vec.ids[a]! - vec.ids[b]!);
-      for (let t = 0; m < k; t++) picked[m++] = tied[t]!;
+      if (tiedScratch.length < n) tiedScratch = new Float64Array(Math.max(n, tiedScratch.length * 2));
+      let t = 0;
+      for (let i = 0; i < n; i++) if (w[i] === threshold) tiedScratch[t++] = vec.ids[i]! * TIE_SHIFT + i;
+      const tied = tiedScratch.subarray(0, t).sort();
+      for (let x = 0; m < k; x++) picked[m++] = tied[x]! % TIE_SHIFT;
     }
   }
   if (!ordered) return picked;
@@ -505,6 +513,47 @@ export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32
     return picked;
   }
   return picked.sort((a, b) => w[b]! - w[a]! || ids[a]! - ids[b]!);
+}
+
+/** Positions below 2^21 per vector: far more distinct words than any article has. */
+const TIE_SHIFT = 2 ** 21;
+let tiedScratch = new Float64Array(256);
+
+/** Up to this k, an ordered ranking keeps a sorted run of the best k in one pass instead of a selection plus a sort. */
+const SMALL_TOP = 32;
+
+/**
+ * The k heaviest positions, heaviest first, ties by id: one pass that keeps
+ * the best k so far in order. Once the run is full, most terms lose against
+ * its last entry in one comparison (same result as the selection path: the
+ * order is strict).
+ */
+function smallTop(vec: WeightedTerms, k: number): Int32Array {
+  const w = vec.weights;
+  const ids = vec.ids;
+  const n = ids.length;
+  const top = new Int32Array(k);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    const idi = ids[i]!;
+    if (m === k) {
+      const last = top[k - 1]!;
+      const wl = w[last]!;
+      if (wi < wl || (wi === wl && idi > ids[last]!)) continue;
+    }
+    let y = m < k ? m : k - 1;
+    while (y > 0) {
+      const q = top[y - 1]!;
+      const wq = w[q]!;
+      if (wq > wi || (wq === wi && ids[q]! < idi)) break;
+      top[y] = q;
+      y--;
+    }
+    top[y] = i;
+    if (m < k) m++;
+  }
+  return top;
 }
 
 /** A copy with ids in increasing order (what dotWeighted needs). */

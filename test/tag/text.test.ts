@@ -116,3 +116,21 @@ describe('WordTable', () => {
     expect(t.size).toBe(50_000);
   });
 });
+
+describe('WordTable, short and long words', () => {
+  it('tells apart words that share a hash bucket, inline (≤ 8 characters) or pooled', () => {
+    const t = new WordTable();
+    const words = ['a', 'ab', 'abc', 'abcdefgh', 'abcdefghi', 'élection', 'élections', 'ab\u{1F600}', 'porte-parole'];
+    // One hash for all: only the characters can tell them apart.
+    words.forEach((w, i) => t.set(w, 7, i));
+    const text = words.join(' ');
+    let at = 0;
+    words.forEach((w, i) => {
+      expect(t.get(text, at, at + w.length, 7)).toBe(i);
+      at += w.length + 1;
+    });
+    expect(t.get('abcdefgx', 0, 8, 7)).toBeUndefined();
+    expect(t.get('abcdefghx', 0, 9, 7)).toBeUndefined();
+    expect(t.get('b', 0, 1, 7)).toBeUndefined();
+  });
+});
