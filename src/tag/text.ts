@@ -530,10 +530,8 @@ export function pickSurface(byForm: ReadonlyMap<string, number>): string {
 /**
  * Open-addressing hash table from word spans to integers (term ids), so a
  * known word is found from its characters without slicing a new string.
- * Each slot keeps [hash, value, offset, length] and the first INLINE_CHARS
- * characters of the word, two per integer, in 32 bytes (half a cache line):
- * most words fit there and are checked without touching the character pool,
- * which saves a second cache miss per word; longer words sit in the pool.
+ * Each slot keeps [hash, value, offset, length] side by side and the words'
+ * characters sit in one pool: a lookup touches two cache lines, not five.
  */
 export class WordTable {
   private slots: Int32Array;
@@ -549,9 +547,9 @@ export class WordTable {
   ) {
     let size = 1 << 15;
     while (size < expected * 2 && size < limit * 2) size *= 2;
-    this.slots = new Int32Array(size * SLOT_INTS);
+    this.slots = new Int32Array(size * 4);
     this.mask = size - 1;
-    this.pool = new Uint16Array(Math.max(1 << 16, expected * 2));
+    this.pool = new Uint16Array(Math.max(1 << 16, expected * 8));
   }
 
   get size(): number {
@@ -568,24 +566,17 @@ export class WordTable {
   /** Value stored for src[start, end) whose hash is h, or undefined. */
   get(src: string, start: number, end: number, h: number): number | undefined {
     const slots = this.slots;
+    const pool = this.pool;
     const len = end - start;
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const at = slot * SLOT_INTS;
+      const at = slot << 2;
       const l = slots[at + 3]!;
       if (l === 0) return undefined;
       if (l === len && slots[at] === h) {
+        const off = slots[at + 2]!;
         let k = 0;
-        if (len <= INLINE_CHARS) {
-          for (; k < len; k += 2) {
-            const pair = src.charCodeAt(start + k) | (k + 1 < len ? src.charCodeAt(start + k + 1) << 16 : 0);
-            if (slots[at + 4 + (k >> 1)] !== pair) break;
-          }
-        } else {
-          const pool = this.pool;
-          const off = slots[at + 2]!;
-          while (k < len && pool[off + k] === src.charCodeAt(start + k)) k++;
-        }
-        if (k >= len) return slots[at + 1];
+        while (k < len && pool[off + k] === src.charCodeAt(start + k)) k++;
+        if (k === len) return slots[at + 1];
       }
     }
   }
@@ -595,56 +586,45 @@ export class WordTable {
     if (word.length === 0) return;
     if (this.count >= this.limit) this.clear();
     if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    let off = 0;
-    if (word.length > INLINE_CHARS) {
-      if (this.poolLen + word.length > this.pool.length) {
-        const p = new Uint16Array(Math.max(this.pool.length * 2, this.poolLen + word.length));
-        p.set(this.pool.subarray(0, this.poolLen));
-        this.pool = p;
-      }
-      off = this.poolLen;
-      for (let k = 0; k < word.length; k++) this.pool[off + k] = word.charCodeAt(k);
-      this.poolLen += word.length;
+    if (this.poolLen + word.length > this.pool.length) {
+      const p = new Uint16Array(Math.max(this.pool.length * 2, this.poolLen + word.length));
+      p.set(this.pool.subarray(0, this.poolLen));
+      this.pool = p;
     }
-    let slot = h & this.mask;
-    while (this.slots[slot * SLOT_INTS + 3] !== 0) slot = (slot + 1) & this.mask;
-    const at = slot * SLOT_INTS;
-    this.slots[at] = h;
-    this.slots[at + 1] = value;
-    this.slots[at + 2] = off;
-    this.slots[at + 3] = word.length;
-    if (word.length <= INLINE_CHARS) {
-      for (let k = 0; k < word.length; k += 2) {
-        this.slots[at + 4 + (k >> 1)] = word.charCodeAt(k) | (k + 1 < word.length ? word.charCodeAt(k + 1) << 16 : 0);
-      }
-    }
+    const off = this.poolLen;
+    for (let k = 0; k < word.length; k++) this.pool[off + k] = word.charCodeAt(k);
+    this.poolLen += word.length;
+    this.place(h, value, off, word.length);
     this.count++;
   }
 
   clear(): void {
-    this.slots = new Int32Array((1 << 15) * SLOT_INTS);
+    this.slots = new Int32Array(4 << 15);
     this.mask = (1 << 15) - 1;
     this.pool = new Uint16Array(1 << 16);
     this.poolLen = 0;
     this.count = 0;
   }
 
+  private place(h: number, value: number, off: number, len: number): void {
+    let slot = h & this.mask;
+    while (this.slots[(slot << 2) + 3] !== 0) slot = (slot + 1) & this.mask;
+    const at = slot << 2;
+    this.slots[at] = h;
+    this.slots[at + 1] = value;
+    this.slots[at + 2] = off;
+    this.slots[at + 3] = len;
+  }
+
   private rehash(size: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(size * SLOT_INTS);
+    this.slots = new Int32Array(size << 2);
     this.mask = size - 1;
-    for (let at = 0; at < old.length; at += SLOT_INTS) {
-      if (old[at + 3] === 0) continue;
-      let slot = old[at]! & this.mask;
-      while (this.slots[slot * SLOT_INTS + 3] !== 0) slot = (slot + 1) & this.mask;
-      this.slots.set(old.subarray(at, at + SLOT_INTS), slot * SLOT_INTS);
+    for (let at = 0; at < old.length; at += 4) {
+      if (old[at + 3] !== 0) this.place(old[at]!, old[at + 1]!, old[at + 2]!, old[at + 3]!);
     }
   }
 }
-
-/** Integers per WordTable slot: hash, value, pool offset, length, then INLINE_CHARS characters two by two. */
-const SLOT_INTS = 8;
-const INLINE_CHARS = 8;
 
 /** Empties the stem memo (benchmarks that must start cold; memory pressure). */
 export function clearStemMemo(): void {
