@@ -17,6 +17,8 @@
  * of a first batch in a fresh process.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { UserError } from '../util/errors.js';
 import { memoryKv, TaggingEngine, type TagInput, type TopicExample } from '../tag/tagger.js';
 import { loadTaxonomy } from '../tag/taxonomy.js';
@@ -105,6 +107,9 @@ export async function benchTag(opts: BenchTagOptions): Promise<BenchTagResult> {
   if (cold) clearStemMemo();
   // The gazetteer loads once per process (like the engine's state): before the clock starts.
   tagger.tag([{ id: 'warm-up', title: 'Paris', text: 'Londres et Paris.' }], { learn: false, updateFrequencies: false });
+  // So does the first full collection after it: ~150 ms marking a heap that just grew by the gazetteer and the
+  // warm-up's garbage, which fell inside the timed pass. Later collections (the tagging's own) are timed.
+  collectGarbage();
   const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
   let docs = 0;
@@ -124,4 +129,11 @@ export async function benchTag(opts: BenchTagOptions): Promise<BenchTagResult> {
     cpuSeconds: Math.round(cpuSeconds * 1000) / 1000,
     docsPerCpuSecond: Math.round(docs / cpuSeconds),
   };
+}
+
+/** A full garbage collection now (the bench's own setup garbage), through V8's gc() exposed at run time. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as unknown;
+  if (typeof gc === 'function') (gc as () => void)();
 }
