@@ -367,11 +367,14 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
 const TOKEN_POOL: Token[] = [];
 const TOKENS: Token[] = [];
 
+/** Whether the word at `at` opens a sentence (or the text, a line, a quotation); by character code, no one-character strings. */
 function isSentenceStart(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
-    const ch = text[i]!;
-    if (ch === ' ' || ch === '\t' || ch === '"' || ch === '“' || ch === '«' || ch === '(' || ch === '‘' || ch === "'" || ch === '\u00a0') continue;
-    return ch === '.' || ch === '!' || ch === '?' || ch === '\n' || ch === ':' || ch === '—' || ch === '-' || ch === '•' || ch === ';';
+    const c = text.charCodeAt(i);
+    // ' ' \t " “ « ( ‘ ' and no-break space come before the first word of a sentence
+    if (c === 32 || c === 9 || c === 34 || c === 0x201c || c === 0xab || c === 40 || c === 0x2018 || c === 39 || c === 0xa0) continue;
+    // . ! ? \n : — - • ;
+    return c === 46 || c === 33 || c === 63 || c === 10 || c === 58 || c === 0x2014 || c === 45 || c === 0x2022 || c === 59;
   }
   return true;
 }
@@ -602,10 +605,11 @@ function continues(text: string, a: Token, b: Token): boolean {
 function joinable(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end;
   if (gap === 1) {
-    const ch = text[a.end]!;
-    return ch === ' ' || ch === '-' || ch === "'" || ch === '’' || ch === '\u00a0' || ch === '‑' || (ch === '.' && a.length <= 3);
+    // space, hyphen, apostrophes, no-break space, non-breaking hyphen; an abbreviation's period
+    const c = text.charCodeAt(a.end);
+    return c === 32 || c === 45 || c === 39 || c === 0x2019 || c === 0xa0 || c === 0x2011 || (c === 46 && a.length <= 3);
   }
-  if (gap === 2) return text[a.end] === '.' && text[a.end + 1] === ' ' && a.length <= 3 && a.cap > 0;
+  if (gap === 2) return text.charCodeAt(a.end) === 46 && text.charCodeAt(a.end + 1) === 32 && a.length <= 3 && a.cap > 0;
   return false;
 }
 
