@@ -12,7 +12,7 @@ import { kthSmallestInPlace } from '../util/select.js';
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
-import { analyze, pickSurface, scanWords, stemOf, WordSpans, WordTable } from './text.js';
+import { analyze, pickSurface, scanWords, stemOfSpan, WordSpans, WordTable } from './text.js';
 
 /** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
@@ -164,11 +164,10 @@ export class TfIdfModel {
       const h = spans.hashes[k]!;
       let id = table.get(src, a, b, h);
       if (id === undefined) {
-        const word = src.slice(a, b);
-        const stem = stemOf(word, lang);
+        const stem = stemOfSpan(src, a, b, h, lang);
         id = stem ? this.termId(stem, add) : -1;
         // Unknown stems are not remembered when not added: a later document may add them.
-        if (id >= 0 || !stem) table.set(word, h, id);
+        if (id >= 0 || !stem) table.setSpan(src, a, b, h, id);
       }
       if (id < 0) continue;
       ids[n] = id;
@@ -188,10 +187,9 @@ export class TfIdfModel {
         const h = tspans.hashes[k]!;
         let id = titles.get(tsrc, a, b, h);
         if (id === undefined) {
-          const word = tsrc.slice(a, b);
-          const stem = stemOf(word, lang);
+          const stem = stemOfSpan(tsrc, a, b, h, lang);
           id = stem ? this.termId(TITLE_PREFIX + stem, add) : -1;
-          if (id >= 0 || !stem) titles.set(word, h, id);
+          if (id >= 0 || !stem) titles.setSpan(tsrc, a, b, h, id);
         }
         if (id < 0) continue;
         if (n === ids.length) ids = grown(ids);
