@@ -64,6 +64,10 @@ export interface TfIdfState {
   df: Record<Lang, string>;
 }
 
+/** ln(count) for the small whole counts nearly every term has (the same doubles Math.log gives, read from a table). */
+const LOG_TABLE_SIZE = 256;
+const LOG_OF = Float64Array.from({ length: LOG_TABLE_SIZE }, (_, c) => Math.log(c));
+
 export class TfIdfModel {
   private readonly vocab = new Map<string, number>();
   private readonly terms: string[] = [];
@@ -331,7 +335,9 @@ export class TfIdfModel {
     for (let k = 0; k < n; k++) {
       const id = doc.ids[k]!;
       const d = id < vocabSize ? df[id]! : 0;
-      const w = (1 + Math.log(doc.counts[k]!)) * (logN1 - Math.log(1 + d) + 1);
+      const c = doc.counts[k]!;
+      const ci = c | 0;
+      const w = (1 + (ci === c && ci < LOG_TABLE_SIZE ? LOG_OF[ci]! : Math.log(c))) * (logN1 - Math.log(1 + d) + 1);
       weights[k] = w;
       norm += w * w;
     }
