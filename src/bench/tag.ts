@@ -11,8 +11,13 @@
  * ingest runs after its first minutes. With only 200 rows of warm-up, V8 was
  * still compiling hot functions during the timed pass: about a third of its
  * CPU time went to the compiler threads, a cost an ingest pays once per
- * process. The timed engine itself is freshly loaded from the kv (its word
- * tables start empty) and results are never reused between documents.
+ * process. (Ten rounds over the same 200 rows are not enough either: the
+ * other rows take branches those never did, and functions were deoptimised
+ * and compiled again inside the timed pass.) The timed engine itself is
+ * freshly loaded from the kv (its word tables start empty) and results are
+ * never reused between documents; the process-wide word memos (stems, which
+ * training has filled with every row anyway, and gazetteer name lookups)
+ * have seen the rows, as they have seen the day's news in a running ingest.
  * KIOSQUE_BENCH_COLD=1 skips the warm-up and empties the stem memo: the cost
  * of a first batch in a fresh process.
  */
