@@ -406,34 +406,35 @@ export function tokenize(text: string, lang: Lang): string[] {
 const MEMO_LIMIT = 400_000;
 
 /**
- * The stem of each word seen, per language: a WordTable from the word to its
- * position in `stems`, so the tokenizer's spans are looked up from their
- * characters and hash (no string sliced, none hashed again) when a model
- * meets a word for the first time.
+ * The stem of each word seen, per language: a WordTable from the word to the
+ * stem's number (stems are numbered once per language, 0 for stopwords), so
+ * the tokenizer's spans are looked up from their characters and hash, with
+ * no string sliced or hashed again. TF-IDF models map stem numbers to their
+ * term ids with a plain array (tfidf.ts): one table probe per word in all.
  */
 interface StemMemo {
   words: WordTable;
+  ids: Map<string, number>;
   stems: string[];
 }
 
 let stemMemo: Record<Lang, StemMemo> | undefined;
+/** Bumped whenever a memo is emptied: stem numbers handed out before mean nothing after. */
+let memoGeneration = 0;
 
-function memoOf(lang: Lang): StemMemo {
-  stemMemo ??= { fr: { words: new WordTable(), stems: [] }, en: { words: new WordTable(), stems: [] } };
-  return stemMemo[lang];
+function newMemo(): StemMemo {
+  return { words: new WordTable(), ids: new Map([[STOP, STOP_STEM]]), stems: [STOP] };
 }
 
-function remember(memo: StemMemo, word: string, h: number, stem: string): void {
-  if (memo.words.size >= MEMO_LIMIT) {
-    memo.words.clear();
-    memo.stems.length = 0;
-  }
-  memo.words.set(word, h, memo.stems.length);
-  memo.stems.push(stem);
+function memoOf(lang: Lang): StemMemo {
+  stemMemo ??= { fr: newMemo(), en: newMemo() };
+  return stemMemo[lang];
 }
 
 /** Marker stored in the memo for stopwords, so one lookup answers both questions. */
 const STOP = '';
+/** The stem number of STOP. */
+export const STOP_STEM = 0;
 
 function stemUncached(lower: string, lang: Lang): string {
   if (STOPWORDS[lang].has(lower) || lower.length < 2) return STOP;
@@ -457,13 +458,42 @@ export function stemOf(lower: string, lang: Lang): string {
 
 /** stemOf(src.slice(start, end)), from a span of a lower-case string and its FNV-1a hash (WordTable.hash). */
 export function stemOfSpan(src: string, start: number, end: number, h: number, lang: Lang): string {
-  const memo = memoOf(lang);
+  const id = stemIdOfSpan(src, start, end, h, lang);
+  return memoOf(lang).stems[id]!;
+}
+
+/**
+ * The stem's number of src[start, end) (a lower-case word with hash h) in
+ * `lang`: STOP_STEM for a stopword. Numbers hold until stemMemoGeneration()
+ * changes (a full memo is emptied).
+ */
+export function stemIdOfSpan(src: string, start: number, end: number, h: number, lang: Lang): number {
+  let memo = memoOf(lang);
   const at = memo.words.get(src, start, end, h);
-  if (at !== undefined) return memo.stems[at]!;
+  if (at !== undefined) return at;
   const word = start === 0 && end === src.length ? src : src.slice(start, end);
-  const s = stemUncached(word, lang);
-  remember(memo, word, h, s);
-  return s;
+  const stem = stemUncached(word, lang);
+  if (memo.words.size >= MEMO_LIMIT) {
+    memo = stemMemo![lang] = newMemo();
+    memoGeneration++;
+  }
+  let id = memo.ids.get(stem);
+  if (id === undefined) {
+    id = memo.stems.length;
+    memo.ids.set(stem, id);
+    memo.stems.push(stem);
+  }
+  memo.words.set(word, h, id);
+  return id;
+}
+
+/** The stem numbered `id` (stemIdOfSpan) in `lang`. */
+export function stemById(id: number, lang: Lang): string {
+  return memoOf(lang).stems[id]!;
+}
+
+export function stemMemoGeneration(): number {
+  return memoGeneration;
 }
 
 // ───────────────────────── analysis ─────────────────────────
@@ -662,4 +692,5 @@ export class WordTable {
 /** Empties the stem memo (benchmarks that must start cold; memory pressure). */
 export function clearStemMemo(): void {
   stemMemo = undefined;
+  memoGeneration++;
 }

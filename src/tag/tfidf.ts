@@ -12,7 +12,7 @@ import { kthSmallestInPlace } from '../util/select.js';
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
-import { analyze, pickSurface, scanWords, stemOfSpan, WordSpans, WordTable } from './text.js';
+import { analyze, pickSurface, scanWords, STOP_STEM, stemById, stemIdOfSpan, stemMemoGeneration, WordSpans } from './text.js';
 
 /** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
@@ -76,20 +76,46 @@ export class TfIdfModel {
   // Scratch space for counting one document without allocating a Map.
   private scratch = new Float32Array(1024);
   private touched = new Int32Array(256);
-  /** Word (lower-case surface) → term id, or -1 for a stopword; per language; body and title words apart. */
-  private readonly wordIds: Record<Lang, WordTable>;
-  private readonly titleWordIds: Record<Lang, WordTable>;
+  /**
+   * Stem number (text.ts stemIdOfSpan) → term id + 1, 0 while not known; per language; body and title features
+   * apart. With the process-wide word → stem memo, a known word costs one table probe and one array read.
+   */
+  private termOfStem: Record<Lang, Int32Array>;
+  private titleTermOfStem: Record<Lang, Int32Array>;
+  /** The stem memo's generation the maps above refer to. */
+  private memoGeneration = -1;
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
   /** Reused word spans (one document at a time). */
   private readonly spans = new WordSpans();
 
-  /** `expectedTerms`: vocabulary size about to be loaded, so the word tables start at the right size. */
+  /** `expectedTerms`: vocabulary size about to be loaded, so the stem maps start at about the right size. */
   constructor(expectedTerms = 0) {
-    // About one word per stem; capped so a big vocabulary does not reserve tens of MB per language up front.
-    const words = Math.min(expectedTerms, 200_000);
-    this.wordIds = { fr: new WordTable(undefined, words), en: new WordTable(undefined, words) };
-    this.titleWordIds = { fr: new WordTable(undefined, words >> 2), en: new WordTable(undefined, words >> 2) };
+    this.stemMapSize = Math.max(1024, Math.min(expectedTerms * 2, 1 << 20));
+    this.termOfStem = { fr: new Int32Array(this.stemMapSize), en: new Int32Array(this.stemMapSize) };
+    this.titleTermOfStem = { fr: new Int32Array(this.stemMapSize), en: new Int32Array(this.stemMapSize) };
+  }
+
+  private readonly stemMapSize: number;
+
+  /** Forgets stem numbers from an emptied memo (they are reused for other stems). */
+  private syncStemMaps(): void {
+    if (this.memoGeneration === stemMemoGeneration()) return;
+    this.memoGeneration = stemMemoGeneration();
+    for (const lang of LANGS) {
+      this.termOfStem[lang] = new Int32Array(this.stemMapSize);
+      this.titleTermOfStem[lang] = new Int32Array(this.stemMapSize);
+    }
+  }
+
+  /** The map of `lang` (title features or not), grown to hold stem number `sid`. */
+  private stemMap(lang: Lang, title: boolean, sid: number): Int32Array {
+    const maps = title ? this.titleTermOfStem : this.termOfStem;
+    const map = maps[lang];
+    if (sid < map.length) return map;
+    const next = new Int32Array(Math.max(map.length * 2, sid + 1));
+    next.set(map);
+    return (maps[lang] = next);
   }
 
   get vocabularySize(): number {
@@ -154,7 +180,6 @@ export class TfIdfModel {
    * known word costs one table probe and no allocation.
    */
   analyzeDocument(text: string, lang: Lang, add = true, title = ''): DocTerms {
-    const table = this.wordIds[lang];
     const spans = scanWords(text, lang, this.spans);
     const src = spans.src;
     const nSpans = spans.count;
@@ -162,18 +187,22 @@ export class TfIdfModel {
     const starts = new Int32Array(nSpans);
     const ends = new Int32Array(nSpans);
     let n = 0;
+    this.syncStemMaps();
+    let map = this.termOfStem[lang];
     for (let k = 0; k < nSpans; k++) {
-      const a = spans.starts[k]!;
-      const b = spans.ends[k]!;
-      const h = spans.hashes[k]!;
-      let id = table.get(src, a, b, h);
-      if (id === undefined) {
-        const stem = stemOfSpan(src, a, b, h, lang);
-        id = stem ? this.termId(stem, add) : -1;
-        // Unknown stems are not remembered when not added: a later document may add them.
-        if (id >= 0 || !stem) table.setSpan(src, a, b, h, id);
+      const sid = stemIdOfSpan(src, spans.starts[k]!, spans.ends[k]!, spans.hashes[k]!, lang);
+      if (sid === STOP_STEM) continue;
+      if (sid >= map.length || this.memoGeneration !== stemMemoGeneration()) {
+        this.syncStemMaps();
+        map = this.stemMap(lang, false, sid);
       }
-      if (id < 0) continue;
+      let id = map[sid]! - 1;
+      if (id < 0) {
+        id = this.termId(stemById(sid, lang), add);
+        // Unknown stems are not remembered when not added: a later document may add them.
+        if (id < 0) continue;
+        map[sid] = id + 1;
+      }
       ids[n] = id;
       starts[n] = spans.origStarts[k]!;
       ends[n] = spans.origEnds[k]!;
@@ -182,20 +211,22 @@ export class TfIdfModel {
     const nBody = n;
     if (title) {
       // Title words again, as their own features: a title states the subject, and a separate weight lets the classifier say how much.
-      const titles = this.titleWordIds[lang];
       const tspans = scanWords(title, lang, this.spans);
       const tsrc = tspans.src;
+      let tmap = this.titleTermOfStem[lang];
       for (let k = 0; k < tspans.count; k++) {
-        const a = tspans.starts[k]!;
-        const b = tspans.ends[k]!;
-        const h = tspans.hashes[k]!;
-        let id = titles.get(tsrc, a, b, h);
-        if (id === undefined) {
-          const stem = stemOfSpan(tsrc, a, b, h, lang);
-          id = stem ? this.termId(TITLE_PREFIX + stem, add) : -1;
-          if (id >= 0 || !stem) titles.setSpan(tsrc, a, b, h, id);
+        const sid = stemIdOfSpan(tsrc, tspans.starts[k]!, tspans.ends[k]!, tspans.hashes[k]!, lang);
+        if (sid === STOP_STEM) continue;
+        if (sid >= tmap.length || this.memoGeneration !== stemMemoGeneration()) {
+          this.syncStemMaps();
+          tmap = this.stemMap(lang, true, sid);
         }
-        if (id < 0) continue;
+        let id = tmap[sid]! - 1;
+        if (id < 0) {
+          id = this.termId(TITLE_PREFIX + stemById(sid, lang), add);
+          if (id < 0) continue;
+          tmap[sid] = id + 1;
+        }
         if (n === ids.length) ids = grown(ids);
         ids[n++] = id;
       }
