@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
+import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
 
 describe('detectLanguage', () => {
   it('tells French from English on news sentences', () => {
@@ -132,5 +132,22 @@ describe('WordTable, short and long words', () => {
     expect(t.get('abcdefgx', 0, 8, 7)).toBeUndefined();
     expect(t.get('abcdefghx', 0, 9, 7)).toBeUndefined();
     expect(t.get('b', 0, 1, 7)).toBeUndefined();
+  });
+});
+
+describe('stem memo', () => {
+  it('answers the same stems from the memo as from the stemmer, after many other words', () => {
+    const words = ['élections', 'elections', 'the', 'of', 'government', 'gouvernement', 'porte-paroles', 'ab', 'économiques', 'marché'];
+    const fresh = (lang: 'fr' | 'en') => {
+      clearStemMemo();
+      return words.map((w) => stemOf(w, lang));
+    };
+    for (const lang of ['fr', 'en'] as const) {
+      const expected = fresh(lang);
+      // Thousands of other words in between: the memo's table grows and rehashes.
+      for (let i = 0; i < 20_000; i++) stemOf(`w${i.toString(36)}`, lang);
+      expect(words.map((w) => stemOf(w, lang))).toEqual(expected);
+      expect(words.map((w) => stemOf(w, lang))).toEqual(expected);
+    }
   });
 });
