@@ -404,10 +404,37 @@ export function tokenize(text: string, lang: Lang): string[] {
 
 /** Memo cap: news vocabularies grow without end; a full memo is simply dropped and rebuilt. */
 const MEMO_LIMIT = 400_000;
-const stemMemo: Record<Lang, Map<string, string>> = { fr: new Map(), en: new Map() };
+
+/**
+ * The stem of each word seen, per language: a WordTable from the word to the
+ * stem's number (stems are numbered once per language, 0 for stopwords), so
+ * the tokenizer's spans are looked up from their characters and hash, with
+ * no string sliced or hashed again. TF-IDF models map stem numbers to their
+ * term ids with a plain array (tfidf.ts): one table probe per word in all.
+ */
+interface StemMemo {
+  words: WordTable;
+  ids: Map<string, number>;
+  stems: string[];
+}
+
+let stemMemo: Record<Lang, StemMemo> | undefined;
+/** Bumped whenever a memo is emptied: stem numbers handed out before mean nothing after. */
+let memoGeneration = 0;
+
+function newMemo(): StemMemo {
+  return { words: new WordTable(), ids: new Map([[STOP, STOP_STEM]]), stems: [STOP] };
+}
+
+function memoOf(lang: Lang): StemMemo {
+  stemMemo ??= { fr: newMemo(), en: newMemo() };
+  return stemMemo[lang];
+}
 
 /** Marker stored in the memo for stopwords, so one lookup answers both questions. */
 const STOP = '';
+/** The stem number of STOP. */
+export const STOP_STEM = 0;
 
 function stemUncached(lower: string, lang: Lang): string {
   if (STOPWORDS[lang].has(lower) || lower.length < 2) return STOP;
@@ -426,14 +453,47 @@ function stemWord(lower: string, lang: Lang): string {
 
 /** Stem of a lower-case word, or '' for a stopword. Memoized per language. */
 export function stemOf(lower: string, lang: Lang): string {
-  const memo = stemMemo[lang];
-  let s = memo.get(lower);
-  if (s === undefined) {
-    s = stemUncached(lower, lang);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(lower, s);
+  return stemOfSpan(lower, 0, lower.length, WordTable.hash(lower, 0, lower.length), lang);
+}
+
+/** stemOf(src.slice(start, end)), from a span of a lower-case string and its FNV-1a hash (WordTable.hash). */
+export function stemOfSpan(src: string, start: number, end: number, h: number, lang: Lang): string {
+  const id = stemIdOfSpan(src, start, end, h, lang);
+  return memoOf(lang).stems[id]!;
+}
+
+/**
+ * The stem's number of src[start, end) (a lower-case word with hash h) in
+ * `lang`: STOP_STEM for a stopword. Numbers hold until stemMemoGeneration()
+ * changes (a full memo is emptied).
+ */
+export function stemIdOfSpan(src: string, start: number, end: number, h: number, lang: Lang): number {
+  let memo = memoOf(lang);
+  const at = memo.words.get(src, start, end, h);
+  if (at !== undefined) return at;
+  const word = start === 0 && end === src.length ? src : src.slice(start, end);
+  const stem = stemUncached(word, lang);
+  if (memo.words.size >= MEMO_LIMIT) {
+    memo = stemMemo![lang] = newMemo();
+    memoGeneration++;
   }
-  return s;
+  let id = memo.ids.get(stem);
+  if (id === undefined) {
+    id = memo.stems.length;
+    memo.ids.set(stem, id);
+    memo.stems.push(stem);
+  }
+  memo.words.set(word, h, id);
+  return id;
+}
+
+/** The stem numbered `id` (stemIdOfSpan) in `lang`. */
+export function stemById(id: number, lang: Lang): string {
+  return memoOf(lang).stems[id]!;
+}
+
+export function stemMemoGeneration(): number {
+  return memoGeneration;
 }
 
 // ───────────────────────── analysis ─────────────────────────
@@ -452,11 +512,8 @@ export function analyze(text: string, lang: Lang): AnalyzedText {
   const stems: string[] = [];
   let starts = new Int32Array(256);
   let ends = new Int32Array(256);
-  const memo = stemMemo[lang];
-  forEachWord(text, lang, (src, a, b, start, end) => {
-    const lower = src.slice(a, b);
-    let s = memo.get(lower);
-    if (s === undefined) s = stemOf(lower, lang);
+  forEachWord(text, lang, (src, a, b, start, end, h) => {
+    const s = stemOfSpan(src, a, b, h, lang);
     if (s === STOP) return;
     const k = stems.length;
     if (k === starts.length) {
@@ -583,18 +640,24 @@ export class WordTable {
 
   /** Stores a word (not already present) with its hash and value. */
   set(word: string, h: number, value: number): void {
-    if (word.length === 0) return;
+    this.setSpan(word, 0, word.length, h, value);
+  }
+
+  /** Stores src[start, end) (not already present) with its hash and value, without slicing it. */
+  setSpan(src: string, start: number, end: number, h: number, value: number): void {
+    const len = end - start;
+    if (len <= 0) return;
     if (this.count >= this.limit) this.clear();
     if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    if (this.poolLen + word.length > this.pool.length) {
-      const p = new Uint16Array(Math.max(this.pool.length * 2, this.poolLen + word.length));
+    if (this.poolLen + len > this.pool.length) {
+      const p = new Uint16Array(Math.max(this.pool.length * 2, this.poolLen + len));
       p.set(this.pool.subarray(0, this.poolLen));
       this.pool = p;
     }
     const off = this.poolLen;
-    for (let k = 0; k < word.length; k++) this.pool[off + k] = word.charCodeAt(k);
-    this.poolLen += word.length;
-    this.place(h, value, off, word.length);
+    for (let k = 0; k < len; k++) this.pool[off + k] = src.charCodeAt(start + k);
+    this.poolLen += len;
+    this.place(h, value, off, len);
     this.count++;
   }
 
@@ -628,6 +691,6 @@ export class WordTable {
 
 /** Empties the stem memo (benchmarks that must start cold; memory pressure). */
 export function clearStemMemo(): void {
-  stemMemo.fr.clear();
-  stemMemo.en.clear();
+  stemMemo = undefined;
+  memoGeneration++;
 }

@@ -12,7 +12,7 @@ import { kthSmallestInPlace } from '../util/select.js';
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
-import { analyze, pickSurface, scanWords, stemOf, WordSpans, WordTable } from './text.js';
+import { analyze, pickSurface, scanWords, STOP_STEM, stemById, stemIdOfSpan, stemMemoGeneration, WordSpans } from './text.js';
 
 /** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
@@ -64,6 +64,10 @@ export interface TfIdfState {
   df: Record<Lang, string>;
 }
 
+/** ln(count) for the small whole counts nearly every term has (the same doubles Math.log gives, read from a table). */
+const LOG_TABLE_SIZE = 256;
+const LOG_OF = Float64Array.from({ length: LOG_TABLE_SIZE }, (_, c) => Math.log(c));
+
 export class TfIdfModel {
   private readonly vocab = new Map<string, number>();
   private readonly terms: string[] = [];
@@ -72,20 +76,46 @@ export class TfIdfModel {
   // Scratch space for counting one document without allocating a Map.
   private scratch = new Float32Array(1024);
   private touched = new Int32Array(256);
-  /** Word (lower-case surface) → term id, or -1 for a stopword; per language; body and title words apart. */
-  private readonly wordIds: Record<Lang, WordTable>;
-  private readonly titleWordIds: Record<Lang, WordTable>;
+  /**
+   * Stem number (text.ts stemIdOfSpan) → term id + 1, 0 while not known; per language; body and title features
+   * apart. With the process-wide word → stem memo, a known word costs one table probe and one array read.
+   */
+  private termOfStem: Record<Lang, Int32Array>;
+  private titleTermOfStem: Record<Lang, Int32Array>;
+  /** The stem memo's generation the maps above refer to. */
+  private memoGeneration = -1;
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
   /** Reused word spans (one document at a time). */
   private readonly spans = new WordSpans();
 
-  /** `expectedTerms`: vocabulary size about to be loaded, so the word tables start at the right size. */
+  /** `expectedTerms`: vocabulary size about to be loaded, so the stem maps start at about the right size. */
   constructor(expectedTerms = 0) {
-    // About one word per stem; capped so a big vocabulary does not reserve tens of MB per language up front.
-    const words = Math.min(expectedTerms, 200_000);
-    this.wordIds = { fr: new WordTable(undefined, words), en: new WordTable(undefined, words) };
-    this.titleWordIds = { fr: new WordTable(undefined, words >> 2), en: new WordTable(undefined, words >> 2) };
+    this.stemMapSize = Math.max(1024, Math.min(expectedTerms * 2, 1 << 20));
+    this.termOfStem = { fr: new Int32Array(this.stemMapSize), en: new Int32Array(this.stemMapSize) };
+    this.titleTermOfStem = { fr: new Int32Array(this.stemMapSize), en: new Int32Array(this.stemMapSize) };
+  }
+
+  private readonly stemMapSize: number;
+
+  /** Forgets stem numbers from an emptied memo (they are reused for other stems). */
+  private syncStemMaps(): void {
+    if (this.memoGeneration === stemMemoGeneration()) return;
+    this.memoGeneration = stemMemoGeneration();
+    for (const lang of LANGS) {
+      this.termOfStem[lang] = new Int32Array(this.stemMapSize);
+      this.titleTermOfStem[lang] = new Int32Array(this.stemMapSize);
+    }
+  }
+
+  /** The map of `lang` (title features or not), grown to hold stem number `sid`. */
+  private stemMap(lang: Lang, title: boolean, sid: number): Int32Array {
+    const maps = title ? this.titleTermOfStem : this.termOfStem;
+    const map = maps[lang];
+    if (sid < map.length) return map;
+    const next = new Int32Array(Math.max(map.length * 2, sid + 1));
+    next.set(map);
+    return (maps[lang] = next);
   }
 
   get vocabularySize(): number {
@@ -150,7 +180,6 @@ export class TfIdfModel {
    * known word costs one table probe and no allocation.
    */
   analyzeDocument(text: string, lang: Lang, add = true, title = ''): DocTerms {
-    const table = this.wordIds[lang];
     const spans = scanWords(text, lang, this.spans);
     const src = spans.src;
     const nSpans = spans.count;
@@ -158,19 +187,22 @@ export class TfIdfModel {
     const starts = new Int32Array(nSpans);
     const ends = new Int32Array(nSpans);
     let n = 0;
+    this.syncStemMaps();
+    let map = this.termOfStem[lang];
     for (let k = 0; k < nSpans; k++) {
-      const a = spans.starts[k]!;
-      const b = spans.ends[k]!;
-      const h = spans.hashes[k]!;
-      let id = table.get(src, a, b, h);
-      if (id === undefined) {
-        const word = src.slice(a, b);
-        const stem = stemOf(word, lang);
-        id = stem ? this.termId(stem, add) : -1;
-        // Unknown stems are not remembered when not added: a later document may add them.
-        if (id >= 0 || !stem) table.set(word, h, id);
+      const sid = stemIdOfSpan(src, spans.starts[k]!, spans.ends[k]!, spans.hashes[k]!, lang);
+      if (sid === STOP_STEM) continue;
+      if (sid >= map.length || this.memoGeneration !== stemMemoGeneration()) {
+        this.syncStemMaps();
+        map = this.stemMap(lang, false, sid);
       }
-      if (id < 0) continue;
+      let id = map[sid]! - 1;
+      if (id < 0) {
+        id = this.termId(stemById(sid, lang), add);
+        // Unknown stems are not remembered when not added: a later document may add them.
+        if (id < 0) continue;
+        map[sid] = id + 1;
+      }
       ids[n] = id;
       starts[n] = spans.origStarts[k]!;
       ends[n] = spans.origEnds[k]!;
@@ -179,21 +211,22 @@ export class TfIdfModel {
     const nBody = n;
     if (title) {
       // Title words again, as their own features: a title states the subject, and a separate weight lets the classifier say how much.
-      const titles = this.titleWordIds[lang];
       const tspans = scanWords(title, lang, this.spans);
       const tsrc = tspans.src;
+      let tmap = this.titleTermOfStem[lang];
       for (let k = 0; k < tspans.count; k++) {
-        const a = tspans.starts[k]!;
-        const b = tspans.ends[k]!;
-        const h = tspans.hashes[k]!;
-        let id = titles.get(tsrc, a, b, h);
-        if (id === undefined) {
-          const word = tsrc.slice(a, b);
-          const stem = stemOf(word, lang);
-          id = stem ? this.termId(TITLE_PREFIX + stem, add) : -1;
-          if (id >= 0 || !stem) titles.set(word, h, id);
+        const sid = stemIdOfSpan(tsrc, tspans.starts[k]!, tspans.ends[k]!, tspans.hashes[k]!, lang);
+        if (sid === STOP_STEM) continue;
+        if (sid >= tmap.length || this.memoGeneration !== stemMemoGeneration()) {
+          this.syncStemMaps();
+          tmap = this.stemMap(lang, true, sid);
         }
-        if (id < 0) continue;
+        let id = tmap[sid]! - 1;
+        if (id < 0) {
+          id = this.termId(TITLE_PREFIX + stemById(sid, lang), add);
+          if (id < 0) continue;
+          tmap[sid] = id + 1;
+        }
         if (n === ids.length) ids = grown(ids);
         ids[n++] = id;
       }
@@ -246,20 +279,22 @@ export class TfIdfModel {
   /** Readable spelling of each wanted term in a document (see pickSurface). */
   surfaceForms(doc: DocTerms, wanted: readonly number[]): Map<number, string> {
     const w = wanted.length;
-    const want = Int32Array.from(wanted);
-    // Few wanted terms (the keywords): a linear scan beats a Set, and only their occurrences are sliced.
+    // The counting scratch (all zeros between calls) marks each wanted id with its slot + 1: one load per word.
+    const mark = this.scratch;
+    for (let j = 0; j < w; j++) if (wanted[j]! < mark.length) mark[wanted[j]!] = j + 1;
     const forms: Map<string, number>[] = [];
     for (let j = 0; j < w; j++) forms.push(new Map());
     const ids = doc.tokenIds;
+    const text = doc.text;
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      let j = 0;
-      while (j < w && want[j] !== id) j++;
-      if (j === w) continue;
-      const surface = doc.text.slice(doc.starts[i]!, doc.ends[i]!);
-      const byForm = forms[j]!;
+      const slot = mark[ids[i]!]!;
+      if (slot === 0) continue;
+      // Only the wanted terms' occurrences are sliced.
+      const surface = text.slice(doc.starts[i]!, doc.ends[i]!);
+      const byForm = forms[slot - 1]!;
       byForm.set(surface, (byForm.get(surface) ?? 0) + 1);
     }
+    for (let j = 0; j < w; j++) if (wanted[j]! < mark.length) mark[wanted[j]!] = 0;
     const out = new Map<number, string>();
     for (let j = 0; j < w; j++) if (forms[j]!.size) out.set(wanted[j]!, forms[j]!.size === 1 ? onlyForm(forms[j]!) : pickSurface(forms[j]!));
     return out;
@@ -331,7 +366,9 @@ export class TfIdfModel {
     for (let k = 0; k < n; k++) {
       const id = doc.ids[k]!;
       const d = id < vocabSize ? df[id]! : 0;
-      const w = (1 + Math.log(doc.counts[k]!)) * (logN1 - Math.log(1 + d) + 1);
+      const c = doc.counts[k]!;
+      const ci = c | 0;
+      const w = (1 + (ci === c && ci < LOG_TABLE_SIZE ? LOG_OF[ci]! : Math.log(c))) * (logN1 - Math.log(1 + d) + 1);
       weights[k] = w;
       norm += w * w;
     }
@@ -465,23 +502,29 @@ export function nthSmallest(values: Float32Array, nth: number): number {
 export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32Array, ordered = true): Int32Array {
   const n = vec.ids.length;
   const w = vec.weights;
+  if (ordered && k > 0 && k <= SMALL_TOP && n > k) return smallTop(vec, k);
   let picked: Int32Array;
   if (n <= k) {
     picked = new Int32Array(n);
     for (let i = 0; i < n; i++) picked[i] = i;
   } else if (k <= 0) {
     return new Int32Array(0);
+  } else if (n >= TIE_SHIFT) {
+    throw new UserError(`rankTerms: a vector of ${n} terms is beyond what an article can have`);
   } else {
     const threshold = sortedWeights ? sortedWeights[n - k]! : nthSmallest(w, n - k);
     picked = new Int32Array(k);
     let m = 0;
     for (let i = 0; i < n; i++) if (w[i]! > threshold) picked[m++] = i;
     // Ties at the threshold: lowest ids first, so the cut does not depend on word order.
+    // News vectors nearly always tie there (many words seen once, with the same df): each tied term is packed as
+    // id × 2^21 + position in a float (exact below 2^53), so a native sort without comparator orders them by id.
     if (m < k) {
-      const tied: number[] = [];
-      for (let i = 0; i < n; i++) if (w[i] === threshold) tied.push(i);
-      tied.sort((a, b) => vec.ids[a]! - vec.ids[b]!);
-      for (let t = 0; m < k; t++) picked[m++] = tied[t]!;
+      if (tiedScratch.length < n) tiedScratch = new Float64Array(Math.max(n, tiedScratch.length * 2));
+      let t = 0;
+      for (let i = 0; i < n; i++) if (w[i] === threshold) tiedScratch[t++] = vec.ids[i]! * TIE_SHIFT + i;
+      const tied = tiedScratch.subarray(0, t).sort();
+      for (let x = 0; m < k; x++) picked[m++] = tied[x]! % TIE_SHIFT;
     }
   }
   if (!ordered) return picked;
@@ -505,6 +548,47 @@ export function rankTerms(vec: WeightedTerms, k: number, sortedWeights?: Float32
     return picked;
   }
   return picked.sort((a, b) => w[b]! - w[a]! || ids[a]! - ids[b]!);
+}
+
+/** Positions below 2^21 per vector: far more distinct words than any article has. */
+const TIE_SHIFT = 2 ** 21;
+let tiedScratch = new Float64Array(256);
+
+/** Up to this k, an ordered ranking keeps a sorted run of the best k in one pass instead of a selection plus a sort. */
+const SMALL_TOP = 32;
+
+/**
+ * The k heaviest positions, heaviest first, ties by id: one pass that keeps
+ * the best k so far in order. Once the run is full, most terms lose against
+ * its last entry in one comparison (same result as the selection path: the
+ * order is strict).
+ */
+function smallTop(vec: WeightedTerms, k: number): Int32Array {
+  const w = vec.weights;
+  const ids = vec.ids;
+  const n = ids.length;
+  const top = new Int32Array(k);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    const idi = ids[i]!;
+    if (m === k) {
+      const last = top[k - 1]!;
+      const wl = w[last]!;
+      if (wi < wl || (wi === wl && idi > ids[last]!)) continue;
+    }
+    let y = m < k ? m : k - 1;
+    while (y > 0) {
+      const q = top[y - 1]!;
+      const wq = w[q]!;
+      if (wq > wi || (wq === wi && ids[q]! < idi)) break;
+      top[y] = q;
+      y--;
+    }
+    top[y] = i;
+    if (m < k) m++;
+  }
+  return top;
 }
 
 /** A copy with ids in increasing order (what dotWeighted needs). */

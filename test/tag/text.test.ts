@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
+import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
 
 describe('detectLanguage', () => {
   it('tells French from English on news sentences', () => {
@@ -114,5 +114,40 @@ describe('WordTable', () => {
     expect(t.get(text, 8, 14, WordTable.hash(text, 8, 14))).toBe(49999);
     expect(t.get(text, 0, 2, WordTable.hash(text, 0, 2))).toBeUndefined();
     expect(t.size).toBe(50_000);
+  });
+});
+
+describe('WordTable, short and long words', () => {
+  it('tells apart words that share a hash bucket, inline (≤ 8 characters) or pooled', () => {
+    const t = new WordTable();
+    const words = ['a', 'ab', 'abc', 'abcdefgh', 'abcdefghi', 'élection', 'élections', 'ab\u{1F600}', 'porte-parole'];
+    // One hash for all: only the characters can tell them apart.
+    words.forEach((w, i) => t.set(w, 7, i));
+    const text = words.join(' ');
+    let at = 0;
+    words.forEach((w, i) => {
+      expect(t.get(text, at, at + w.length, 7)).toBe(i);
+      at += w.length + 1;
+    });
+    expect(t.get('abcdefgx', 0, 8, 7)).toBeUndefined();
+    expect(t.get('abcdefghx', 0, 9, 7)).toBeUndefined();
+    expect(t.get('b', 0, 1, 7)).toBeUndefined();
+  });
+});
+
+describe('stem memo', () => {
+  it('answers the same stems from the memo as from the stemmer, after many other words', () => {
+    const words = ['élections', 'elections', 'the', 'of', 'government', 'gouvernement', 'porte-paroles', 'ab', 'économiques', 'marché'];
+    const fresh = (lang: 'fr' | 'en') => {
+      clearStemMemo();
+      return words.map((w) => stemOf(w, lang));
+    };
+    for (const lang of ['fr', 'en'] as const) {
+      const expected = fresh(lang);
+      // Thousands of other words in between: the memo's table grows and rehashes.
+      for (let i = 0; i < 20_000; i++) stemOf(`w${i.toString(36)}`, lang);
+      expect(words.map((w) => stemOf(w, lang))).toEqual(expected);
+      expect(words.map((w) => stemOf(w, lang))).toEqual(expected);
+    }
   });
 });

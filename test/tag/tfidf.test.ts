@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cosine, dotWeighted, encodeInt32, featureStems, nthSmallest, rankTerms, sortedById, TfIdfModel, TITLE_PREFIX } from '../../src/tag/tfidf.js';
+import { clearStemMemo, stemOf } from '../../src/tag/text.js';
 import { documentText } from '../../src/tag/tagger.js';
 
 function model(docs: string[][], lang: 'fr' | 'en' = 'en') {
@@ -155,5 +156,19 @@ describe('rankTerms order', () => {
       const all = Array.from(vec.ids.keys()).sort((a, b) => vec.weights[b]! - vec.weights[a]! || vec.ids[a]! - vec.ids[b]!);
       for (const k of [1, 5, 20, 80]) expect(Array.from(rankTerms(vec, k))).toEqual(all.slice(0, k));
     }
+  });
+});
+
+describe('TfIdfModel and the stem memo', () => {
+  it('keeps term ids right after the process-wide stem memo is emptied and numbers stems anew', () => {
+    const m = new TfIdfModel();
+    const a = m.analyzeDocument('Les élections municipales de Lyon', 'fr', true, 'Élections à Lyon');
+    clearStemMemo();
+    // Other words first, so the stems get other numbers than before.
+    m.analyzeDocument('Le football à Marseille, les supporters', 'fr');
+    const b = m.analyzeDocument('Les élections municipales de Lyon', 'fr', true, 'Élections à Lyon');
+    expect(Array.from(b.tokenIds)).toEqual(Array.from(a.tokenIds));
+    expect(Array.from(b.counts.ids)).toEqual(Array.from(a.counts.ids));
+    expect(m.term(b.tokenIds[0]!)).toBe(stemOf('élections', 'fr'));
   });
 });

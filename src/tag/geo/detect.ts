@@ -5,7 +5,7 @@
  * Washington") and abbreviations out of place.
  */
 import type { Lang } from '../../model.js';
-import { AliasType, entryAt, namesOf, type Gazetteer, type GeoEntry } from './gazetteer.js';
+import { AliasType, entryAt, expandNames, namesOf, type Gazetteer, type GeoEntry } from './gazetteer.js';
 import { createRequire } from 'node:module';
 import { COMMON_WORDS_EN } from './common-words-en.js';
 import { AMBIGUOUS_WORDS_EN, AMBIGUOUS_WORDS_FR } from './data.js';
@@ -212,6 +212,68 @@ interface GazetteerFilters {
   /** Name keys and proper prefixes of multi-word keys. */
   names: KeyFilter;
   lowerStarts: KeyFilter;
+  lookups: LookupMemo;
+}
+
+/**
+ * A small memo in front of the gazetteer's name index, by hash of the folded
+ * words: news repeats the same few hundred names ("UK", "London", "Mr"),
+ * and a hit is checked against the words' characters, without building the
+ * key string or probing two maps of 160k and 50k strings (the costliest
+ * line of detection). Direct-mapped: a colliding name simply replaces the
+ * one before. It holds what the index answers, so detection is unchanged.
+ */
+interface LookupMemo {
+  hashes: Int32Array;
+  keys: (string | undefined)[];
+  /** The byKey value (packed reference or offset into multi), or NO_NAME. */
+  values: Int32Array;
+  /** 1 when the key is a proper prefix of a longer name. */
+  prefix: Uint8Array;
+}
+
+const LOOKUP_BITS = 12;
+const LOOKUP_SHIFT = 32 - LOOKUP_BITS;
+/** byKey values are packed references (≥ 0) or −(offset + 1): never this. */
+const NO_NAME = -0x80000000;
+
+function lookupMemo(): LookupMemo {
+  const n = 1 << LOOKUP_BITS;
+  return { hashes: new Int32Array(n), keys: new Array<string | undefined>(n).fill(undefined), values: new Int32Array(n), prefix: new Uint8Array(n) };
+}
+
+/**
+ * Whether words i..j of text, folded and joined by single spaces, are exactly
+ * `key`. Characters at or above FOLD_LIMIT answer no (the caller then builds
+ * the key the slow way): a no is never wrong, only slower.
+ */
+function spellsKey(key: string, text: string, tokens: Token[], i: number, j: number): boolean {
+  let p = 0;
+  const n = key.length;
+  for (let t = i; t <= j; t++) {
+    if (t > i) {
+      if (key.charCodeAt(p) !== 32) return false;
+      p++;
+    }
+    const tok = tokens[t]!;
+    for (let k = tok.start; k < tok.end; k++) {
+      const c = text.charCodeAt(k);
+      if (p >= n) return false;
+      if (c < 128) {
+        if (key.charCodeAt(p++) !== (c >= 65 && c <= 90 ? c + 32 : c)) return false;
+        continue;
+      }
+      if (c >= FOLD_LIMIT) return false;
+      const f = FOLD_CODE[c]!;
+      if (f >= 0) {
+        if (key.charCodeAt(p++) !== f) return false;
+      } else {
+        const fs = FOLD_STRINGS[c]!;
+        for (let m = 0; m < fs.length; m++) if (key.charCodeAt(p++) !== fs.charCodeAt(m)) return false;
+      }
+    }
+  }
+  return p === n;
 }
 
 const filtersByGazetteer = new WeakMap<object, GazetteerFilters>();
@@ -232,6 +294,7 @@ function filtersOf(gaz: Pick<Gazetteer, 'byKey' | 'prefixes' | 'lowerStarts'>): 
       lowerStartsSize: gaz.lowerStarts.size,
       names: new KeyFilter(concat(gaz.byKey.keys(), gaz.prefixes), 22),
       lowerStarts: new KeyFilter(gaz.lowerStarts, 16),
+      lookups: lookupMemo(),
     };
     filtersByGazetteer.set(gaz, f);
   }
@@ -304,11 +367,14 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
 const TOKEN_POOL: Token[] = [];
 const TOKENS: Token[] = [];
 
+/** Whether the word at `at` opens a sentence (or the text, a line, a quotation); by character code, no one-character strings. */
 function isSentenceStart(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
-    const ch = text[i]!;
-    if (ch === ' ' || ch === '\t' || ch === '"' || ch === '“' || ch === '«' || ch === '(' || ch === '‘' || ch === "'" || ch === '\u00a0') continue;
-    return ch === '.' || ch === '!' || ch === '?' || ch === '\n' || ch === ':' || ch === '—' || ch === '-' || ch === '•' || ch === ';';
+    const c = text.charCodeAt(i);
+    // ' ' \t " “ « ( ‘ ' and no-break space come before the first word of a sentence
+    if (c === 32 || c === 9 || c === 34 || c === 0x201c || c === 0xab || c === 40 || c === 0x2018 || c === 39 || c === 0xa0) continue;
+    // . ! ? \n : — - • ;
+    return c === 46 || c === 33 || c === 63 || c === 10 || c === 58 || c === 0x2014 || c === 45 || c === 0x2022 || c === 59;
   }
   return true;
 }
@@ -398,6 +464,8 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const fr = opts.lang === 'fr';
   const titleEnd = opts.titleEnd ?? 0;
 
+  const memo = filters.lookups;
+
   /** Longest gazetteer name starting at token i. */
   const longestFrom = (i: number): { j: number; key: string; list: number[] } | undefined => {
     let best: { j: number; key: string; list: number[] } | undefined;
@@ -407,11 +475,28 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     for (let j = i; ; ) {
       // neither a name nor the start of a longer one
       if (!filters.names.mayHave(h)) break;
-      key = j === i ? keyOf(i) : key + ' ' + keyOf(j);
-      const list = namesOf(gaz, key);
-      if (list) best = { j, key, list };
+      // the memo knows this name when the words spell its key; else the key is built and looked up
+      const slot = Math.imul(h, 0x9e3779b1) >>> LOOKUP_SHIFT;
+      let found: number;
+      let isPrefix: boolean;
+      const known = memo.keys[slot];
+      if (memo.hashes[slot] === h && known !== undefined && spellsKey(known, text, tokens, i, j)) {
+        key = known;
+        found = memo.values[slot]!;
+        isPrefix = memo.prefix[slot] === 1;
+      } else {
+        key = j === i ? keyOf(i) : key + ' ' + keyOf(j);
+        const v = gaz.byKey.get(key);
+        found = v === undefined ? NO_NAME : v;
+        isPrefix = gaz.prefixes.has(key);
+        memo.hashes[slot] = h;
+        memo.keys[slot] = key;
+        memo.values[slot] = found;
+        memo.prefix[slot] = isPrefix ? 1 : 0;
+      }
+      if (found !== NO_NAME) best = { j, key, list: expandNames(gaz, found) };
       // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
-      if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !gaz.prefixes.has(key)) break;
+      if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
       j++;
       const next = tokens[j]!;
       // continue the hash over a space and the next word's folded characters
@@ -520,10 +605,11 @@ function continues(text: string, a: Token, b: Token): boolean {
 function joinable(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end;
   if (gap === 1) {
-    const ch = text[a.end]!;
-    return ch === ' ' || ch === '-' || ch === "'" || ch === '’' || ch === '\u00a0' || ch === '‑' || (ch === '.' && a.length <= 3);
+    // space, hyphen, apostrophes, no-break space, non-breaking hyphen; an abbreviation's period
+    const c = text.charCodeAt(a.end);
+    return c === 32 || c === 45 || c === 39 || c === 0x2019 || c === 0xa0 || c === 0x2011 || (c === 46 && a.length <= 3);
   }
-  if (gap === 2) return text[a.end] === '.' && text[a.end + 1] === ' ' && a.length <= 3 && a.cap > 0;
+  if (gap === 2) return text.charCodeAt(a.end) === 46 && text.charCodeAt(a.end + 1) === 32 && a.length <= 3 && a.cap > 0;
   return false;
 }
 

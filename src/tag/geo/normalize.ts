@@ -2,20 +2,25 @@
 
 const COMBINING = /[\u0300-\u036f]/g;
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
-const ASCII_WORD = /^[\x00-\x7f]*$/;
 
 const foldCache = new Map<string, string>();
 const FOLD_CACHE_MAX = 200_000;
 
 /** Lower case, accents removed ("Étienne" → "etienne"); one token at a time. */
 export function foldToken(token: string): string {
-  if (ASCII_WORD.test(token)) return token.toLowerCase();
+  if (isAscii(token)) return token.toLowerCase();
   const cached = foldCache.get(token);
   if (cached !== undefined) return cached;
   const folded = foldSlow(token);
   if (foldCache.size >= FOLD_CACHE_MAX) foldCache.clear();
   foldCache.set(token, folded);
   return folded;
+}
+
+/** Whether every code unit is ASCII: a loop, not a regex call per token (place detection folds every word it looks at). */
+function isAscii(token: string): boolean {
+  for (let k = 0; k < token.length; k++) if (token.charCodeAt(k) > 0x7f) return false;
+  return true;
 }
 
 function foldSlow(token: string): string {

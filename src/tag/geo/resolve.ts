@@ -68,24 +68,30 @@ function admin1Key(e: GeoEntry): string | undefined {
  * country and region, weighted by its share of the prior (floor 0.25, so a
  * small town still counts when its neighbours agree).
  */
-function evidenceOf(d: Detection, cands: Candidate[]): Evidence {
-  const priors = cands.map(prior);
-  const top = Math.max(...priors);
-  const ws = priors.map((p) => Math.exp((p - top) * 1.2));
-  const sum = ws.reduce((a, b) => a + b, 0);
+function evidenceOf(key: string, cands: Candidate[], regions: (string | undefined)[]): Evidence {
+  const n = cands.length;
+  const priors = new Float64Array(n);
+  let top = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const p = prior(cands[k]!);
+    priors[k] = p;
+    if (p > top) top = p;
+  }
+  let sum = 0;
+  for (let k = 0; k < n; k++) sum += priors[k] = Math.exp((priors[k]! - top) * 1.2);
   const countries = new Map<string, number>();
   const admin1s = new Map<string, number>();
-  const strength = cands.length === 1 ? 1 : 0.8;
+  const strength = n === 1 ? 1 : 0.8;
   const weights: number[] = [];
-  cands.forEach((c, k) => {
-    const w = strength * (0.25 + 0.75 * (ws[k]! / sum));
+  for (let k = 0; k < n; k++) {
+    const w = strength * (0.25 + 0.75 * (priors[k]! / sum));
     weights.push(w);
-    const cc = c.entry.countryCode;
+    const cc = cands[k]!.entry.countryCode;
     if (cc && (countries.get(cc) ?? 0) < w) countries.set(cc, w);
-    const a = admin1Key(c.entry);
+    const a = regions[k];
     if (a && (admin1s.get(a) ?? 0) < w) admin1s.set(a, w);
-  });
-  return { key: d.key, countries, admin1s, weights };
+  }
+  return { key, countries, admin1s, weights };
 }
 
 /** Grid cell (1° × 1°) of a point, as one number. */
@@ -165,7 +171,9 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     groups[g]!.members.push(k);
     groupOf.push(g);
   });
-  const evidence = groups.map((g) => ({ ...evidenceOf(g.rep, g.cands), key: g.key }));
+  // each candidate's first-level region key, built once (evidence and scoring both read it)
+  const regions = groups.map((g) => g.cands.map((c) => admin1Key(c.entry)));
+  const evidence = groups.map((g, gi) => evidenceOf(g.key, g.cands, regions[gi]!));
   const spatial = spatialSupport(groups, evidence);
   // a national capital named like a region of its own country is meant as the capital ("Washington")
   const capitalBonus = groups.map((g) => {
@@ -180,7 +188,7 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
     let cc = 0;
     let ad = 0;
-    const a = admin1Key(e);
+    const a = regions[gi]![ci];
     for (const ev of evidence) {
       if (ev.key === key) continue;
       if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
