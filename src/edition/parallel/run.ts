@@ -175,7 +175,9 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
       const active = new Set<number>();
       // Instances start at different partitions, so they rarely race for the same lease.
       const start = fnv1a(owner) % P;
-      const claim = async (): Promise<{ p: number; lease: Lease } | null> => {
+      /** A partition to build, or whether any partition left is held by another instance (null: none is). */
+      const claim = async (): Promise<{ p: number; lease: Lease } | { heldElsewhere: boolean }> => {
+        let heldElsewhere = false;
         for (let k = 0; k < P; k++) {
           const p = (start + k) % P;
           if (active.has(p)) continue;
@@ -188,10 +190,18 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
           const lease = await store.acquireLease(leaseName(plan.id, p), owner, leaseMs);
           // Done between the look and the lease: someone finished it.
           if (lease && !(await store.getKv<DoneMark>(doneKey(plan.id, p)))) return { p, lease };
+          if (!lease) heldElsewhere = true;
           active.delete(p);
           if (lease) await store.releaseLease(lease);
         }
-        return null;
+        return { heldElsewhere };
+      };
+      // Wakes idle slots when one of this instance's partitions ends (rather than after a whole poll interval).
+      let wake: () => void = () => undefined;
+      let changed = new Promise<void>((r) => (wake = r));
+      const notify = () => {
+        wake();
+        changed = new Promise<void>((r) => (wake = r));
       };
       // One thread failing stops this instance taking partitions; the others' leases lapse or are released.
       let failed = false;
@@ -199,9 +209,18 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
         for (;;) {
           if (opts.signal?.aborted || failed) return;
           const got = await claim();
-          if (!got) {
+          if (!('lease' in got)) {
             if (await isComplete(store, plan)) return;
-            await sleep(pollMs, opts.signal);
+            // What is left is being built by this instance's other threads: nothing for this one to wait for.
+            if (!got.heldElsewhere) return;
+            // Held elsewhere: look again after a poll interval (a dead instance's lease lapses), or as soon as one of ours ends.
+            const stop = new AbortController();
+            const onAbort = () => stop.abort();
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
+            // The timer is cleared either way, so a finished build never waits on it to exit.
+            await Promise.race([sleep(pollMs, stop.signal), changed.then(onAbort)]);
+            onAbort();
+            opts.signal?.removeEventListener('abort', onAbort);
             continue;
           }
           const { p, lease } = got;
@@ -225,6 +244,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
             throw e;
           } finally {
             clearInterval(renew);
+            notify();
           }
           // Marked done only while the lease is still ours (fenced by its token).
           if (!lost && (await store.renewLease(lease, leaseMs))) {
