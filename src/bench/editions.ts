@@ -53,12 +53,17 @@ export interface EditionBenchResult {
   /** CPU time of the whole process (all threads) during the build. */
   cpuSeconds: number;
   cpuMsPerEdition: number;
-  /** Summed over threads: planning and storing. */
+  /** Summed over threads: reading pages (subscribers, clicks, past-edition summaries), planning and storing. */
+  readMsPerEdition: number;
   planMsPerEdition: number;
   storeMsPerEdition: number;
   /** Rendering editions/DATE/<id>.{json,md,html}, timed on a sample, not included in `seconds`. */
   renderMsPerEdition: number;
   storedBytesPerEdition: number;
+  /** Editions per second of CPU (all threads): what one core adds to an instance. */
+  perCoreSecond: number;
+  /** Cores (threads across instances) for 1,000,000 editions in 10 minutes at this CPU cost, plus one thread start each. */
+  coresFor1MIn10Min: number;
   seedSeconds: number;
   filesIncluded: false;
 }
@@ -120,10 +125,13 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
       partitions: report.partitions,
       cpuSeconds: r(cpuMs / 1000),
       cpuMsPerEdition: r(cpuMs / N, 3),
+      readMsPerEdition: r(report.readMs / N, 3),
       planMsPerEdition: r(report.planMs / N, 3),
       storeMsPerEdition: r(report.storeMs / N, 3),
       renderMsPerEdition: r(renderMs, 3),
       storedBytesPerEdition: Math.round(bytes),
+      perCoreSecond: Math.round(N / (cpuMs / 1000)),
+      coresFor1MIn10Min: Math.ceil((1_000_000 * (cpuMs / N)) / 1000 / (600 - readyMs / 1000)),
       seedSeconds: r(seedSeconds),
       filesIncluded: false,
     };

@@ -38,6 +38,8 @@ export interface PartitionResult {
   editions: number;
   dates: string[];
   /** CPU-heavy phases, in milliseconds of wall time inside the thread. */
+  /** Reading each page: subscribers, click histories, past-edition summaries, articles not yet in the build. */
+  readMs: number;
   planMs: number;
   storeMs: number;
   renderMs: number;
@@ -73,10 +75,11 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
   const since = new Date(spec.nowMs - CLICK_HISTORY_DAYS * 86400_000).toISOString();
   const createdAt = now.toISOString();
   const dates = new Set<string>();
-  const out: PartitionResult = { editions: 0, dates: [], planMs: 0, storeMs: 0, renderMs: 0 };
+  const out: PartitionResult = { editions: 0, dates: [], readMs: 0, planMs: 0, storeMs: 0, renderMs: 0 };
   let after = range.after;
   for (;;) {
     if (shouldStop()) break;
+    const tr = performance.now();
     const raw = await store.listSubscribers({ limit: PAGE, ...(after !== undefined ? { afterId: after } : {}) });
     const page = range.through === undefined ? raw : raw.filter((s) => s.id <= range.through!);
     if (!page.length) break;
@@ -103,6 +106,7 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
     const t2 = performance.now();
     if (spec.render) await renderAll(ctx, page, editions);
     const t3 = performance.now();
+    out.readMs += t0 - tr;
     out.planMs += t1 - t0;
     out.storeMs += t2 - t1;
     out.renderMs += t3 - t2;

@@ -83,7 +83,8 @@ export interface PartitionedBuildReport {
   settingsVersion: number;
   threads: number;
   seconds: number;
-  /** Summed over threads: time planning, storing and rendering. */
+  /** Summed over threads: time reading pages, planning, storing and rendering. */
+  readMs: number;
   planMs: number;
   storeMs: number;
   renderMs: number;
@@ -161,6 +162,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
     settingsVersion: plan.settingsVersion,
     threads: 0,
     seconds: 0,
+    readMs: 0,
     planMs: 0,
     storeMs: 0,
     renderMs: 0,
@@ -252,6 +254,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
             report.built.push(p);
             if (lease.token > 1) report.takenOver.push(p);
             report.editions += result.editions;
+            report.readMs += result.readMs;
             report.planMs += result.planMs;
             report.storeMs += result.storeMs;
             report.renderMs += result.renderMs;
@@ -275,6 +278,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
   report.takenOver.sort((a, b) => a - b);
   report.dates = [...dates].sort();
   report.seconds = Math.round((performance.now() - t0) / 10) / 100;
+  report.readMs = Math.round(report.readMs);
   report.planMs = Math.round(report.planMs);
   report.storeMs = Math.round(report.storeMs);
   report.renderMs = Math.round(report.renderMs);
