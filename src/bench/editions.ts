@@ -2,8 +2,9 @@
  * `kiosque bench editions`: the daily build at scale on the embedded store.
  *
  * A throwaway SQLite file gets M candidate articles of the last day (plus 2M
- * older ones the histories point at), with tags and TF-IDF vectors, and N
- * subscribers with 50 clicks each. The timed part is the whole partitioned
+ * older ones the histories point at), with tags and TF-IDF vectors, N
+ * subscribers with 50 clicks each, and 3 past daily editions per subscriber
+ * (their summaries feed exposure and the bubble guard, as in a real day). The timed part is the whole partitioned
  * build as `kiosque build` runs it — plan of the run, worker threads that
  * each prepare the build, load their subscribers and click histories, plan
  * and store every edition — without the editions/DATE files, whose rendering
@@ -31,6 +32,8 @@ export interface EditionBenchOptions {
   seed?: number;
   /** Editions rendered to files afterwards, to time rendering apart (default 300). */
   renderSample?: number;
+  /** Past daily editions seeded per subscriber, read back by the build as exposure and bubble-guard input (default 3). */
+  pastEditions?: number;
 }
 
 export interface EditionBenchResult {
@@ -41,6 +44,8 @@ export interface EditionBenchResult {
   articles: number;
   candidates: number;
   clicksPerSubscriber: number;
+  /** Past editions per subscriber in the store before the build (exposure, bubble guard). */
+  pastEditionsPerSubscriber: number;
   threads: number;
   /** Starting the threads and preparing the build in each (candidates, co-visitation, popularity), before the first edition. */
   threadStartSeconds: number;
@@ -48,12 +53,17 @@ export interface EditionBenchResult {
   /** CPU time of the whole process (all threads) during the build. */
   cpuSeconds: number;
   cpuMsPerEdition: number;
-  /** Summed over threads: planning and storing. */
+  /** Summed over threads: reading pages (subscribers, clicks, past-edition summaries), planning and storing. */
+  readMsPerEdition: number;
   planMsPerEdition: number;
   storeMsPerEdition: number;
   /** Rendering editions/DATE/<id>.{json,md,html}, timed on a sample, not included in `seconds`. */
   renderMsPerEdition: number;
   storedBytesPerEdition: number;
+  /** Editions per second of CPU (all threads): what one core adds to an instance. */
+  perCoreSecond: number;
+  /** Cores (threads across instances) for 1,000,000 editions in 10 minutes at this CPU cost, plus one thread start each. */
+  coresFor1MIn10Min: number;
   seedSeconds: number;
   filesIncluded: false;
 }
@@ -70,7 +80,8 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
   const store = openSqliteStore(file);
   try {
     const s0 = performance.now();
-    const articleCount = await seed(store, { subscribers: N, articles: M, clicksPer, seed: opts.seed ?? 1 });
+    const pastEditions = opts.pastEditions ?? 3;
+    const articleCount = await seed(store, { subscribers: N, articles: M, clicksPer, seed: opts.seed ?? 1, pastEditions });
     const seedSeconds = (performance.now() - s0) / 1000;
 
     let peak = process.memoryUsage().rss;
@@ -89,7 +100,7 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
 
     const built = await store.countEditions({ date: '2026-11-22' });
     if (built !== N) throw new Error(`bench editions: ${built} editions stored for ${N} subscribers`);
-    const bytes = (store.db.prepare('SELECT avg(length(data)) AS b FROM editions').get() as { b: number }).b;
+    const bytes = (store.db.prepare('SELECT avg(length(data)) AS b FROM editions WHERE date = ?').get('2026-11-22') as { b: number }).b;
     const sample = await store.listEditions({ date: '2026-11-22', limit: opts.renderSample ?? 300 });
     const r0 = performance.now();
     for (const e of sample) {
@@ -108,15 +119,19 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
       articles: articleCount,
       candidates,
       clicksPerSubscriber: clicksPer,
+      pastEditionsPerSubscriber: pastEditions,
       threads: report.threads,
       threadStartSeconds: r(readyMs / 1000),
       partitions: report.partitions,
       cpuSeconds: r(cpuMs / 1000),
       cpuMsPerEdition: r(cpuMs / N, 3),
+      readMsPerEdition: r(report.readMs / N, 3),
       planMsPerEdition: r(report.planMs / N, 3),
       storeMsPerEdition: r(report.storeMs / N, 3),
       renderMsPerEdition: r(renderMs, 3),
       storedBytesPerEdition: Math.round(bytes),
+      perCoreSecond: Math.round(N / (cpuMs / 1000)),
+      coresFor1MIn10Min: Math.ceil((1_000_000 * (cpuMs / N)) / 1000 / (600 - readyMs / 1000)),
       seedSeconds: r(seedSeconds),
       filesIncluded: false,
     };
@@ -132,7 +147,7 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
  * one statement per click inside large transactions (the store's addClick is
  * one transaction per click: fine for traffic, too slow to seed millions).
  */
-export async function seed(store: SqliteStore, o: { subscribers: number; articles: number; clicksPer: number; seed: number }): Promise<number> {
+export async function seed(store: SqliteStore, o: { subscribers: number; articles: number; clicksPer: number; seed: number; pastEditions?: number }): Promise<number> {
   const world = syntheticWorld({ articles: o.articles, subscribers: 0, seed: o.seed, now: Date.parse(NOW) });
   const rng = seededRng(o.seed + 7);
   const words = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(rng() * WORDS.length)]!).join(' ');
@@ -176,9 +191,14 @@ export async function seed(store: SqliteStore, o: { subscribers: number; article
   // Subscribers too go in by statement in big transactions after the first went through the store (same row layout).
   const insertSub = store.db.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)');
   let subRows: [string, string, string, string][] = [];
+  // Past editions as the store writes them (summary columns included), with a compact body: the build only
+  // reads their summaries (article ids, topic entropy) through the covering index, never the JSON.
+  const insertEdition = store.db.prepare('INSERT INTO editions (id, subscriber_id, date, data, article_ids, topic_entropy) VALUES (?, ?, ?, ?, ?, ?)');
+  let editionRows: [string, string, string, string, string, number][] = [];
   const flush = store.db.transaction(() => {
     for (const r of subRows) insertSub.run(...r);
     for (const r of rows) insertClick.run(...r);
+    for (const r of editionRows) insertEdition.run(...r);
   });
   let rows: [string, string, string, string][] = [];
   for (let s = 0; s < o.subscribers; s++) {
@@ -209,9 +229,18 @@ export async function seed(store: SqliteStore, o: { subscribers: number; article
       const at = new Date(Math.min(Date.parse(NOW), Date.parse(a.publishedAt) + 3_600_000)).toISOString();
       rows.push([`k${s}-${c}`, id, a.id, at]);
     }
+    // Past editions: twelve stories of the reader's slice a day, some days narrow (below the bubble guard's floor).
+    for (let d = 1; d <= (o.pastEditions ?? 0); d++) {
+      const date = new Date(Date.parse(NOW) - d * 86_400_000).toISOString().slice(0, 10);
+      const ids = Array.from({ length: 12 }, () => articles[(base + Math.floor(rng() * 300)) % articles.length]!.id);
+      const entropy = Math.round((0.6 + 2.4 * rng()) * 1e4) / 1e4;
+      const items = ids.map((a, k) => ({ articleId: a, position: k + 1 }));
+      const data = JSON.stringify({ lang: sub.lang, personalized: true, settingsVersion: 0, createdAt: `${date}T06:00:00.000Z`, sections: [], items, metrics: { topicEntropy: entropy } });
+      editionRows.push([`past-${id}-${d}`, id, date, data, JSON.stringify(ids), entropy]);
+    }
     if (rows.length >= 50_000) {
       flush();
-      (rows = []), (subRows = []);
+      (rows = []), (subRows = []), (editionRows = []);
     }
   }
   flush();

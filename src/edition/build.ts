@@ -18,6 +18,7 @@ import { prepareBuild, planForSubscriber, toEdition, type PreparedBuild, type So
 import { renderEdition } from './render.js';
 import { topicLabel } from '../personalize/labels.js';
 import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
+import { addMissingArticles, exposureArticleIds, pastEditionOptions } from './history.js';
 
 export interface BuildDeps {
   store: Store;
@@ -93,18 +94,23 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
     progress?.tick(batch.length);
     batch = [];
   };
-  for (const sub of subscribers) {
-    const date = opts.date ?? localDate(now, sub.timezone);
-    dates.add(date);
-    const plan = planForSubscriber(build.prepared, sub, clicksBySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)));
-    const edition = toEdition(plan, {
-      id: stableId(`edition:${sub.id}:${date}`),
-      date,
-      settingsVersion: version,
-      createdAt: now.toISOString(),
-    });
-    batch.push({ sub, edition });
-    if (batch.length >= SAVE_BATCH) await flush();
+  for (let p = 0; p < subscribers.length; p += SAVE_BATCH) {
+    const page = subscribers.slice(p, p + SAVE_BATCH).map((sub) => ({ sub, id: sub.id, date: opts.date ?? localDate(now, sub.timezone) }));
+    // Exposure and the bubble guard's recent entropy, from the page's past editions.
+    const past = await pastEditionOptions(store, page, settings);
+    await addMissingArticles(store, build.prepared, exposureArticleIds(past.values()));
+    for (const { sub, date } of page) {
+      dates.add(date);
+      const plan = planForSubscriber(build.prepared, sub, clicksBySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
+      const edition = toEdition(plan, {
+        id: stableId(`edition:${sub.id}:${date}`),
+        date,
+        settingsVersion: version,
+        createdAt: now.toISOString(),
+      });
+      batch.push({ sub, edition });
+      if (batch.length >= SAVE_BATCH) await flush();
+    }
   }
   if (batch.length) await flush();
   progress?.done();

@@ -180,14 +180,21 @@ export class SparseAccumulator {
 
   add(v: PackedVector, scale: number): void {
     const ids = v.ids;
-    for (let k = 0; k < ids.length; k++) {
+    const len = ids.length;
+    // Grown once per vector (not checked per term): the largest id decides.
+    let max = -1;
+    for (let k = 0; k < len; k++) if (ids[k]! > max) max = ids[k]!;
+    if (max >= this.row.length) {
+      const next = new Float64Array(Math.max(max + 1, this.row.length * 2));
+      next.set(this.row);
+      this.row = next;
+    }
+    const row = this.row;
+    const w = v.weights;
+    for (let k = 0; k < len; k++) {
       const id = ids[k]!;
-      if (id >= this.row.length) {
-        const next = new Float64Array(Math.max(id + 1, this.row.length * 2));
-        next.set(this.row);
-        this.row = next;
-      }
-      if (this.row[id] === 0) {
+      const cur = row[id]!;
+      if (cur === 0) {
         if (this.count === this.touched.length) {
           const t = new Int32Array(this.touched.length * 2);
           t.set(this.touched);
@@ -195,9 +202,9 @@ export class SparseAccumulator {
         }
         this.touched[this.count++] = id;
       }
-      const next = this.row[id]! + v.weights[k]! * scale;
+      const next = cur + w[k]! * scale;
       // An exact zero would look untouched; keep a tiny value instead.
-      this.row[id] = next === 0 ? Number.MIN_VALUE : next;
+      row[id] = next === 0 ? Number.MIN_VALUE : next;
     }
   }
 
@@ -210,13 +217,8 @@ export class SparseAccumulator {
     const n = this.count;
     if (n === 0) return EMPTY_VECTOR;
     let threshold = -1;
-    if (n > maxTerms) {
-      // One magnitude buffer for every profile of the build (a view of its first n values).
-      if (this.mags.length < n) this.mags = new Float64Array(Math.max(n, this.mags.length * 2));
-      const mags = this.mags.subarray(0, n);
-      for (let k = 0; k < n; k++) mags[k] = Math.abs(this.row[this.touched[k]!]!);
-      threshold = kthSmallest(mags, n - maxTerms);
-    }
+    // The maxTerms-th largest magnitude (the value a quickselect of all n would give), by a min-heap of maxTerms.
+    if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms);
     const keep: number[] = [];
     for (let k = 0; k < n; k++) {
       const id = this.touched[k]!;
@@ -233,6 +235,49 @@ export class SparseAccumulator {
     for (let k = 0; k < n; k++) this.row[this.touched[k]!] = 0;
     this.count = 0;
     return { ids, weights, norm: Math.sqrt(sq) };
+  }
+
+  /**
+   * The k-th largest |value| among the touched terms (1 ≤ k < count): one
+   * pass with a binary min-heap of the k largest seen, in the magnitude
+   * buffer. Most terms are below the heap's minimum once it fills, so this
+   * is about one comparison per term rather than a quickselect's passes.
+   */
+  private kthLargestMagnitude(k: number): number {
+    if (this.mags.length < k) this.mags = new Float64Array(Math.max(k, this.mags.length * 2));
+    const heap = this.mags;
+    const row = this.row;
+    const touched = this.touched;
+    const n = this.count;
+    let size = 0;
+    for (let t = 0; t < n; t++) {
+      const x = Math.abs(row[touched[t]!]!);
+      if (size < k) {
+        // Sift up.
+        let i = size++;
+        while (i > 0) {
+          const parent = (i - 1) >> 1;
+          if (heap[parent]! <= x) break;
+          heap[i] = heap[parent]!;
+          i = parent;
+        }
+        heap[i] = x;
+      } else if (x > heap[0]!) {
+        // Replace the minimum and sift down.
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= k) break;
+          const r = l + 1;
+          const c = r < k && heap[r]! < heap[l]! ? r : l;
+          if (heap[c]! >= x) break;
+          heap[i] = heap[c]!;
+          i = c;
+        }
+        heap[i] = x;
+      }
+    }
+    return heap[0]!;
   }
 }
 

@@ -197,3 +197,28 @@ export function checkSubscriberIdList(ids: unknown): string[] {
   if (checked.length > MAX_CLICK_SUBSCRIBERS) throw new UserError(`at most ${MAX_CLICK_SUBSCRIBERS} subscriber ids per call (got ${checked.length})`);
   return [...new Set(checked)];
 }
+
+/** Default and cap of EditionSummaryQuery.perSubscriber. */
+export const DEFAULT_SUMMARIES_PER_SUBSCRIBER = 7;
+export const MAX_SUMMARIES_PER_SUBSCRIBER = 100;
+
+export interface CheckedSummaryQuery {
+  before: string;
+  since?: string;
+  perSubscriber: number;
+}
+
+export function checkSummaryQuery(q: unknown): CheckedSummaryQuery {
+  if (q === null || typeof q !== 'object') throw new UserError('edition summaries query must be an object with a date `before`');
+  const o = q as { before?: unknown; since?: unknown; perSubscriber?: unknown };
+  const per = o.perSubscriber ?? DEFAULT_SUMMARIES_PER_SUBSCRIBER;
+  if (!Number.isInteger(per) || (per as number) < 0 || (per as number) > MAX_SUMMARIES_PER_SUBSCRIBER) {
+    throw new UserError(`edition summaries: perSubscriber must be an integer from 0 to ${MAX_SUMMARIES_PER_SUBSCRIBER}`);
+  }
+  return {
+    before: checkDate(o.before, 'edition summaries: before'),
+    ...(o.since !== undefined ? { since: checkDate(o.since, 'edition summaries: since') } : {}),
+    perSubscriber: per as number,
+  };
+}
+

@@ -38,7 +38,7 @@ import type {
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
-import type { ArticleQuery, ClickQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import type { ArticleQuery, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
 import {
   SUPPRESSION_REASONS,
   checkClaim,
@@ -72,6 +72,8 @@ import {
   checkRecord,
   derivedValues,
   emailKey,
+  itemArticleIds,
+  recordedEntropy,
   toJsonText,
   type CheckedPatch,
   type FieldSpec,
@@ -88,6 +90,7 @@ import {
   checkIds,
   checkLeaseArgs,
   checkSubscriberIdList,
+  checkSummaryQuery,
   checkOneOf,
   checkVersion,
   feedIdCandidate,
@@ -201,7 +204,7 @@ class RecordCollection<R> {
       if (v === undefined || !Object.hasOwn(this.fields, k)) continue;
       out[k] = this.fields[k]!.type === 'blob' ? JSON.stringify(v) : v;
     }
-    return { ...out, ...derivedValues(this.spec, rec) };
+    return { ...out, ...derivedValues(this.spec, rec, 'mongodb') };
   }
 
   toDoc(rec: R): Doc {
@@ -700,6 +703,27 @@ export class MongoStore implements Store {
   async countEditions(opts: { date?: IsoDate } = {}): Promise<number> {
     const c = checkEditionQuery({ ...(opts.date !== undefined ? { date: opts.date } : {}) });
     return this.editions.c.countDocuments(c.date !== undefined ? { date: eq(c.date) } : {});
+  }
+
+  async listEditionSummaries(subscriberIds: readonly string[], q: EditionSummaryQuery): Promise<EditionSummary[]> {
+    const ids = checkSubscriberIdList(subscriberIds);
+    const c = checkSummaryQuery(q);
+    if (!ids.length || c.perSubscriber === 0) return [];
+    const date: Doc = { $lt: c.before, ...(c.since !== undefined ? { $gte: c.since } : {}) };
+    // Only the ids and the entropy travel; the per-subscriber cut is made here (the index walks subscriberId, date desc).
+    const docs = await this.editions.c
+      .find({ subscriberId: { $in: ids }, date }, { sort: { subscriberId: 1, date: -1 }, projection: { _id: 0, subscriberId: 1, date: 1, 'items.articleId': 1, 'metrics.topicEntropy': 1 } })
+      .toArray();
+    const out: EditionSummary[] = [];
+    let current = '';
+    let n = 0;
+    for (const d of docs) {
+      const sid = d.subscriberId as string;
+      if (sid !== current) (current = sid), (n = 0);
+      if (n++ >= c.perSubscriber) continue;
+      out.push({ subscriberId: sid, date: d.date as string, articleIds: itemArticleIds(d.items), topicEntropy: recordedEntropy(d.metrics) });
+    }
+    return out;
   }
 
   // ───── settings and audit ─────

@@ -45,7 +45,7 @@ export interface RecordSpec<R> {
   key: keyof R & string;
   fields: { [K in keyof R & string]-?: FieldSpec };
   /** Fields computed from another field, stored for lookups only (never returned). */
-  derived?: Record<string, { from: keyof R & string; compute: (v: never) => string | number | null }>;
+  derived?: Record<string, { from: keyof R & string; compute: (v: never) => string | number | null; sqliteOnly?: boolean }>;
 }
 
 const ID_MAX = 256;
@@ -203,7 +203,29 @@ export const EDITION: RecordSpec<Edition> = {
     items: json(),
     metrics: json(),
   },
+  // What Store.listEditionSummaries reads, kept apart from the JSON so a build never parses whole editions.
+  derived: {
+    articleIds: { from: 'items', compute: (items: unknown) => JSON.stringify(itemArticleIds(items)), sqliteOnly: true },
+    topicEntropy: { from: 'metrics', compute: recordedEntropy, sqliteOnly: true },
+  },
 };
+
+/** The article ids of an edition's items, whatever the stored items hold. */
+export function itemArticleIds(items: unknown): string[] {
+  if (!Array.isArray(items)) return [];
+  const out: string[] = [];
+  for (const it of items) {
+    const id = (it as { articleId?: unknown } | null)?.articleId;
+    if (typeof id === 'string') out.push(id);
+  }
+  return out;
+}
+
+/** metrics.topicEntropy when it is a finite number, else null. */
+export function recordedEntropy(metrics: unknown): number | null {
+  const h = (metrics as { topicEntropy?: unknown } | null)?.topicEntropy;
+  return typeof h === 'number' && Number.isFinite(h) ? h : null;
+}
 
 export const SETTINGS: RecordSpec<SettingsVersion> = {
   name: 'settings',
@@ -391,9 +413,11 @@ export function applyPatch<R>(rec: R, p: CheckedPatch): R {
 }
 
 /** Derived lookup fields (e.g. emailKey) for the fields present in `values`. */
-export function derivedValues<R>(spec: RecordSpec<R>, values: Record<string, unknown>): Record<string, unknown> {
+export function derivedValues<R>(spec: RecordSpec<R>, values: Record<string, unknown>, store: 'sqlite' | 'mongodb' = 'sqlite'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(spec.derived ?? {})) {
+    // MongoDB projects what it needs from the document itself.
+    if (d.sqliteOnly && store !== 'sqlite') continue;
     if (Object.hasOwn(values, d.from)) out[name] = (d.compute as (v: unknown) => unknown)(values[d.from]);
   }
   return out;

@@ -42,6 +42,25 @@ export interface UpsertResult {
   isNew: boolean[];
 }
 
+/** What a build needs of a past edition: what it showed and how wide it was, without the edition itself. */
+export interface EditionSummary {
+  subscriberId: string;
+  date: IsoDate;
+  /** The items' article ids, in edition order. */
+  articleIds: string[];
+  /** The edition's metrics.topicEntropy (null when it was not recorded). */
+  topicEntropy: number | null;
+}
+
+export interface EditionSummaryQuery {
+  /** Editions dated strictly before this date. */
+  before: IsoDate;
+  /** And on or after this one (bounds the scan; default: no bound). */
+  since?: IsoDate;
+  /** The latest this many editions of each subscriber (default 7, at most 100). */
+  perSubscriber?: number;
+}
+
 export interface ClickQuery {
   subscriberId?: string;
   articleId?: string;
@@ -122,6 +141,13 @@ export interface Store {
   getEditionById(id: string): Promise<Edition | null>;
   listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]>;
   countEditions(opts?: { date?: IsoDate }): Promise<number>;
+  /**
+   * Compact summaries of the latest editions of these subscribers (at most
+   * 1000 ids) before a date, ordered by subscriber id, then newest first: a
+   * build feeds exposure and the bubble guard page by page without reading
+   * whole editions.
+   */
+  listEditionSummaries(subscriberIds: readonly string[], q: EditionSummaryQuery): Promise<EditionSummary[]>;
 
   // editor settings — versioned, append-only
   getSettings<S = unknown>(): Promise<SettingsVersion<S> | null>;

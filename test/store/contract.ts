@@ -313,6 +313,43 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.getEdition('s1', '2026-01-01')).toBeNull();
       });
 
+      it('lists compact summaries of the latest editions before a date, per subscriber', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2'));
+        await store.createSubscriber(subscriber('s3'));
+        const items = (ids: string[]) => ids.map((a, k) => ({ ...edition('x', 's1', '2026-11-01').items[0]!, articleId: a, position: k + 1 }));
+        const metrics = (h: number) => ({ ...edition('x', 's1', '2026-11-01').metrics, topicEntropy: h });
+        await store.saveEditions([
+          edition('e1', 's1', '2026-11-18', { items: items(['a1', 'a2']), metrics: metrics(1.1) }),
+          edition('e2', 's1', '2026-11-19', { items: items(['a3']), metrics: metrics(1.2) }),
+          edition('e3', 's1', '2026-11-20', { items: items(['a4', 'a5', 'a6']), metrics: metrics(1.3) }),
+          edition('e4', 's1', '2026-11-22', { items: items(['a7']), metrics: metrics(2) }),
+          edition('e5', 's2', '2026-11-21', { items: items(['b1']), metrics: metrics(0.5) }),
+        ]);
+        // Saving again replaces the summary too.
+        await store.saveEdition(edition('e2b', 's1', '2026-11-19', { items: items(['a8', 'a9']), metrics: metrics(0.9) }));
+        const got = await store.listEditionSummaries(['s2', 's1', 's3'], { before: '2026-11-22', perSubscriber: 2 });
+        expect(got).toEqual([
+          { subscriberId: 's1', date: '2026-11-20', articleIds: ['a4', 'a5', 'a6'], topicEntropy: 1.3 },
+          { subscriberId: 's1', date: '2026-11-19', articleIds: ['a8', 'a9'], topicEntropy: 0.9 },
+          { subscriberId: 's2', date: '2026-11-21', articleIds: ['b1'], topicEntropy: 0.5 },
+        ]);
+        const since = await store.listEditionSummaries(['s1'], { before: '2026-11-23', since: '2026-11-19' });
+        expect(since.map((x) => x.date)).toEqual(['2026-11-22', '2026-11-20', '2026-11-19']);
+        expect(await store.listEditionSummaries(['s1'], { before: '2026-11-22', perSubscriber: 0 })).toEqual([]);
+        expect(await store.listEditionSummaries([], { before: '2026-11-22' })).toEqual([]);
+        // An edition without a recorded entropy still lists what it showed.
+        await store.saveEdition(edition('e6', 's3', '2026-11-10', { metrics: { ...metrics(0), topicEntropy: undefined as unknown as number } }));
+        expect(await store.listEditionSummaries(['s3'], { before: '2026-11-22' })).toEqual([{ subscriberId: 's3', date: '2026-11-10', articleIds: ['a1'], topicEntropy: null }]);
+        // Erasure takes the summaries with the editions.
+        await store.eraseSubscriber('s2');
+        expect(await store.listEditionSummaries(['s2'], { before: '2026-11-30' })).toEqual([]);
+        await expect(store.listEditionSummaries(['s1'], { before: '22/11/2026' })).rejects.toThrow(/YYYY-MM-DD/);
+        await expect(store.listEditionSummaries(['s1'], { before: '2026-11-22', perSubscriber: -1 })).rejects.toThrow(/perSubscriber/);
+        await expect(store.listEditionSummaries([{ $gt: '' }] as unknown as string[], { before: '2026-11-22' })).rejects.toThrow(/subscriber ids/);
+        await expect(store.listEditionSummaries(Array.from({ length: 1001 }, (_, i) => `x${i}`), { before: '2026-11-22' })).rejects.toThrow(/at most 1000/);
+      });
+
       it('refuses an edition for an unknown subscriber, and a bad batch stores nothing', async () => {
         await store.createSubscriber(subscriber('s1'));
         await expect(store.saveEdition(edition('e1', 'ghost', '2026-11-22'))).rejects.toThrow(/unknown subscriber/);

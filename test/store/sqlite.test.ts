@@ -7,7 +7,7 @@ import { MIGRATIONS, migrate, openSqliteStore } from '../../src/store/sqlite.js'
 import { openStore } from '../../src/store/open.js';
 import { UserError } from '../../src/util/errors.js';
 import { storeContract } from './contract.js';
-import { article } from './fixtures.js';
+import { article, edition, subscriber } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiosque-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,5 +106,28 @@ describe('sqlite store specifics', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 2);
     expect((db.prepare('PRAGMA table_info(feeds)').all() as { name: string }[]).map((c) => c.name)).toContain('extra');
     db.close();
+  });
+
+  it('fills the edition summary columns of editions stored before they existed (migration 4)', async () => {
+    const file = freshFile();
+    // Rows as a version-3 store wrote them: no summary columns yet.
+    const raw = new Database(file);
+    migrate(raw, MIGRATIONS.slice(0, 3));
+    const e = edition('e1', 's1', '2026-11-20');
+    const data = (x: object) => JSON.stringify(x);
+    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
+    const rest = { lang: e.lang, personalized: e.personalized, settingsVersion: e.settingsVersion, createdAt: e.createdAt, sections: e.sections, metrics: e.metrics };
+    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e1', 's1', '2026-11-20', data({ ...rest, items: [e.items[0], { ...e.items[0], articleId: 'a2' }] }));
+    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e2', 's1', '2026-11-21', data({ ...rest, items: [], metrics: {} }));
+    raw.close();
+    const store = openSqliteStore(file);
+    expect(await store.listEditionSummaries(['s1'], { before: '2026-11-22' })).toEqual([
+      { subscriberId: 's1', date: '2026-11-21', articleIds: [], topicEntropy: null },
+      { subscriberId: 's1', date: '2026-11-20', articleIds: ['a1', 'a2'], topicEntropy: 1.2 },
+    ]);
+    // The summary query reads the covering index, not the edition rows.
+    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT subscriber_id, date, article_ids, topic_entropy FROM editions WHERE subscriber_id IN ('s1') AND date < '2026-11-22'").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/COVERING INDEX editions_summary/);
+    await store.close();
   });
 });

@@ -4,17 +4,17 @@
  * thread (its own store connection) and in-process, so both give the same
  * editions as the single-thread build for the same inputs.
  */
-import type { Article, Click, Edition, Subscriber } from '../../model.js';
+import type { Click, Edition, Subscriber } from '../../model.js';
 import type { Store } from '../../store/store.js';
 import type { EditorSettings } from '../../personalize/settings.js';
 import { planForSubscriber, toEdition, type PreparedBuild } from '../../personalize/plan.js';
-import { prepareArticle } from '../../personalize/articles.js';
 import type { Taxonomy } from '../../tag/taxonomy.js';
 import { stableId } from '../../util/ids.js';
 import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { fnv1a } from '../../ingest/dedupe.js';
 import { prepareFromStore, writeEditionFiles } from '../build.js';
+import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../history.js';
 
 /** Subscribers with id > after and ≤ through (either end open when absent). */
 export interface IdRange {
@@ -38,6 +38,8 @@ export interface PartitionResult {
   editions: number;
   dates: string[];
   /** CPU-heavy phases, in milliseconds of wall time inside the thread. */
+  /** Reading each page: subscribers, click histories, past-edition summaries, articles not yet in the build. */
+  readMs: number;
   planMs: number;
   storeMs: number;
   renderMs: number;
@@ -73,10 +75,11 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
   const since = new Date(spec.nowMs - CLICK_HISTORY_DAYS * 86400_000).toISOString();
   const createdAt = now.toISOString();
   const dates = new Set<string>();
-  const out: PartitionResult = { editions: 0, dates: [], planMs: 0, storeMs: 0, renderMs: 0 };
+  const out: PartitionResult = { editions: 0, dates: [], readMs: 0, planMs: 0, storeMs: 0, renderMs: 0 };
   let after = range.after;
   for (;;) {
     if (shouldStop()) break;
+    const tr = performance.now();
     const raw = await store.listSubscribers({ limit: PAGE, ...(after !== undefined ? { afterId: after } : {}) });
     const page = range.through === undefined ? raw : raw.filter((s) => s.id <= range.through!);
     if (!page.length) break;
@@ -84,14 +87,18 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
       page.map((s) => s.id),
       since,
     );
-    await addMissingArticles(store, prepared, clicks);
+    const dated = page.map((s) => ({ id: s.id, date: spec.date ?? localDate(now, s.timezone) }));
+    // Exposure and the bubble guard's recent entropy, from the page's past editions.
+    const past = await pastEditionOptions(store, dated, spec.settings);
+    await addMissingArticles(store, prepared, [...clickedArticleIds(clicks), ...exposureArticleIds(past.values())]);
     const bySubscriber = groupBySubscriber(clicks);
     const t0 = performance.now();
     const editions: Edition[] = [];
-    for (const sub of page) {
-      const date = spec.date ?? localDate(now, sub.timezone);
+    for (let k = 0; k < page.length; k++) {
+      const sub = page[k]!;
+      const date = dated[k]!.date;
       dates.add(date);
-      const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)));
+      const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
       editions.push(toEdition(plan, { id: stableId(`edition:${sub.id}:${date}`), date, settingsVersion: spec.settingsVersion, createdAt }));
     }
     const t1 = performance.now();
@@ -99,6 +106,7 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
     const t2 = performance.now();
     if (spec.render) await renderAll(ctx, page, editions);
     const t3 = performance.now();
+    out.readMs += t0 - tr;
     out.planMs += t1 - t0;
     out.storeMs += t2 - t1;
     out.renderMs += t3 - t2;
@@ -127,15 +135,6 @@ function groupBySubscriber(clicks: readonly Click[]): Map<string, Click[]> {
   return m;
 }
 
-/**
- * Clicked articles older than the candidate window (or than the build's
- * shared click sample) are fetched once and added to the build, so every
- * subscriber's whole history shapes their profile.
- */
-async function addMissingArticles(store: Store, prepared: PreparedBuild, clicks: readonly Click[]): Promise<void> {
-  const missing = [...new Set(clicks.map((c) => c.articleId))].filter((id) => !prepared.articles.has(id));
-  for (let i = 0; i < missing.length; i += 1000) {
-    const found: Article[] = await store.getArticles(missing.slice(i, i + 1000));
-    for (const a of found) if (!prepared.articles.has(a.id)) prepared.articles.set(a.id, prepareArticle(a, prepared.dict));
-  }
+function* clickedArticleIds(clicks: readonly Click[]): Iterable<string> {
+  for (const c of clicks) yield c.articleId;
 }

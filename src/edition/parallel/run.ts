@@ -83,7 +83,8 @@ export interface PartitionedBuildReport {
   settingsVersion: number;
   threads: number;
   seconds: number;
-  /** Summed over threads: time planning, storing and rendering. */
+  /** Summed over threads: time reading pages, planning, storing and rendering. */
+  readMs: number;
   planMs: number;
   storeMs: number;
   renderMs: number;
@@ -161,6 +162,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
     settingsVersion: plan.settingsVersion,
     threads: 0,
     seconds: 0,
+    readMs: 0,
     planMs: 0,
     storeMs: 0,
     renderMs: 0,
@@ -175,7 +177,9 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
       const active = new Set<number>();
       // Instances start at different partitions, so they rarely race for the same lease.
       const start = fnv1a(owner) % P;
-      const claim = async (): Promise<{ p: number; lease: Lease } | null> => {
+      /** A partition to build, or whether any partition left is held by another instance (null: none is). */
+      const claim = async (): Promise<{ p: number; lease: Lease } | { heldElsewhere: boolean }> => {
+        let heldElsewhere = false;
         for (let k = 0; k < P; k++) {
           const p = (start + k) % P;
           if (active.has(p)) continue;
@@ -188,10 +192,18 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
           const lease = await store.acquireLease(leaseName(plan.id, p), owner, leaseMs);
           // Done between the look and the lease: someone finished it.
           if (lease && !(await store.getKv<DoneMark>(doneKey(plan.id, p)))) return { p, lease };
+          if (!lease) heldElsewhere = true;
           active.delete(p);
           if (lease) await store.releaseLease(lease);
         }
-        return null;
+        return { heldElsewhere };
+      };
+      // Wakes idle slots when one of this instance's partitions ends (rather than after a whole poll interval).
+      let wake: () => void = () => undefined;
+      let changed = new Promise<void>((r) => (wake = r));
+      const notify = () => {
+        wake();
+        changed = new Promise<void>((r) => (wake = r));
       };
       // One thread failing stops this instance taking partitions; the others' leases lapse or are released.
       let failed = false;
@@ -199,9 +211,18 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
         for (;;) {
           if (opts.signal?.aborted || failed) return;
           const got = await claim();
-          if (!got) {
+          if (!('lease' in got)) {
             if (await isComplete(store, plan)) return;
-            await sleep(pollMs, opts.signal);
+            // What is left is being built by this instance's other threads: nothing for this one to wait for.
+            if (!got.heldElsewhere) return;
+            // Held elsewhere: look again after a poll interval (a dead instance's lease lapses), or as soon as one of ours ends.
+            const stop = new AbortController();
+            const onAbort = () => stop.abort();
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
+            // The timer is cleared either way, so a finished build never waits on it to exit.
+            await Promise.race([sleep(pollMs, stop.signal), changed.then(onAbort)]);
+            onAbort();
+            opts.signal?.removeEventListener('abort', onAbort);
             continue;
           }
           const { p, lease } = got;
@@ -225,6 +246,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
             throw e;
           } finally {
             clearInterval(renew);
+            notify();
           }
           // Marked done only while the lease is still ours (fenced by its token).
           if (!lost && (await store.renewLease(lease, leaseMs))) {
@@ -232,6 +254,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
             report.built.push(p);
             if (lease.token > 1) report.takenOver.push(p);
             report.editions += result.editions;
+            report.readMs += result.readMs;
             report.planMs += result.planMs;
             report.storeMs += result.storeMs;
             report.renderMs += result.renderMs;
@@ -255,6 +278,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
   report.takenOver.sort((a, b) => a - b);
   report.dates = [...dates].sort();
   report.seconds = Math.round((performance.now() - t0) / 10) / 100;
+  report.readMs = Math.round(report.readMs);
   report.planMs = Math.round(report.planMs);
   report.storeMs = Math.round(report.storeMs);
   report.renderMs = Math.round(report.renderMs);
