@@ -17,6 +17,8 @@ import { silentLogger } from '../../src/util/log.js';
 import { fixedClock } from '../../src/util/clock.js';
 import type { Edition } from '../../src/model.js';
 import { seedFile } from './parallel/world.js';
+import { previewSettings } from '../../src/web/editor/preview.js';
+import { localDate } from '../../src/util/time.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiosque-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +99,18 @@ describe('past editions in the build', () => {
     await runPartitionedBuild(deps(store), { date: DATE, partitionSize: 10, owner: 't', inProcess: true, render: false });
     const parted = new Map((await store.listEditions({ date: DATE, limit: 100 })).map((e) => [e.subscriberId, e]));
     for (const id of ids) expect(parted.get(id)!.items).toEqual(narrow.get(id)!.items);
+  });
+
+  it("the editors' preview plans what the build makes, past editions included", async () => {
+    clearPast();
+    const shown = (await store.listArticles({ limit: 400 })).map((a) => a.id);
+    await store.saveEditions(ids.flatMap((id) => Array.from({ length: 7 }, (_, k) => past(baseline.get(id)!, k + 1, 0.2, shown.slice(k * 12, k * 12 + 12)))));
+    const built = await rebuild();
+    const subs = (await store.listSubscribers({ limit: 100 })).filter((s) => localDate(new Date(NOW), s.timezone) === DATE);
+    expect(subs.length).toBeGreaterThan(5);
+    const preview = await previewSettings(store, DEFAULT_SETTINGS, DEFAULT_SETTINGS, new Date(NOW), { subscribers: subs });
+    expect(preview.changedEditions).toBe(0);
+    subs.forEach((s, k) => expect(preview.subscribers[k]!.before).toEqual(built.get(s.id)!.metrics));
   });
 
   it('what past editions showed corrects the profile (exposure)', async () => {

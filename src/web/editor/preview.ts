@@ -12,6 +12,7 @@ import type { EditorSettings } from '../../personalize/settings.js';
 import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { preparedFor } from '../shared.js';
+import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../../edition/history.js';
 
 export interface PreviewItem {
   articleId: string;
@@ -64,6 +65,11 @@ export async function previewSettings(
   const subs = opts.subscribers ?? (await sampleSubscribers(store, opts.sampleSize ?? 25));
   const [a, b] = await Promise.all([preparedFor(store, current, now), preparedFor(store, candidate, now)]);
   const clicksBy = group(a.clicks);
+  // As the build plans: each subscriber's past editions feed exposure and the bubble guard (whose window may differ between the two settings).
+  const page = subs.map((s) => ({ id: s.id, date: localDate(now, s.timezone) }));
+  const [pastA, pastB] = await Promise.all([pastEditionOptions(store, page, current), pastEditionOptions(store, page, candidate)]);
+  const needed = [...subs.flatMap((s) => (clicksBy.get(s.id) ?? []).map((c) => c.articleId)), ...exposureArticleIds(pastA.values())];
+  await Promise.all([addMissingArticles(store, a.prepared, needed), addMissingArticles(store, b.prepared, needed)]);
   const result: SubscriberPreview[] = [];
   const sumBefore = zeros();
   const sumAfter = zeros();
@@ -74,8 +80,8 @@ export async function previewSettings(
     const date = localDate(now, sub.timezone);
     const seed = fnv1a(`${sub.id}:${date}`);
     const clicks = clicksBy.get(sub.id) ?? [];
-    const before = planForSubscriber(a.prepared, sub, clicks, seededRng(seed));
-    const after = planForSubscriber(b.prepared, sub, clicks, seededRng(seed));
+    const before = planForSubscriber(a.prepared, sub, clicks, seededRng(seed), pastA.get(sub.id));
+    const after = planForSubscriber(b.prepared, sub, clicks, seededRng(seed), pastB.get(sub.id));
     const diff = diffPlans(before, after);
     if (diff.in.length || diff.out.length || orderChanged(before, after)) changed++;
     itemsIn += diff.in.length;

@@ -11,6 +11,7 @@ import type { SubscriberPatch } from '../../store/store.js';
 import { newSubscriber, isValidTimeZone } from '../../subscribers/subscriber.js';
 import { isUserError, oneLine } from '../../util/errors.js';
 import { localDate } from '../../util/time.js';
+import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../../edition/history.js';
 import { buildEditions } from '../../edition/build.js';
 import { profileFor } from '../../personalize/plan.js';
 import { describeProfile } from '../../personalize/profile.js';
@@ -377,7 +378,11 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       const label = labelFor(taxonomy, sub.lang);
       const { prepared } = await currentPrepared(store, now, log);
       const clicks = await store.listClicks({ subscriberId: sub.id, since: new Date(now.getTime() - 60 * 86400_000).toISOString(), limit: 1000 });
-      const profile = profileFor(prepared, sub, sub.consents.personalization.granted ? clicks : []);
+      // The profile the next build will use: the whole click history and what past editions showed (exposure).
+      const past = (await pastEditionOptions(store, [{ id: sub.id, date: localDate(now, sub.timezone) }], prepared.settings)).get(sub.id);
+      await addMissingArticles(store, prepared, [...clicks.map((c) => c.articleId), ...exposureArticleIds(past ? [past] : [])]);
+      const granted = sub.consents.personalization.granted;
+      const profile = profileFor(prepared, sub, granted ? clicks : [], granted ? past?.exposure : undefined);
       const view = describeProfile(profile, { lang: sub.lang, sourceName: (id) => prepared.sourceName(id), top: 8 });
       for (const t of view.topics) t.label = label(t.id);
       const feeds = new Map((await store.listFeeds()).map((f) => [f.id, f.title]));
