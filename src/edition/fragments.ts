@@ -142,7 +142,8 @@ interface BlockEntry {
 }
 
 const BLOCK_CACHE_MAX = 10_000;
-const TEXT_CACHE_MAX = 10_000;
+// Reasons name the stories a reader read: a build meets a few thousand distinct ones.
+const TEXT_CACHE_MAX = 20_000;
 const blockCache = new BoundedCache<BlockEntry>(BLOCK_CACHE_MAX);
 /** An escaped text's safe HTML when rendered alone (inside <p>), or null when it renders as more than text. */
 const textCache = new BoundedCache<string | null>(TEXT_CACHE_MAX);
