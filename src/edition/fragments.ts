@@ -16,6 +16,8 @@
  * Anything else stays in the block, which is then converted as it is. A
  * block that could join its neighbour (a list item, indented code, a fence,
  * raw HTML, a link definition) sends the whole edition the direct way.
+ * The blocks and texts an edition brings that were not seen before are
+ * converted together in one call (convertTogether).
  * The result is byte for byte the direct rendering (test/edition/fragments.test.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -109,14 +111,20 @@ export class SlotValues {
    * line and has a space (or the line's end) on both sides.
    */
   text(escaped: string, spaced = false): string {
-    const html = plainText(escaped, spaced) ? textHtml(escaped) : null;
+    if (!plainText(escaped, spaced)) return escaped;
+    const html = textCache.get(escaped);
+    // null: seen before, and it renders as more than text.
     if (html === null) return escaped;
     this.markdown.push(escaped);
-    this.html.push(html);
+    // undefined: not converted yet; renderBlocks converts it with the edition's other new fragments.
+    this.html.push(html ?? PENDING);
     this.isText.push(true);
     return TEXT_SLOT;
   }
 }
+
+/** Stands for the HTML of a text slot not converted yet. */
+const PENDING = `${SLOT_ID}p`;
 
 /** Fills the slots of `template` in order; null unless there is exactly one slot per value, each of the right kind. */
 export function fillMarkdown(template: string, slots: SlotValues): string | null {
@@ -148,21 +156,35 @@ const blockCache = new BoundedCache<BlockEntry>(BLOCK_CACHE_MAX);
 /** An escaped text's safe HTML when rendered alone (inside <p>), or null when it renders as more than text. */
 const textCache = new BoundedCache<string | null>(TEXT_CACHE_MAX);
 
-function blockEntry(block: string): BlockEntry {
-  let e = blockCache.get(block);
-  if (e === undefined) {
-    const isText = (block.match(SLOT_RE) ?? []).map((m) => m === TEXT_SLOT);
-    let html: string[] | null = null;
-    if (!JOINING_BLOCK.test(block)) {
-      const h = markdownToSafeHtml(block);
-      const htmlSlots = (h.match(SLOT_RE) ?? []).map((m) => m === TEXT_SLOT);
-      // Each slot must come out once, in order, as it went in.
-      if (htmlSlots.length === isText.length && htmlSlots.every((t, j) => t === isText[j])) html = h.split(SLOT_RE);
-    }
-    e = { markdown: block.split(SLOT_RE), html, isText };
-    blockCache.set(block, e);
+/** Cuts a block's Markdown and safe HTML at its slots; null HTML when a slot did not come out once, in order, as it went in. */
+function blockEntry(block: string, html: string | null): BlockEntry {
+  const isText = (block.match(SLOT_RE) ?? []).map((m) => m === TEXT_SLOT);
+  let parts: string[] | null = null;
+  if (html !== null) {
+    const htmlSlots = (html.match(SLOT_RE) ?? []).map((m) => m === TEXT_SLOT);
+    if (htmlSlots.length === isText.length && htmlSlots.every((t, j) => t === isText[j])) parts = html.split(SLOT_RE);
   }
-  return e;
+  return { markdown: block.split(SLOT_RE), html: parts, isText };
+}
+
+/** Only text: a lone paragraph without tags inside. */
+const LONE_PARAGRAPH = /^<p>([^<]*)<\/p>\n$/;
+
+/** A paragraph put between fragments converted together, to cut the HTML apart again. */
+const SEPARATOR = `${SLOT_ID}s`;
+const SEPARATOR_HTML = `<p>${SEPARATOR}</p>\n`;
+
+/**
+ * Converts fragments in one marked + sanitize-html pass (a call costs far
+ * more than the few lines of one fragment): blocks that cannot join, with a
+ * paragraph of their own between them, come out as the concatenation of
+ * their conversions. One call per fragment if the pieces do not come out
+ * one per fragment.
+ */
+function convertTogether(fragments: readonly string[]): string[] {
+  if (fragments.length === 1) return [markdownToSafeHtml(fragments[0]!)];
+  const out = markdownToSafeHtml(fragments.join(`\n\n${SEPARATOR}\n\n`)).split(SEPARATOR_HTML);
+  return out.length === fragments.length ? out : fragments.map((f) => markdownToSafeHtml(f));
 }
 
 /**
@@ -173,11 +195,20 @@ function blockEntry(block: string): BlockEntry {
  * then converts the whole document).
  */
 export function renderBlocks(blocks: readonly string[], slots: SlotValues): { markdown: string; html: string } | null {
+  const entries: (BlockEntry | undefined)[] = new Array(blocks.length);
+  let missing = false;
+  for (let b = 0; b < blocks.length; b++) {
+    const e = blockCache.get(blocks[b]!);
+    if (e !== undefined && e.html === null) return null;
+    entries[b] = e;
+    if (e === undefined) missing = true;
+  }
+  if ((missing || slots.html.includes(PENDING)) && !convertNew(blocks, entries, slots)) return null;
   let markdown = '';
   let html = '';
   let k = 0;
   for (let b = 0; b < blocks.length; b++) {
-    const e = blockEntry(blocks[b]!);
+    const e = entries[b]!;
     if (e.html === null) return null;
     markdown += e.markdown[0]!;
     html += e.html[0]!;
@@ -191,16 +222,47 @@ export function renderBlocks(blocks: readonly string[], slots: SlotValues): { ma
   return k === slots.markdown.length ? { markdown, html } : null;
 }
 
-/** Only text: a lone paragraph without tags inside. */
-const LONE_PARAGRAPH = /^<p>([^<]*)<\/p>\n$/;
-
-function textHtml(escaped: string): string | null {
-  let h = textCache.get(escaped);
-  if (h === undefined) {
-    h = LONE_PARAGRAPH.exec(markdownToSafeHtml(escaped))?.[1] ?? null;
-    textCache.set(escaped, h);
+/**
+ * Converts and keeps an edition's blocks and slotted texts not seen before,
+ * all in one pass, and fills in `entries` and the texts' HTML; false when
+ * one of them sends this edition the direct way.
+ */
+function convertNew(blocks: readonly string[], entries: (BlockEntry | undefined)[], slots: SlotValues): boolean {
+  const fragments: string[] = [];
+  const seen = new Set<string>();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
+    if (entries[b] !== undefined || seen.has(block)) continue;
+    seen.add(block);
+    if (JOINING_BLOCK.test(block)) blockCache.set(block, { markdown: [block], html: null, isText: [] });
+    else fragments.push(block);
   }
-  return h;
+  const blockCount = fragments.length;
+  for (let k = 0; k < slots.html.length; k++) {
+    const text = slots.markdown[k]!;
+    if (!slots.isText[k] || slots.html[k] !== PENDING || seen.has(text)) continue;
+    seen.add(text);
+    // Such a text is never slotted again (a slotted text shares a line with template text).
+    if (JOINING_BLOCK.test(text)) textCache.set(text, null);
+    else fragments.push(text);
+  }
+  const converted = fragments.length ? convertTogether(fragments) : [];
+  for (let i = 0; i < fragments.length; i++) {
+    if (i < blockCount) blockCache.set(fragments[i]!, blockEntry(fragments[i]!, converted[i]!));
+    else textCache.set(fragments[i]!, LONE_PARAGRAPH.exec(converted[i]!)?.[1] ?? null);
+  }
+  for (let b = 0; b < blocks.length; b++) {
+    const e = (entries[b] ??= blockCache.get(blocks[b]!));
+    if (e === undefined || e.html === null) return false;
+  }
+  for (let k = 0; k < slots.html.length; k++) {
+    if (!slots.isText[k] || slots.html[k] !== PENDING) continue;
+    const h = textCache.get(slots.markdown[k]!);
+    // Renders as more than text: this edition goes the direct way, and later ones keep the text in its block.
+    if (h === undefined || h === null) return false;
+    slots.html[k] = h;
+  }
+  return true;
 }
 
 /** Forgets the kept fragments (they hold feed text and readers' names; a long-lived process may drop them after a build). */
