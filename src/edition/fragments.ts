@@ -22,6 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { markdownToSafeHtml } from './safe-html.js';
+import { md } from './escape.js';
 
 /** Random per process, so no feed text can hold one. */
 const SLOT_ID = `kq${randomBytes(12).toString('hex')}`;
@@ -106,14 +107,15 @@ export class SlotValues {
     return LINK_SLOT;
   }
   /**
-   * The slot for escaped text (md()'s output), or the text itself when its
-   * rendering could depend on its place. `spaced`: the text never starts a
-   * line and has a space (or the line's end) on both sides.
+   * The slot for text (escaped with md() for the Markdown), or the escaped
+   * text itself when its rendering could depend on its place. `spaced`: the
+   * text never starts a line and has a space (or the line's end) on both sides.
    */
-  text(escaped: string, spaced = false): string {
+  text(raw: string, spaced = false): string {
+    const escaped = md(raw);
     if (!plainText(escaped, spaced)) return escaped;
-    const html = textCache.get(escaped);
     // null: seen before, and it renders as more than text.
+    const html = plainTextHtml(raw) ?? textCache.get(escaped);
     if (html === null) return escaped;
     this.markdown.push(escaped);
     // undefined: not converted yet; renderBlocks converts it with the edition's other new fragments.
@@ -121,6 +123,20 @@ export class SlotValues {
     this.isText.push(true);
     return TEXT_SLOT;
   }
+}
+
+/**
+ * Text of letters, marks, digits, punctuation, symbols and spaces (and line
+ * breaks, which md() makes spaces) whose md() escaping is plain (plainText):
+ * marked gives back what md() escaped as the characters themselves, and
+ * sanitize-html escapes &, < and > again, so its safe HTML is the text with
+ * line breaks as spaces and those three escaped — no conversion needed.
+ * Checked against the converter on random text (test/edition/fragments.test.ts).
+ */
+const TEXT_BY_RULE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}\r\n]*$/u;
+export function plainTextHtml(raw: string): string | null {
+  if (!TEXT_BY_RULE.test(raw)) return null;
+  return raw.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Stands for the HTML of a text slot not converted yet. */

@@ -1,6 +1,7 @@
 import type { Edition, EditionItem, Lang } from '../model.js';
 import { EDITION_LABELS, formatEditionDate } from './labels.js';
 import { markdownToSafeHtml } from './safe-html.js';
+import { md } from './escape.js';
 import { SlotValues, fillMarkdown, renderBlocks } from './fragments.js';
 
 export interface RenderContext {
@@ -80,10 +81,10 @@ export function renderMarkdown(edition: Edition, ctx: RenderContext): string {
 interface Slots {
   /** A link destination (mdUrl's output). */
   link(href: string): string;
-  /** Escaped text (md()'s output); `spaced`: with a space or the line's end on both sides, never at a line's start. */
-  text(escaped: string, spaced?: boolean): string;
+  /** Text, escaped with md() on the way; `spaced`: with a space or the line's end on both sides, never at a line's start. */
+  text(raw: string, spaced?: boolean): string;
 }
-const INLINE: Slots = { link: (href) => href, text: (escaped) => escaped };
+const INLINE: Slots = { link: (href) => href, text: (raw) => md(raw) };
 
 /**
  * The edition's Markdown as one-line blocks (the document is the blocks
@@ -100,7 +101,7 @@ function editionBlocks(edition: Edition, ctx: RenderContext, slots: Slots): stri
   };
   const out: string[] = [];
   out.push(`# ${md(ctx.siteTitle ?? 'Kiosque')} — ${md(formatEditionDate(edition.date, ctx.lang))}`);
-  const sub = [ctx.placeName ? `${L.near} ${slots.text(md(ctx.placeName))}` : '', ctx.readerName ? `${L.preparedFor} ${slots.text(md(ctx.readerName))}` : '']
+  const sub = [ctx.placeName ? `${L.near} ${slots.text(ctx.placeName)}` : '', ctx.readerName ? `${L.preparedFor} ${slots.text(ctx.readerName)}` : '']
     .filter(Boolean)
     .join(', ');
   if (sub) out.push(`*${sub}*`);
@@ -118,7 +119,7 @@ function editionBlocks(edition: Edition, ctx: RenderContext, slots: Slots): stri
       const meta = [md(it.source), L.hoursAgo(hours), ...topics, it.place ? md(it.place) : ''].filter(Boolean);
       out.push(`*${meta.join(' · ')}*`);
       if (it.summary) out.push(md(it.summary));
-      if (it.reasons.length) out.push(`> **${L.why}${colon}** ${it.reasons.map((r) => slots.text(md(r.text), true)).join(' · ')}`);
+      if (it.reasons.length) out.push(`> **${L.why}${colon}** ${it.reasons.map((r) => slots.text(r.text, true)).join(' · ')}`);
       if (it.alsoCoveredBy.length) {
         const links = it.alsoCoveredBy.map((a, i) => link(a.source, ctx.linkForAlso?.(it, i) ?? a.url ?? ''));
         out.push(`${L.alsoCoveredBy}${colon} ${links.join(', ')}`);
@@ -160,22 +161,7 @@ ${body}
 `;
 }
 
-/** Text that md() changes: a character it escapes anywhere, or one it escapes at the start. */
-const MD_SPECIAL = /[\r\n&<>\\`*_[\]|~]|^\s*(?:[#+=-]|\d+[.)])/;
-
-/** Escapes text for Markdown: no feed text can open a link, emphasis or raw HTML. */
-export function md(text: string): string {
-  // Most text has nothing to escape: one test instead of seven replacements.
-  if (!MD_SPECIAL.test(text)) return text;
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|~])/g, '\\$1')
-    .replace(/^(\s*)([#+=-])/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
-}
+export { md };
 
 /** A URL fit for Markdown link parentheses: only http(s), with parentheses and spaces encoded; null otherwise. */
 export function mdUrl(url: string): string | null {

@@ -6,8 +6,8 @@
  * no markup from a feed may reach the page.
  */
 import { describe, expect, it } from 'vitest';
-import { renderEdition, renderEditionDirect, renderMarkdown, type RenderContext } from '../../src/edition/render.js';
-import { BoundedCache, clearFragmentCache, fragmentCacheSize, plainHref, plainText } from '../../src/edition/fragments.js';
+import { markdownToSafeHtml, md, renderEdition, renderEditionDirect, renderMarkdown, type RenderContext } from '../../src/edition/render.js';
+import { BoundedCache, clearFragmentCache, fragmentCacheSize, plainHref, plainText, plainTextHtml } from '../../src/edition/fragments.js';
 import { webClickLink } from '../../src/edition/build.js';
 import type { Edition, EditionItem } from '../../src/model.js';
 import { seededRng } from '../../src/util/random.js';
@@ -266,6 +266,27 @@ describe('fragment slots', () => {
     expect(plainText('Because you read “Budget”', false)).toBe(false);
     for (const t of [' Camille', 'Camille ', 'Cam.', 'a@b.test', 'see www.x.test', 'http://x.test', '', 'É\u0301'.normalize('NFD').slice(1)]) expect(plainText(t, false)).toBe(false);
     expect(plainText(' spaced', true)).toBe(false);
+  });
+});
+
+describe('plain text HTML by rule', () => {
+  it('is what marked and sanitize-html make of the escaped text, for random text the slots take', () => {
+    const pieces = [...NASTY, 'Because you read “', '”', '&copy;', '&#x41;', '&nbsp;', '\\\\', '![', '~~', '^', '$', '€', '°', '\u3000', '\u2009', 'ﬁ', '\ufffd', 'xmpp:', '\u0000', '\u200b'];
+    const rng = seededRng(4242);
+    let checked = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let raw = '';
+      const len = 1 + Math.floor(rng() * 8);
+      for (let i = 0; i < len; i++) raw += pieces[Math.floor(rng() * pieces.length)]!;
+      const escaped = md(raw);
+      const byRule = plainTextHtml(raw);
+      if (byRule === null || !plainText(escaped, true)) continue;
+      checked++;
+      expect(markdownToSafeHtml(escaped)).toBe(`<p>${byRule}</p>\n`);
+    }
+    expect(checked).toBeGreaterThan(2000);
+    expect(plainTextHtml('Parce que vous avez lu « A & B <i> »')).toBe('Parce que vous avez lu « A &amp; B &lt;i&gt; »');
+    expect(plainTextHtml('tab\there')).toBeNull();
   });
 });
 
