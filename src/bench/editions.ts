@@ -53,6 +53,8 @@ export interface EditionBenchResult {
   /** Summed over threads: planning and storing. */
   planMsPerEdition: number;
   storeMsPerEdition: number;
+  /** Summed over threads (wall time): rendering and writing the files inside the build (`files`; 0 otherwise). */
+  filesMsPerEdition: number;
   /** Rendering and writing editions/DATE/<id>.{json,md,html}, timed on a sample after the build and as many other editions untimed (wall and CPU time). */
   renderMsPerEdition: number;
   renderCpuMsPerEdition: number;
@@ -132,6 +134,7 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
       cpuMsPerEdition: r(cpuMs / N, 3),
       planMsPerEdition: r(report.planMs / N, 3),
       storeMsPerEdition: r(report.storeMs / N, 3),
+      filesMsPerEdition: r(report.renderMs / N, 3),
       renderMsPerEdition: r(renderMs, 3),
       renderCpuMsPerEdition: r(renderCpuMs, 3),
       storedBytesPerEdition: Math.round(bytes),
