@@ -1,7 +1,4 @@
 import { loadSubscribers } from '../subscribers/list.js';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Article, Click, Edition, EditionItem, Subscriber } from '../model.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +13,7 @@ import { signToken } from '../util/tokens.js';
 import { lastGoodSettings, type EditorSettings } from '../personalize/settings.js';
 import { prepareBuild, planForSubscriber, toEdition, type PreparedBuild, type SourceInfo } from '../personalize/plan.js';
 import { renderEdition } from './render.js';
+import { writeFilesAtomic } from './files.js';
 import { topicLabel } from '../personalize/labels.js';
 import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
 import { addMissingArticles, exposureArticleIds, pastEditionOptions } from './history.js';
@@ -202,19 +200,11 @@ export async function writeEditionFiles(
     linkFor: (it) => webClickLink(deps.baseUrl, deps.secret, edition, it),
     linkForAlso: (it, i) => webClickLink(deps.baseUrl, deps.secret, edition, it, it.alsoCoveredBy[i]!.articleId),
   });
-  const dir = join(deps.editionsDir, edition.date);
-  await mkdir(dir, { recursive: true });
-  for (const [ext, content] of [
-    ['json', rendered.json],
-    ['md', rendered.markdown],
-    ['html', rendered.html],
-  ] as const) {
-    const file = join(dir, `${edition.subscriberId}.${ext}`);
-    // Unique per process, thread and write, so two writers never share a temp file.
-    const tmp = `${file}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  }
+  writeFilesAtomic(join(deps.editionsDir, edition.date), [
+    [`${edition.subscriberId}.json`, rendered.json],
+    [`${edition.subscriberId}.md`, rendered.markdown],
+    [`${edition.subscriberId}.html`, rendered.html],
+  ]);
 }
 
 /**

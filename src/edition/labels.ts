@@ -31,12 +31,21 @@ export const EDITION_LABELS = {
 } as const satisfies Record<Lang, unknown>;
 
 const dateFormats = new Map<Lang, Intl.DateTimeFormat>();
+/** Formatted dates by language and date: formatting costs more than rendering the rest of a header, and a build has one or two dates. */
+const formattedDates = new Map<string, string>();
 
 export function formatEditionDate(date: string, lang: Lang): string {
-  let f = dateFormats.get(lang);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-    dateFormats.set(lang, f);
+  const key = `${lang}:${date}`;
+  let s = formattedDates.get(key);
+  if (s === undefined) {
+    let f = dateFormats.get(lang);
+    if (!f) {
+      f = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+      dateFormats.set(lang, f);
+    }
+    s = f.format(new Date(`${date}T12:00:00Z`));
+    if (formattedDates.size >= 1000) formattedDates.clear();
+    formattedDates.set(key, s);
   }
-  return f.format(new Date(`${date}T12:00:00Z`));
+  return s;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
 import { signToken, verifyToken } from '../../src/util/tokens.js';
+import { seededRng } from '../../src/util/random.js';
 import { localDate, localTime } from '../../src/util/time.js';
 
 const SECRET = 'x'.repeat(40);
@@ -33,5 +35,27 @@ describe('local dates (OPS-07)', () => {
     expect(localDate(at, 'Asia/Kathmandu')).toBe('2026-03-10');
     expect(localDate(at, 'Pacific/Chatham')).toBe('2026-03-10');
     expect(localTime(at, 'Asia/Kathmandu')).toBe('05:15');
+  });
+});
+
+describe('token signing', () => {
+  it('signs exactly as HMAC-SHA256 (createHmac) for short, long and non-ASCII secrets and payloads', () => {
+    const reference = (payload: Record<string, unknown>, secret: string, purpose: string) => {
+      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      const mac = createHmac('sha256', secret).update(`${purpose}\n${body}`).digest().subarray(0, 16).toString('base64url');
+      return `${body}.${mac}`;
+    };
+    const secrets = ['', 'k', 'x'.repeat(32), 'y'.repeat(64), 'z'.repeat(65), 'é'.repeat(40), 'clé secrète 🗝️'.repeat(9)];
+    const rng = seededRng(7);
+    for (const secret of secrets) {
+      for (let n = 0; n < 40; n++) {
+        // Up to ~1,300 bytes of token text: past the signer's preallocated room too.
+        const payload = { s: `sub-${n}`, a: 'é'.repeat(Math.floor(rng() * 300)), e: `ed${rng()}`, p: Math.floor(rng() * 20) };
+        const purpose = n % 2 ? 'click' : 'newsletter-unsubscribe';
+        const t = signToken(payload, secret, purpose);
+        expect(t).toBe(reference(payload, secret, purpose));
+        expect(verifyToken(t, secret, purpose)).toEqual(payload);
+      }
+    }
   });
 });

@@ -49,8 +49,9 @@ export function registerBenchCommands(program: Command): void {
     .option('--subscribers <n>', 'subscribers (default 20000)', (v) => Number(v))
     .option('--articles <n>', 'candidate articles (default 2000)', (v) => Number(v))
     .option('--workers <n>', 'worker threads (default: config workers / KIOSQUE_WORKERS, 0 = one per core)', (v) => Number(v))
+    .option('--files', 'write every edition\'s editions/DATE files inside the build, as `kiosque build` does (timed with it)')
     .option('--json', 'print JSON')
-    .action(async (o: { subscribers?: number; articles?: number; workers?: number }) => {
+    .action(async (o: { subscribers?: number; articles?: number; workers?: number; files?: boolean }) => {
       for (const [k, v] of Object.entries(o)) {
         if (typeof v !== 'number') continue;
         const min = k === 'workers' ? 0 : 1;

@@ -1,0 +1,174 @@
+/**
+ * The edition rendering as it was before fragments were reused (commit
+ * 1923303's src/edition/render.ts, unchanged but for the import paths): the
+ * whole Markdown through marked and sanitize-html at once. The rendering
+ * that reuses fragments is tested byte for byte against it.
+ */
+import { Marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+import type { Edition, EditionItem, Lang } from '../../src/model.js';
+import { EDITION_LABELS, formatEditionDate } from '../../src/edition/labels.js';
+
+export interface RenderContext {
+  lang: Lang;
+  /** Subscriber's first name or e-mail local part, shown in the header. */
+  readerName?: string;
+  /** Subscriber's home place name, shown in the header. */
+  placeName?: string;
+  /** The link an item's title points to (the click-tracking redirect on the web and in mail). */
+  linkFor(item: EditionItem): string;
+  /** Link for an "also covered by" entry. */
+  linkForAlso?(item: EditionItem, index: number): string;
+  /** Time the edition is read against, for "3 h ago". */
+  now: Date;
+  siteTitle?: string;
+  /** Readable topic name in the subscriber's language (default: the id). */
+  topicLabel?(id: string): string;
+}
+
+export interface RenderedEdition {
+  json: string;
+  markdown: string;
+  html: string;
+}
+
+/**
+ * Renders an edition once into its three shared forms. The web edition and
+ * the newsletter use these, so both show the same items, order and reasons.
+ * Feed text is escaped before it becomes Markdown, and the HTML that marked
+ * produces is sanitized again: no markup from a feed can survive into a page.
+ */
+export function renderEdition(edition: Edition, ctx: RenderContext): RenderedEdition {
+  const markdown = renderMarkdown(edition, ctx);
+  const body = markdownToSafeHtml(markdown);
+  return {
+    json: JSON.stringify(editionJson(edition), null, 2),
+    markdown,
+    html: htmlDocument(edition, ctx, body),
+  };
+}
+
+/** What the JSON form contains: the edition without anything private beyond its id. */
+export function editionJson(edition: Edition) {
+  return {
+    id: edition.id,
+    date: edition.date,
+    lang: edition.lang,
+    personalized: edition.personalized,
+    settingsVersion: edition.settingsVersion,
+    createdAt: edition.createdAt,
+    sections: edition.sections,
+    items: edition.items,
+    metrics: edition.metrics,
+  };
+}
+
+export function renderMarkdown(edition: Edition, ctx: RenderContext): string {
+  const L = EDITION_LABELS[ctx.lang];
+  const byId = new Map(edition.items.map((it) => [it.articleId, it]));
+  const out: string[] = [];
+  out.push(`# ${md(ctx.siteTitle ?? 'Kiosque')} — ${md(formatEditionDate(edition.date, ctx.lang))}`, '');
+  const sub = [ctx.placeName ? `${L.near} ${md(ctx.placeName)}` : '', ctx.readerName ? `${L.preparedFor} ${md(ctx.readerName)}` : '']
+    .filter(Boolean)
+    .join(', ');
+  if (sub) out.push(`*${sub}*`, '');
+  if (!edition.items.length) out.push(L.empty, '');
+  for (const section of edition.sections) {
+    const items = section.itemIds.map((id) => byId.get(id)).filter((x): x is EditionItem => !!x);
+    if (!items.length) continue;
+    out.push(`## ${md(section.title)}`, '');
+    for (const it of items) {
+      out.push(`### ${mdLink(it.title, ctx.linkFor(it))}`, '');
+      const hours = Math.max(0, Math.floor((ctx.now.getTime() - Date.parse(it.publishedAt)) / 3600_000));
+      // The "local" scope topic is shown through the place instead.
+      const topics = it.topics.filter((t) => t !== 'local').slice(0, 2).map((t) => md(ctx.topicLabel?.(t) ?? t));
+      const meta = [md(it.source), L.hoursAgo(hours), ...topics, it.place ? md(it.place) : ''].filter(Boolean);
+      out.push(`*${meta.join(' · ')}*`, '');
+      if (it.summary) out.push(md(it.summary), '');
+      if (it.reasons.length) out.push(`> **${L.why} :** ${it.reasons.map((r) => md(r.text)).join(' · ')}`.replace(' :', ctx.lang === 'fr' ? ' :' : ':'), '');
+      if (it.alsoCoveredBy.length) {
+        const links = it.alsoCoveredBy.map((a, i) => mdLink(a.source, ctx.linkForAlso?.(it, i) ?? a.url ?? ''));
+        out.push(`${L.alsoCoveredBy}${ctx.lang === 'fr' ? ' :' : ':'} ${links.join(', ')}`, '');
+      }
+    }
+  }
+  const m = edition.metrics;
+  out.push('---', '', `*${L.diversity}${ctx.lang === 'fr' ? ' :' : ':'} ${m.sources} ${L.sources}, ${Math.round(m.topicCoverage * 100)} % ${L.topics}*`, '');
+  return out.join('\n');
+}
+
+const marked = new Marked({ gfm: true, breaks: false, async: false });
+
+/** Markdown → HTML → sanitized HTML (marked itself does not sanitize). */
+export function markdownToSafeHtml(markdown: string): string {
+  const raw = marked.parse(markdown) as string;
+  return sanitizeHtml(raw, {
+    allowedTags: ['h1', 'h2', 'h3', 'p', 'a', 'em', 'strong', 'blockquote', 'hr', 'ul', 'ol', 'li', 'br', 'code'],
+    allowedAttributes: { a: ['href', 'rel'] },
+    allowedSchemes: ['http', 'https'],
+    allowProtocolRelative: false,
+    transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }) },
+  });
+}
+
+function htmlDocument(edition: Edition, ctx: RenderContext, body: string): string {
+  const title = `${ctx.siteTitle ?? 'Kiosque'} — ${formatEditionDate(edition.date, ctx.lang)}`;
+  return `<!doctype html>
+<html lang="${ctx.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font-family:Georgia,'Times New Roman',serif;max-width:44rem;margin:0 auto;padding:1rem;line-height:1.5;color:#1a1a1a;background:#fffdf8}
+h1{font-size:1.9rem;border-bottom:3px double #1a1a1a;padding-bottom:.3rem}
+h2{font-family:Helvetica,Arial,sans-serif;text-transform:uppercase;letter-spacing:.06em;font-size:.95rem;border-top:1px solid #1a1a1a;padding-top:.5rem;margin-top:2rem}
+h3{font-size:1.25rem;margin:.2rem 0}
+h3 a{color:inherit;text-decoration:none}
+h3 a:hover{text-decoration:underline}
+blockquote{margin:.3rem 0;padding:.2rem .7rem;border-left:3px solid #b8860b;color:#444;font-size:.9rem}
+em{color:#555}
+@media (prefers-color-scheme:dark){body{background:#121212;color:#eee}h1,h2{border-color:#eee}blockquote{color:#bbb}em{color:#aaa}}
+</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+/** Escapes text for Markdown: no feed text can open a link, emphasis or raw HTML. */
+export function md(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|~])/g, '\\$1')
+    .replace(/^(\s*)([#+=-])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+}
+
+/** A URL fit for Markdown link parentheses: only http(s), with parentheses and spaces encoded; null otherwise. */
+export function mdUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  return u.toString().replace(/[()\s<>]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** `[text](url)`, or the bare escaped text when the URL is not a web link. */
+function mdLink(text: string, url: string): string {
+  const href = mdUrl(url);
+  return href ? `[${md(text)}](${href})` : md(text);
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
