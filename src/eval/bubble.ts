@@ -26,6 +26,7 @@ import { DEFAULT_SETTINGS, type EditorSettings } from '../personalize/settings.j
 import { UserError } from '../util/errors.js';
 import { readJsonlObjects } from '../util/jsonl.js';
 import { seededRng, type Rng } from '../util/random.js';
+import { noPreferences } from '../subscribers/subscriber.js';
 
 export interface EvalBubbleOptions {
   articles: string;
@@ -147,7 +148,7 @@ function simulate(
   const subs: PlanSubscriber[] = interests.map((_, u) => ({
     id: `u${u}`,
     lang: 'en',
-    prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+    prefs: noPreferences(),
     diversity: 0.5,
     consents: { personalization: { granted: true, at: new Date(START).toISOString(), source: 'sim' } },
   }));

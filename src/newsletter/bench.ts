@@ -16,6 +16,7 @@ import { silentLogger } from '../util/log.js';
 import { fixedClock } from '../util/clock.js';
 import { sendDueEditions, withSendLease } from './send.js';
 import { defaultRenderThreads } from './render-pool.js';
+import { noPreferences, allConsentsGranted } from '../subscribers/subscriber.js';
 
 export interface SendBenchOptions {
   messages?: number;
@@ -129,7 +130,6 @@ async function startSinkThread(): Promise<{ port: number; stats(): Promise<{ rec
 
 export function benchSubscriber(i: number): Subscriber {
   const at = '2026-11-01T10:00:00.000Z';
-  const consent = { granted: true, at, source: 'bench' };
   const lang = i % 3 === 0 ? 'en' : 'fr';
   return {
     id: `bench-${String(i).padStart(6, '0')}`,
@@ -140,8 +140,8 @@ export function benchSubscriber(i: number): Subscriber {
     timezone: ['Europe/Paris', 'Europe/London', 'America/Montreal', 'Asia/Tokyo'][i % 4]!,
     editionTime: '06:00',
     frequency: 'daily',
-    consents: { personalization: consent, tracking: consent, newsletter: consent },
-    prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+    consents: allConsentsGranted(at, 'bench'),
+    prefs: noPreferences(),
     diversity: 0.5,
     status: 'active',
     createdAt: at,

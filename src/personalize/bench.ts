@@ -7,6 +7,7 @@ import type { Article, Click, PlaceMention } from '../model.js';
 import { seededRng, type Rng } from '../util/random.js';
 import { planForSubscriber, prepareBuild, type PlanSubscriber } from './plan.js';
 import { TAXONOMY_TOPICS } from './settings.js';
+import { noPreferences } from '../subscribers/subscriber.js';
 
 const CITIES: Omit<PlaceMention, 'confidence'>[] = [
   { name: 'Paris', geoId: 'geonames:2988507', kind: 'city', countryCode: 'FR', admin1: '11', lat: 48.8566, lon: 2.3522 },
@@ -90,7 +91,7 @@ export function syntheticWorld(opts: { articles: number; subscribers: number; cl
       id,
       lang: s % 3 === 0 ? 'en' : 'fr',
       home: { name: home.name, countryCode: home.countryCode, admin1: home.admin1, lat: home.lat, lon: home.lon },
-      prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+      prefs: noPreferences(),
       diversity: 0.5,
       consents: { personalization: { granted: true, at: new Date(now).toISOString(), source: 'bench' } },
     });

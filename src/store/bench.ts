@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Article, Edition, EditionItem, Subscriber } from '../model.js';
 import { openSqliteStore } from './sqlite.js';
+import { noPreferences } from '../subscribers/subscriber.js';
 
 export interface StoreBenchOptions {
   editions?: number;
@@ -77,7 +78,7 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<StoreBen
         tracking: { granted: false, at: now, source: 'bench' },
         newsletter: { granted: true, at: now, source: 'bench' },
       },
-      prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+      prefs: noPreferences(),
       diversity: 0.3,
       status: 'active',
       createdAt: now,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HomePlace, Lang, Subscriber } from '../model.js';
+import type { HomePlace, Lang, Subscriber, SubscriberPrefs } from '../model.js';
 import { randomId } from '../util/ids.js';
 import { UserError } from '../util/errors.js';
 
@@ -70,4 +70,15 @@ export function newSubscriber(input: NewSubscriberInput, now: Date): Subscriber 
     createdAt: at,
     bounceCount: 0,
   };
+}
+
+/** No followed or muted topics, places or sources, no feedback: a subscriber who has said nothing yet. */
+export function noPreferences(): SubscriberPrefs {
+  return { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] };
+}
+
+/** Every consent granted at one time from one source (fixtures, benches, simulations). */
+export function allConsentsGranted(at: string, source: string): Subscriber['consents'] {
+  const consent = { granted: true, at, source };
+  return { personalization: consent, tracking: consent, newsletter: consent };
 }

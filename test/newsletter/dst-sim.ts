@@ -6,10 +6,10 @@
 import type { Subscriber } from '../../src/model.js';
 import type { SendRecord } from '../../src/store/sends.js';
 import { decideSend } from '../../src/newsletter/schedule.js';
+import { noPreferences, allConsentsGranted } from '../../src/subscribers/subscriber.js';
 
 export function subscriberAt(timezone: string, editionTime: string, over: Partial<Subscriber> = {}): Subscriber {
   const at = '2025-01-01T00:00:00.000Z';
-  const consent = { granted: true, at, source: 'test' };
   return {
     id: `s-${timezone}`,
     email: 'lea@exemple.fr',
@@ -17,8 +17,8 @@ export function subscriberAt(timezone: string, editionTime: string, over: Partia
     timezone,
     editionTime,
     frequency: 'daily',
-    consents: { personalization: consent, tracking: consent, newsletter: consent },
-    prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+    consents: allConsentsGranted(at, 'test'),
+    prefs: noPreferences(),
     diversity: 0.5,
     status: 'active',
     createdAt: at,

@@ -1,5 +1,6 @@
 /** An edition with two sections, French and hostile text, for the newsletter tests. */
 import type { Edition, EditionItem, Subscriber } from '../../src/model.js';
+import { noPreferences, allConsentsGranted } from '../../src/subscribers/subscriber.js';
 
 export function item(n: number, over: Partial<EditionItem> = {}): EditionItem {
   return {
@@ -53,7 +54,6 @@ export function editionFor(sub: Pick<Subscriber, 'id' | 'lang'>, date = '2026-11
 
 export function subscriberFor(id: string, over: Partial<Subscriber> = {}): Subscriber {
   const at = '2026-11-01T10:00:00.000Z';
-  const consent = { granted: true, at, source: 'test' };
   return {
     id,
     email: `${id}@exemple.fr`,
@@ -63,8 +63,8 @@ export function subscriberFor(id: string, over: Partial<Subscriber> = {}): Subsc
     timezone: 'Europe/Paris',
     editionTime: '07:00',
     frequency: 'daily',
-    consents: { personalization: consent, tracking: consent, newsletter: consent },
-    prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+    consents: allConsentsGranted(at, 'test'),
+    prefs: noPreferences(),
     diversity: 0.5,
     status: 'active',
     createdAt: at,

@@ -1,5 +1,6 @@
 /** Small synthetic articles and subscribers for the personalization tests. */
 import type { Article, PlaceMention, Subscriber } from '../../src/model.js';
+import { noPreferences } from '../../src/subscribers/subscriber.js';
 
 export const NOW = Date.parse('2026-11-22T06:00:00.000Z');
 export const hoursAgo = (h: number) => new Date(NOW - h * 3_600_000).toISOString();
@@ -83,7 +84,7 @@ export function subscriber(o: Partial<Subscriber> = {}): Subscriber {
     editionTime: '06:00',
     frequency: 'daily',
     consents: { personalization: consent, tracking: consent, newsletter: consent },
-    prefs: { followTopics: [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
+    prefs: noPreferences(),
     diversity: 0.5,
     status: 'active',
     createdAt: hoursAgo(1000),
