@@ -19,7 +19,15 @@ export class CachedSimilarity extends DenseScratch {
   private readonly vecs: readonly PackedVector[];
   private readonly n: number;
   private table: Float64Array | null = null;
-  /** Candidate index of the loaded vector (−1: not a candidate, or nothing loaded). */
+  /**
+   * Table slot of each candidate, given on first use. The stories most
+   * subscribers' pools share get the first slots, so the pairs looked up
+   * most sit together in a corner of the table (cache lines reused) rather
+   * than spread over all n × n entries.
+   */
+  private readonly slotOf: Int32Array;
+  private slots = 0;
+  /** Table row offset of the loaded vector (slot × n; −1: not a candidate, or nothing loaded). */
   private loadedIdx = -1;
   /** The loaded candidate vector, spread into the dense row only when a pair is missing. */
   private pending: PackedVector | null = null;
@@ -28,6 +36,7 @@ export class CachedSimilarity extends DenseScratch {
     super(size);
     this.n = candidateVecs.length;
     this.vecs = candidateVecs;
+    this.slotOf = new Int32Array(this.n).fill(-1);
     if (this.n <= maxCandidates) {
       candidateVecs.forEach((v, i) => {
         // Empty vectors are shared (and their similarity is 0 anyway).
@@ -42,12 +51,19 @@ export class CachedSimilarity extends DenseScratch {
     return i !== undefined && this.vecs[i] === v ? i : -1;
   }
 
+  /** The candidate's slot in the table, given on first use. */
+  private slot(i: number): number {
+    let s = this.slotOf[i]!;
+    if (s < 0) this.slotOf[i] = s = this.slots++;
+    return s;
+  }
+
   override load(v: PackedVector): void {
     this.clear();
     const i = this.indexOf(v);
     if (i < 0) super.load(v);
     else {
-      this.loadedIdx = i;
+      this.loadedIdx = this.slot(i) * this.n;
       this.pending = v;
     }
   }
@@ -62,7 +78,7 @@ export class CachedSimilarity extends DenseScratch {
       const j = this.indexOf(v);
       if (j >= 0) {
         const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
-        const k = this.loadedIdx * this.n + j;
+        const k = this.loadedIdx + this.slot(j);
         const known = table[k]!;
         if (known === known) return known;
         this.materialize();
