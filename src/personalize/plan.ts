@@ -363,9 +363,9 @@ export function planForSubscriber(
   const exclude = (i: number | undefined) => {
     if (i !== undefined && !candidates[i]!.pinned) excluded[i] = 1;
   };
+  // Every clicked article the build knows has its story in clickedClusterIds (profileFor looks articles up in build.articles).
   for (const c of profile.clickedClusterIds) exclude(build.clusterIndex.get(c));
   for (const c of profile.dislikedClusterIds) exclude(build.clusterIndex.get(c));
-  for (const a of profile.clickedArticleIds) exclude(build.clusterIndex.get(build.articles.get(a)?.clusterId ?? ''));
   for (const f of profile.muteSources) {
     const p = ctx.features.get(`s:${f}`);
     if (p) for (const i of p.idx) if (candidates[i]!.feedIds.every((x) => profile.muteSources.has(x))) exclude(i);

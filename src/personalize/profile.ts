@@ -84,11 +84,58 @@ export interface Profile {
 }
 
 function toMs(at: IsoTime | number): number {
-  const ms = typeof at === 'number' ? at : Date.parse(at);
+  const ms = typeof at === 'number' ? at : parseIsoUtc(at);
   return Number.isFinite(ms) ? ms : NaN;
 }
 
+/** Value of the two ASCII digits at s[i], s[i+1] (−1 if either is not a digit). */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Date.parse, with a fast path for the stored form "YYYY-MM-DDTHH:MM:SS.sssZ"
+ * (every click and edition time; a profile parses about a hundred). Anything
+ * else, or a day past the 28th (month lengths), goes to Date.parse, so the
+ * result is always Date.parse's.
+ */
+export function parseIsoUtc(s: string): number {
+  if (s.length === 24 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90) {
+    const y1 = two(s, 0);
+    const y2 = two(s, 2);
+    const mo = two(s, 5);
+    const d = two(s, 8);
+    const h = two(s, 11);
+    const mi = two(s, 14);
+    const se = two(s, 17);
+    const m1 = two(s, 20);
+    const m2 = s.charCodeAt(22) - 48;
+    // Years below 1000 stay with Date.parse (Date.UTC reads 0–99 as 1900–1999).
+    if (y1 >= 10 && y2 >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59 && m1 >= 0 && m2 >= 0 && m2 <= 9) {
+      return Date.UTC(y1 * 100 + y2, mo - 1, d, h, mi, se, m1 * 10 + m2);
+    }
+  }
+  return Date.parse(s);
+}
+
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+
+/**
+ * Adds w spread over the article's effective topics (the main one, and any
+ * other scoring at least 0.2) in proportion to their scores — without the
+ * filtered copy, summed in the same order.
+ */
+function addTopicShares(m: Map<string, number>, topics: readonly { id: string; score: number }[], w: number): void {
+  let tsum = 0;
+  for (let i = 0; i < topics.length; i++) if (i === 0 || topics[i]!.score >= 0.2) tsum += topics[i]!.score;
+  if (!(tsum > 0)) return;
+  for (let i = 0; i < topics.length; i++) {
+    const t = topics[i]!;
+    if (i === 0 || t.score >= 0.2) add(m, t.id, (w * t.score) / tsum);
+  }
+}
 
 function scaleToMax(m: Map<string, number>): Map<string, number> {
   let max = 0;
@@ -156,10 +203,12 @@ export function buildProfile(input: ProfileInput): Profile {
     const w = s.weight;
     totalWeight += w;
     if (s.article.vec.norm > 0) acc.add(s.article.vec, w / s.article.vec.norm);
-    const ts = s.article.topics.filter((t, i) => i === 0 || t.score >= 0.2);
-    const tsum = ts.reduce((x, t) => x + t.score, 0);
-    for (const t of ts) if (tsum > 0) add(topics, t.id, (w * t.score) / tsum);
-    for (const p of s.article.places) add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
+    addTopicShares(topics, s.article.topics, w);
+    const ps = s.article.places;
+    for (let k = 0; k < ps.length; k++) {
+      const p = ps[k]!;
+      add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
+    }
     add(sources, s.article.feedId, w);
   }
   // With exposure known, interest is a click rate per topic (exposure-corrected):
@@ -238,9 +287,7 @@ function exposureRates(
     const at = toMs(e.at);
     if (!a || !Number.isFinite(at)) continue;
     const w = decay(at);
-    const ts = a.topics.filter((t, i) => i === 0 || t.score >= 0.2);
-    const tsum = ts.reduce((x, t) => x + t.score, 0);
-    for (const t of ts) if (tsum > 0) add(shown, t.id, (w * t.score) / tsum);
+    addTopicShares(shown, a.topics, w);
     totalShown += w;
   }
   if (totalShown <= 0) return null;

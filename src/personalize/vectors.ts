@@ -181,9 +181,9 @@ export class SparseAccumulator {
   add(v: PackedVector, scale: number): void {
     const ids = v.ids;
     const len = ids.length;
-    // Grown once per vector (not checked per term): the largest id decides.
-    let max = -1;
-    for (let k = 0; k < len; k++) if (ids[k]! > max) max = ids[k]!;
+    // Grown once per vector (not checked per term): the largest id decides,
+    // which is the last one, packed ids being sorted (packVector, fromMap, take, topTerms).
+    const max = len > 0 ? ids[len - 1]! : -1;
     if (max >= this.row.length) {
       const next = new Float64Array(Math.max(max + 1, this.row.length * 2));
       next.set(this.row);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareArticle } from '../../src/personalize/articles.js';
-import { buildProfile, describeProfile } from '../../src/personalize/profile.js';
+import { buildProfile, describeProfile, parseIsoUtc } from '../../src/personalize/profile.js';
 import { TermDict } from '../../src/personalize/vectors.js';
 import { article, hoursAgo, LYON, NOW } from './fixtures.js';
 
@@ -95,5 +95,24 @@ describe('exposure correction', () => {
     expect(p.topicAffinity.get('sport')!).toBeLessThan(1);
     // The calibration target keeps only topics actually read.
     expect([...p.topicDistribution.keys()].sort()).toEqual(['economie', 'sport']);
+  });
+});
+
+describe('parseIsoUtc', () => {
+  it('gives what Date.parse gives, stored form or not', () => {
+    const cases = [
+      '2026-11-22T06:00:00.000Z',
+      '2026-02-29T00:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-01-10T24:00:00.000Z',
+      '0050-01-01T00:00:00.000Z',
+      '2026-1a-01T00:00:00.000Z',
+      '2026-11-22T06:00:00Z',
+      '2026-11-22',
+      'garbage',
+      '',
+    ];
+    for (let ms = -5e11; ms < 4e12; ms += 7_777_777_777) cases.push(new Date(ms).toISOString());
+    for (const c of cases) expect(Object.is(parseIsoUtc(c), Date.parse(c)), c).toBe(true);
   });
 });
