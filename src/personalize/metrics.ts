@@ -25,12 +25,12 @@ export function entropy(weights: Iterable<number>): number {
 }
 
 /** Mean pairwise dissimilarity 1 − cos over TF-IDF vectors (0 for fewer than 2 items). */
-export function intraListDiversity(vecs: readonly PackedVector[]): number {
+export function intraListDiversity(vecs: readonly PackedVector[], cos: (a: PackedVector, b: PackedVector) => number = cosine): number {
   let sum = 0;
   let pairs = 0;
   for (let i = 0; i < vecs.length; i++) {
     for (let j = i + 1; j < vecs.length; j++) {
-      sum += 1 - Math.max(0, cosine(vecs[i]!, vecs[j]!));
+      sum += 1 - Math.max(0, cos(vecs[i]!, vecs[j]!));
       pairs++;
     }
   }
@@ -47,6 +47,11 @@ export function editionMetrics(
     /** Number of topics in the taxonomy (coverage denominator). */
     taxonomySize: number;
     alpha?: number;
+    /**
+     * Cosine of two vectors, when the caller has a faster one giving the very
+     * same numbers (a build's similarity cache); vectors.ts's cosine otherwise.
+     */
+    cosine?: (a: PackedVector, b: PackedVector) => number;
   },
 ): DiversityMetrics {
   const mainCounts = new Map<string, number>();
@@ -65,7 +70,7 @@ export function editionMetrics(
   const n = items.length || 1;
   const share = (g: GeoClass) => items.filter((i) => i.geo === g).length / n;
   return {
-    intraListDiversity: round(intraListDiversity(items.map((i) => i.vec))),
+    intraListDiversity: round(intraListDiversity(items.map((i) => i.vec), opts.cosine)),
     topicEntropy: round(entropy(mainCounts.values())),
     topicCoverage: round(opts.taxonomySize > 0 ? Math.min(1, mainCounts.size / opts.taxonomySize) : 0),
     calibrationKl: round(tsum > 0 && items.length ? klDivergence(p, q, opts.alpha ?? 0.01) : 0),

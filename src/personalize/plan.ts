@@ -40,7 +40,7 @@ import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
 import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
-import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
+import { buildFeaturePostings, buildPostings, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
@@ -366,16 +366,17 @@ export function planForSubscriber(
   // Every clicked article the build knows has its story in clickedClusterIds (profileFor looks articles up in build.articles).
   for (const c of profile.clickedClusterIds) exclude(build.clusterIndex.get(c));
   for (const c of profile.dislikedClusterIds) exclude(build.clusterIndex.get(c));
+  const byKind = featuresByKind(ctx.features);
   for (const f of profile.muteSources) {
-    const p = ctx.features.get(`s:${f}`);
+    const p = byKind.source.get(f);
     if (p) for (const i of p.idx) if (candidates[i]!.feedIds.every((x) => profile.muteSources.has(x))) exclude(i);
   }
   for (const t of profile.muteTopics) {
-    const p = ctx.features.get(`t:${t}`);
+    const p = byKind.topic.get(t);
     if (p) for (let j = 0; j < p.idx.length; j++) if (p.w[j]! >= 0.5 || ctx.topics[p.idx[j]!]![0]?.id === t) exclude(p.idx[j]!);
   }
   for (const g of profile.mutePlaces) {
-    const p = ctx.features.get(`p:${g}`);
+    const p = byKind.place.get(g);
     if (p) for (const i of p.idx) exclude(i);
   }
 
@@ -511,7 +512,19 @@ export function planForSubscriber(
   target.forEach((v, g) => v > 0 && targetMap.set(topicIds[g]!, v));
   const metrics = editionMetrics(
     ordered.map((i) => ({ vec: build.simVecs[i]!, topics: ctx.topics[i]!, feedId: ctx.feedIds[i]!, geo: GEO_CLASSES[home.geo[i]!]! })),
-    { target: targetMap, taxonomySize: TAXONOMY_TOPICS.length, alpha: settings.calibration.alpha },
+    {
+      target: targetMap,
+      taxonomySize: TAXONOMY_TOPICS.length,
+      alpha: settings.calibration.alpha,
+      // Pairs of chosen stories were mostly compared during diversification: the build's similarity cache has them.
+      cosine: (a, b) => {
+        const sim = build.simScratch;
+        sim.load(a);
+        const c = sim.cosine(b);
+        sim.clear();
+        return c;
+      },
+    },
   );
   return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
 }
@@ -555,7 +568,8 @@ export function selectPool(
     let j = 0;
     for (let i = 0; i < n; i++) if (!excluded[i]) vals[j++] = rel[i]!;
     threshold = kthSmallest(vals, live - head);
-    if (live > head * 5) wide = kthSmallest(vals, live - head * 5);
+    // The selection left the smaller values first: the wider bound is among them.
+    if (live > head * 5) wide = kthSmallest(vals.subarray(0, live - head), live - head * 5);
   }
   const take = new Uint8Array(n);
   const out: number[] = [];

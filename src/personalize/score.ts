@@ -162,6 +162,26 @@ function knownOf(ctx: ScoreContext): { known: Uint8Array; count: number } {
   return k;
 }
 
+/** The feature index split by kind and keyed by the bare id (no "t:…" string built per profile entry); once per index. */
+export interface FeaturesByKind {
+  topic: Map<string, Postings>;
+  place: Map<string, Postings>;
+  source: Map<string, Postings>;
+}
+const byKindCache = new WeakMap<Map<string, Postings>, FeaturesByKind>();
+export function featuresByKind(features: Map<string, Postings>): FeaturesByKind {
+  let k = byKindCache.get(features);
+  if (!k) {
+    k = { topic: new Map(), place: new Map(), source: new Map() };
+    for (const [key, p] of features) {
+      const kind = key.startsWith('t:') ? k.topic : key.startsWith('p:') ? k.place : key.startsWith('s:') ? k.source : null;
+      kind?.set(key.slice(2), p);
+    }
+    byKindCache.set(features, k);
+  }
+  return k;
+}
+
 /** Content part for every candidate. */
 export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array {
   const n = ctx.n;
@@ -173,16 +193,17 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
   const topic = buffer(ctx, 'topic');
   const place = buffer(ctx, 'place');
   const source = buffer(ctx, 'source');
+  const byKind = featuresByKind(ctx.features);
   for (const [t, aff] of profile.topicAffinity) {
-    const p = ctx.features.get(`t:${t}`);
+    const p = byKind.topic.get(t);
     if (p) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff;
   }
   for (const [g, aff] of profile.placeAffinity) {
-    const p = ctx.features.get(`p:${g}`);
+    const p = byKind.place.get(g);
     if (p) for (let j = 0; j < p.idx.length; j++) if (aff > place[p.idx[j]!]!) place[p.idx[j]!] = aff;
   }
   for (const [f, aff] of profile.sourceAffinity) {
-    const p = ctx.features.get(`s:${f}`);
+    const p = byKind.source.get(f);
     if (p) for (let j = 0; j < p.idx.length; j++) source[p.idx[j]!] = aff;
   }
   for (let i = 0; i < n; i++) {
@@ -205,13 +226,25 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
   return out;
 }
 
-/** Co-visitation part: Σ over the profile's clicks, scaled by the subscriber's best candidate. */
-export function covisitPart(ctx: ScoreContext, signals: readonly { key: string; weight: number }[], floor = 0.3): Float64Array {
+/**
+ * Co-visitation part: Σ over the profile's clicks (their stories' rows,
+ * weighted), scaled by the subscriber's best candidate. Takes the profile's
+ * signals as they are: no copy per signal.
+ */
+export function covisitPart(
+  ctx: ScoreContext,
+  signals: readonly { article: { clusterId: string }; weight: number }[],
+  floor = 0.3,
+): Float64Array {
   const out = buffer(ctx, 'covisit');
-  for (const s of signals) {
-    const row = ctx.covisitRow(s.key);
+  for (let k = 0; k < signals.length; k++) {
+    const s = signals[k]!;
+    const row = ctx.covisitRow(s.article.clusterId);
     if (!row) continue;
-    for (let j = 0; j < row.idx.length; j++) out[row.idx[j]!] += s.weight * row.w[j]!;
+    const w = s.weight;
+    const idx = row.idx;
+    const rw = row.w;
+    for (let j = 0; j < idx.length; j++) out[idx[j]!] += w * rw[j]!;
   }
   const scale = 1 / Math.max(maxOf(out), floor);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i]! * scale);
@@ -238,12 +271,7 @@ export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings
   const usePersonal = opts.personalized && !!opts.profile && !opts.profile.empty;
   const parts: ScoreParts = {
     content: usePersonal ? contentScores(ctx, opts.profile!) : zeros,
-    covisit: usePersonal
-      ? covisitPart(
-          ctx,
-          opts.profile!.signals.map((s) => ({ key: s.article.clusterId, weight: s.weight })),
-        )
-      : zeros,
+    covisit: usePersonal ? covisitPart(ctx, opts.profile!.signals) : zeros,
     recency: ctx.recency,
     popularity: ctx.popularity,
     local: opts.local ?? zeros,
