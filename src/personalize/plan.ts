@@ -462,7 +462,11 @@ export function planForSubscriber(
     .sort((a, b) => Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) || ctx.editorial[b]! - ctx.editorial[a]!);
   const topCount = personalized ? 3 : 4;
   for (const i of topPicks.slice(0, Math.max(topCount, fixed.length))) sectionOf.set(i, 'top');
-  if (!personalized) for (const i of chosen) if (!sectionOf.has(i) && [...sectionOf.values()].filter((s) => s === 'top').length < topCount) sectionOf.set(i, 'top');
+  if (!personalized) {
+    let tops = 0;
+    for (const s of sectionOf.values()) if (s === 'top') tops++;
+    for (const i of chosen) if (!sectionOf.has(i) && tops < topCount) (sectionOf.set(i, 'top'), tops++);
+  }
   for (const i of chosen) if (explore.has(i)) sectionOf.set(i, 'discover');
   let near = 0;
   for (const i of chosen) {
@@ -646,7 +650,8 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
   let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
   if (o.personalized && o.profile.signals.length) {
     let best = 0;
-    const scratch = build.scratch;
+    // The similarity cache: signals on stories that are themselves candidates are pairs other editions already compared.
+    const scratch = build.simScratch;
     scratch.load(build.simVecs[i]!);
     // Signals are heaviest first; the lightest cannot name the reason.
     const signals = o.profile.signals;
