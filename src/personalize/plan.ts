@@ -176,9 +176,11 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   }
   const candidateClusters = new Set(clusterIds);
   for (const l of byReader.values()) covisit.addReader(l, settings.covisitWindowHours, 20, candidateClusters);
-  const rowCache = new Map<string, Postings | undefined>();
+  // null: looked up, no row (one Map lookup per call, not has + get).
+  const rowCache = new Map<string, Postings | null>();
   const covisitRow = (key: string): Postings | undefined => {
-    if (rowCache.has(key)) return rowCache.get(key);
+    const known = rowCache.get(key);
+    if (known !== undefined) return known ?? undefined;
     const row = covisit.row(key, now);
     const entries: [number, number][] = [];
     for (const [b, v] of row) {
@@ -190,7 +192,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     const r = entries.length
       ? { idx: Int32Array.from(entries, (e) => e[0]), w: Float64Array.from(entries, (e) => e[1]) }
       : undefined;
-    rowCache.set(key, r);
+    rowCache.set(key, r ?? null);
     return r;
   };
 

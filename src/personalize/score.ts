@@ -291,11 +291,21 @@ export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings
     sum = 2;
   }
   const relevance = buffer(ctx, 'relevance');
+  // One pass over the candidates, adding the weighted parts in RELEVANCE_PARTS
+  // order from 0: the same sums, term by term, as a pass per part.
+  const ws: number[] = [];
+  const ps: Float64Array[] = [];
   for (const k of RELEVANCE_PARTS) {
     const w = weights[k] / sum;
     if (w === 0) continue;
-    const p = parts[k];
-    for (let i = 0; i < n; i++) relevance[i] += w * p[i]!;
+    ws.push(w);
+    ps.push(parts[k]);
+  }
+  const m = ws.length;
+  for (let i = 0; i < n; i++) {
+    let r = relevance[i]!;
+    for (let q = 0; q < m; q++) r += ws[q]! * ps[q]![i]!;
+    relevance[i] = r;
   }
   return { relevance, parts, weights };
 }
