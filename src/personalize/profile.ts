@@ -102,7 +102,7 @@ function two(s: string, i: number): number {
  * result is always Date.parse's.
  */
 export function parseIsoUtc(s: string): number {
-  if (s.length === 24 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90) {
+  if (typeof s === 'string' && s.length === 24 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90) {
     const y1 = two(s, 0);
     const y2 = two(s, 2);
     const mo = two(s, 5);
@@ -282,11 +282,18 @@ function exposureRates(
 ): { interest: Map<string, number>; target: Map<string, number> } | null {
   const shown = new Map<string, number>();
   let totalShown = 0;
+  // An edition's items share its time: parsed and decayed once per run of equal times.
+  let lastAt: IsoTime | number | undefined;
+  let lastW = NaN;
   for (const e of input.exposure ?? []) {
     const a = input.lookup(e.articleId);
-    const at = toMs(e.at);
-    if (!a || !Number.isFinite(at)) continue;
-    const w = decay(at);
+    if (e.at !== lastAt || lastAt === undefined) {
+      lastAt = e.at;
+      const at = toMs(e.at);
+      lastW = Number.isFinite(at) ? decay(at) : NaN;
+    }
+    if (!a || Number.isNaN(lastW)) continue;
+    const w = lastW;
     addTopicShares(shown, a.topics, w);
     totalShown += w;
   }
@@ -295,12 +302,15 @@ function exposureRates(
   const rate = Math.min(1, totalClicks / totalShown);
   const interest = new Map<string, number>();
   const target = new Map<string, number>();
-  for (const t of new Set([...topics.keys(), ...shown.keys()])) {
+  const rateOf = (t: string) => {
     const c = topics.get(t) ?? 0;
     const n = shown.get(t) ?? 0;
     interest.set(t, (c + k * rate) / (n + k));
     if (c > 0) target.set(t, c / (n + k));
-  }
+  };
+  // Clicked topics, then topics only shown (the order a Set of both would give).
+  for (const t of topics.keys()) rateOf(t);
+  for (const t of shown.keys()) if (!topics.has(t)) rateOf(t);
   return { interest, target };
 }
 

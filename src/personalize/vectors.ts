@@ -172,6 +172,8 @@ export class SparseAccumulator {
   private touched: Int32Array;
   private count = 0;
   private mags = new Float64Array(0);
+  /** The touched terms' values, in touched order (take). */
+  private vals = new Float64Array(0);
 
   constructor(size = 1024) {
     this.row = new Float64Array(Math.max(1, size));
@@ -216,13 +218,18 @@ export class SparseAccumulator {
   take(maxTerms: number): PackedVector {
     const n = this.count;
     if (n === 0) return EMPTY_VECTOR;
+    // The touched values copied out once, in touched order: the passes below
+    // read them in sequence rather than jumping about the row each time.
+    if (this.vals.length < n) this.vals = new Float64Array(Math.max(n, this.vals.length * 2));
+    const vals = this.vals;
+    const touched = this.touched;
+    for (let k = 0; k < n; k++) vals[k] = this.row[touched[k]!]!;
     let threshold = -1;
     // The maxTerms-th largest magnitude (the value a quickselect of all n would give), by a min-heap of maxTerms.
     if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms);
     const keep: number[] = [];
     for (let k = 0; k < n; k++) {
-      const id = this.touched[k]!;
-      if (Math.abs(this.row[id]!) >= threshold && keep.length < maxTerms) keep.push(id);
+      if (Math.abs(vals[k]!) >= threshold && keep.length < maxTerms) keep.push(touched[k]!);
     }
     const ids = Int32Array.from(keep).sort();
     const weights = new Float64Array(ids.length);
@@ -238,7 +245,8 @@ export class SparseAccumulator {
   }
 
   /**
-   * The k-th largest |value| among the touched terms (1 ≤ k < count): one
+   * The k-th largest |value| among the touched terms (1 ≤ k < count; their
+   * values copied to `vals` first): one
    * pass with a binary min-heap of the k largest seen, in the magnitude
    * buffer. Most terms are below the heap's minimum once it fills, so this
    * is about one comparison per term rather than a quickselect's passes.
@@ -246,12 +254,11 @@ export class SparseAccumulator {
   private kthLargestMagnitude(k: number): number {
     if (this.mags.length < k) this.mags = new Float64Array(Math.max(k, this.mags.length * 2));
     const heap = this.mags;
-    const row = this.row;
-    const touched = this.touched;
+    const vals = this.vals;
     const n = this.count;
     let size = 0;
     for (let t = 0; t < n; t++) {
-      const x = Math.abs(row[touched[t]!]!);
+      const x = Math.abs(vals[t]!);
       if (size < k) {
         // Sift up.
         let i = size++;
