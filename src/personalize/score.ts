@@ -292,20 +292,16 @@ export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings
   }
   const relevance = buffer(ctx, 'relevance');
   // One pass over the candidates, adding the weighted parts in RELEVANCE_PARTS
-  // order from 0: the same sums, term by term, as a pass per part.
-  const ws: number[] = [];
-  const ps: Float64Array[] = [];
-  for (const k of RELEVANCE_PARTS) {
-    const w = weights[k] / sum;
-    if (w === 0) continue;
-    ws.push(w);
-    ps.push(parts[k]);
-  }
-  const m = ws.length;
+  // order from 0: the same sums, term by term, as a pass per part. A part
+  // weighted 0 reads the zeros instead (adding +0 changes no sum).
+  const six: 6 = RELEVANCE_PARTS.length; // the six parts below, all of them
+  void six;
+  const w = (k: RelevancePart) => weights[k] / sum;
+  const p = (k: RelevancePart) => (w(k) === 0 ? zeros : parts[k]);
+  const [w0, w1, w2, w3, w4, w5] = [w('content'), w('covisit'), w('recency'), w('popularity'), w('local'), w('editorial')];
+  const [p0, p1, p2, p3, p4, p5] = [p('content'), p('covisit'), p('recency'), p('popularity'), p('local'), p('editorial')];
   for (let i = 0; i < n; i++) {
-    let r = relevance[i]!;
-    for (let q = 0; q < m; q++) r += ws[q]! * ps[q]![i]!;
-    relevance[i] = r;
+    relevance[i] = relevance[i]! + w0 * p0[i]! + w1 * p1[i]! + w2 * p2[i]! + w3 * p3[i]! + w4 * p4[i]! + w5 * p5[i]!;
   }
   return { relevance, parts, weights };
 }
