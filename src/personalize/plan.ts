@@ -496,6 +496,7 @@ export function planForSubscriber(
 
   // 6. items and reasons
   const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => ctx.covisitRow(sg.article.clusterId)) : undefined;
+  const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n), items: ordered.length } : undefined;
   const items: EditionItem[] = ordered.map((i, pos) =>
     renderItem(build, i, {
       lang,
@@ -506,7 +507,7 @@ export function planForSubscriber(
       section: sectionOf.get(i)!,
       position: pos + 1,
       placeIdx: home.placeIdx[i]!,
-      ...(signalRows ? { signalRows } : {}),
+      ...(signalRows ? { signalRows, signalCovisit } : {}),
     }),
   );
   const sections: EditionSection[] = sectionOrder
@@ -620,6 +621,8 @@ function mostConfidentPlace(places: readonly PlaceMention[]): string | undefined
 interface RenderOpts {
   /** Co-visitation rows of the profile's first BECAUSE_SIGNALS signals, looked up once per edition. */
   signalRows?: (Postings | undefined)[];
+  /** Those rows' values at the edition's items: values[signal × items + position − 1] (see covisitToItems). */
+  signalCovisit?: { values: Float64Array; items: number };
   lang: Lang;
   profile: Profile;
   personalized: boolean;
@@ -660,7 +663,12 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     const rows = o.signalRows;
     for (let k = 0; k < signals.length && k < BECAUSE_SIGNALS; k++) {
       const s = signals[k]!;
-      const cv = partVals.covisit > 0 ? rowValue(rows ? rows[k] : build.ctx.covisitRow(s.article.clusterId), i) : 0;
+      const cv =
+        partVals.covisit > 0
+          ? o.signalCovisit && rows
+            ? o.signalCovisit.values[k * o.signalCovisit.items + o.position - 1]!
+            : rowValue(rows ? rows[k] : build.ctx.covisitRow(s.article.clusterId), i)
+          : 0;
       const sim = scratch.cosine(s.article.simVec);
       const topicMatch = s.article.mainTopic && s.article.mainTopic === c.lead.mainTopic ? 0.05 : 0;
       const v = s.weight * (sim + cv + topicMatch);
@@ -711,6 +719,29 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     scoreParts: parts,
     reasons,
   };
+}
+
+/**
+ * Each signal row's value at each of the edition's items (0 where the row has
+ * none): one walk of every row instead of a binary search per item and signal.
+ * Entry [k × items.length + p] is row k at items[p].
+ */
+function covisitToItems(rows: readonly (Postings | undefined)[], items: readonly number[], n: number): Float64Array {
+  const m = items.length;
+  const out = new Float64Array(rows.length * m);
+  if (m === 0) return out;
+  const slot = new Int32Array(n);
+  for (let p = 0; p < m; p++) slot[items[p]!] = p + 1;
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k];
+    if (!row) continue;
+    const idx = row.idx;
+    for (let j = 0; j < idx.length; j++) {
+      const p = slot[idx[j]!]!;
+      if (p) out[k * m + p - 1] = row.w[j]!;
+    }
+  }
+  return out;
 }
 
 function rowValue(row: Postings | undefined, i: number): number {
