@@ -568,15 +568,16 @@ export function selectPool(
   let threshold = -Infinity;
   // Per-topic and per-class bests are looked for among a wider head only.
   let wide = -Infinity;
+  const all = new Float64Array(n);
   let live = 0;
-  for (let i = 0; i < n; i++) if (!excluded[i]) live++;
+  for (let i = 0; i < n; i++) if (!excluded[i]) all[live++] = rel[i]!;
   if (live > head) {
-    const vals = new Float64Array(live);
-    let j = 0;
-    for (let i = 0; i < n; i++) if (!excluded[i]) vals[j++] = rel[i]!;
-    threshold = kthSmallest(vals, live - head);
-    // The selection left the smaller values first: the wider bound is among them.
-    if (live > head * 5) wide = kthSmallest(vals.subarray(0, live - head), live - head * 5);
+    const vals = all.subarray(0, live);
+    if (live > head * 5) {
+      wide = kthSmallest(vals, live - head * 5);
+      // The selection left the head × 5 largest values last: the narrower bound is among them.
+      threshold = kthSmallest(vals.subarray(live - head * 5), head * 4);
+    } else threshold = kthSmallest(vals, live - head);
   }
   const take = new Uint8Array(n);
   const out: number[] = [];
