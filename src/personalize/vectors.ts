@@ -191,23 +191,25 @@ export class SparseAccumulator {
       next.set(this.row);
       this.row = next;
     }
+    // Room for every term of the vector, made before the loop so it runs on locals.
+    if (this.count + len > this.touched.length) {
+      const t = new Int32Array(Math.max(this.count + len, this.touched.length * 2));
+      t.set(this.touched.subarray(0, this.count));
+      this.touched = t;
+    }
     const row = this.row;
+    const touched = this.touched;
+    let count = this.count;
     const w = v.weights;
     for (let k = 0; k < len; k++) {
       const id = ids[k]!;
       const cur = row[id]!;
-      if (cur === 0) {
-        if (this.count === this.touched.length) {
-          const t = new Int32Array(this.touched.length * 2);
-          t.set(this.touched);
-          this.touched = t;
-        }
-        this.touched[this.count++] = id;
-      }
+      if (cur === 0) touched[count++] = id;
       const next = cur + w[k]! * scale;
       // An exact zero would look untouched; keep a tiny value instead.
       row[id] = next === 0 ? Number.MIN_VALUE : next;
     }
+    this.count = count;
   }
 
   get size(): number {
