@@ -124,6 +124,14 @@ export const EditorSettingsSchema = z
         editions: num(1, 60).transform(Math.round).default(7),
         explorationBoost: num(0, 0.5).default(0.2),
         baselineBoost: num(0, 1).default(0.5),
+        /**
+         * Each personalized edition holds a floor of its own: while its topic
+         * entropy is below holdBits, up to holdSlots of its weakest items of
+         * the topic it has most of give way to the best stories of the
+         * subscriber's other topics (shown last, "also for you"). 0: off.
+         */
+        holdBits: num(0, 6).default(1.2),
+        holdSlots: num(0, 50).transform(Math.round).default(0),
       })
       .strict()
       .prefault({}),

@@ -131,4 +131,11 @@ describe('explanations', () => {
     );
     expect(explainItem({ lang: 'en', parts: zero, weights, pinned: false, explore: false, sources: 3 })[0]!.code).toBe('top-story');
   });
+  it('says when a story keeps a narrowing edition broad, exploration first', () => {
+    const zero = { content: 0, covisit: 0, recency: 0, popularity: 0, local: 0, editorial: 0 };
+    const b = { parts: zero, weights, pinned: false, explore: false, broaden: true, sources: 1, topicLabel: 'Sport' };
+    expect(explainItem({ ...b, lang: 'en' })[0]).toEqual({ code: 'broaden', text: 'Also for you: Sport, to keep your edition broad', ref: 'Sport' });
+    expect(explainItem({ ...b, lang: 'fr' })[0]!.text).toBe('Aussi pour vous : Sport, pour garder une édition variée');
+    expect(explainItem({ ...b, lang: 'en', explore: true }).map((r) => r.code)).not.toContain('broaden');
+  });
 });
