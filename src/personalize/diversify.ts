@@ -396,3 +396,25 @@ export function bubbleGuard(recentEntropy: readonly number[] | undefined, g: Bub
     extraExploration: Math.max(0, g.explorationBoost) * shortfall,
   };
 }
+
+export interface EditionFloorSettings {
+  /** Floor (bits) of a personalized edition's topic entropy at full profile strength. */
+  holdBits: number;
+  /** At most this many items swapped to reach it; 0 turns it off. */
+  holdSlots: number;
+  /** Half of holdBits at this many (decayed) clicks; 0: full at once. */
+  holdRampClicks: number;
+}
+
+/**
+ * The edition floor (bits) for a subscriber whose profile holds `clickWeight`
+ * decayed clicks, times their diversity dial factor. It grows with the profile,
+ * because what narrows an edition is a profile sure of itself: a few clicks
+ * still leave the ranking broad.
+ */
+export function editionFloorBits(g: EditionFloorSettings, clickWeight: number, dialFactor = 1): number {
+  if (!(g.holdSlots > 0) || !(g.holdBits > 0) || !(dialFactor > 0)) return 0;
+  const w = Number.isFinite(clickWeight) && clickWeight > 0 ? clickWeight : 0;
+  const ramp = g.holdRampClicks > 0 ? w / (w + g.holdRampClicks) : 1;
+  return g.holdBits * dialFactor * ramp;
+}

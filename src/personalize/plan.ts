@@ -33,7 +33,7 @@ import type { Rng } from '../util/random.js';
 import { prepareArticle, type PreparedArticle } from './articles.js';
 import { selectCandidates, type Candidate } from './candidates.js';
 import { Covisitation } from './covisit.js';
-import { bubbleGuard, diversify } from './diversify.js';
+import { bubbleGuard, diversify, editionFloorBits } from './diversify.js';
 import { explainItem } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
@@ -394,8 +394,8 @@ export function planForSubscriber(
   const T = topicIds.length;
   // The bubble guard widens the edition of a subscriber whose latest editions narrowed below the editors' floor.
   const guard = bubbleGuard(personalized ? opts.recentTopicEntropy : undefined, settings.bubbleGuard);
-  // The edition floor, like the guard, starts once the subscriber has a full window of editions.
-  const holdsFloor = personalized && (opts.recentTopicEntropy?.length ?? 0) >= settings.bubbleGuard.editions;
+  // The edition floor grows with the profile: a profile of a few clicks does not narrow the edition yet.
+  const holdBits = personalized ? editionFloorBits(settings.bubbleGuard, profile.totalWeight, f) : 0;
   const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial) * guard.historyScale, 0) : 0;
   const target = new Float64Array(T);
   for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
@@ -450,7 +450,7 @@ export function planForSubscriber(
       },
       rng,
       scratch: build.simScratch,
-      floorBits: holdsFloor ? settings.bubbleGuard.holdBits * f : 0,
+      floorBits: holdBits,
       floorSlots: settings.bubbleGuard.holdSlots,
       topicInterest: interestByTopic(profile, topicIndex, T),
     });

@@ -81,7 +81,7 @@ export const EditorSettingsSchema = z
          * 'kl': weight of the KL penalty against relevance (Steck 2018; POPROX θ = 0.1).
          */
         method: z.enum(['seats', 'kl']).default('seats'),
-        strength: num(0, 1).default(0.5),
+        strength: num(0, 1).default(0.1),
         /** Share of the target mix taken from the subscriber's history (rest: editorial baseline). */
         historyShare: num(0, 1).default(0.8),
         /**
@@ -130,8 +130,10 @@ export const EditorSettingsSchema = z
          * the topic it has most of give way to the best stories of the
          * subscriber's other topics (shown last, "also for you"). 0: off.
          */
-        holdBits: num(0, 6).default(1.2),
-        holdSlots: num(0, 50).transform(Math.round).default(0),
+        holdBits: num(0, 6).default(2.4),
+        holdSlots: num(0, 50).transform(Math.round).default(4),
+        /** The floor grows with the profile: half of holdBits at this many (decayed) clicks; 0: full at once. */
+        holdRampClicks: num(0, 1000).default(10),
       })
       .strict()
       .prefault({}),

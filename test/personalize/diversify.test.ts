@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bubbleGuard, diversify, klDivergence } from '../../src/personalize/diversify.js';
+import { bubbleGuard, diversify, editionFloorBits, klDivergence } from '../../src/personalize/diversify.js';
 import { editionMetrics, entropy, intraListDiversity } from '../../src/personalize/metrics.js';
 import { TermDict, packVector } from '../../src/personalize/vectors.js';
 import { seededRng } from '../../src/util/random.js';
@@ -139,6 +139,23 @@ describe('edition floor', () => {
     // Two per source (f0: even, f1: odd): 3 (f1) can only give way to a story of f1 or to one that frees nothing.
     const capped = diversify({ ...floor, floorSlots: 1, maxPerSource: 2 });
     expect(capped.order).toEqual([0, 1, 2, 7]);
+  });
+});
+
+describe('edition floor bits', () => {
+  const g = { holdBits: 2, holdSlots: 4, holdRampClicks: 10 };
+  it('grows with the profile: none without clicks, half at holdRampClicks, toward holdBits', () => {
+    expect(editionFloorBits(g, 0)).toBe(0);
+    expect(editionFloorBits(g, 10)).toBeCloseTo(1);
+    expect(editionFloorBits(g, 990)).toBeCloseTo(1.98);
+    expect(editionFloorBits(g, 10, 1.5)).toBeCloseTo(1.5);
+    expect(editionFloorBits({ ...g, holdRampClicks: 0 }, 1)).toBe(2);
+  });
+  it('is off without slots or bits, and ignores broken weights', () => {
+    expect(editionFloorBits({ ...g, holdSlots: 0 }, 50)).toBe(0);
+    expect(editionFloorBits({ ...g, holdBits: 0 }, 50)).toBe(0);
+    expect(editionFloorBits(g, Number.NaN)).toBe(0);
+    expect(editionFloorBits(g, -3)).toBe(0);
   });
 });
 
