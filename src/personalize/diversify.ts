@@ -6,7 +6,9 @@
  *   topic calibration       − c · KL(p_topics ‖ q̃(S ∪ {i}))      (Steck 2018, q̃ = (1 − α) q + α p)
  *   geographic calibration  − g · KL(p_geo ‖ q̃_geo(S ∪ {i}))    (local / national / world)
  * under a hard cap of K items per source, then fills a share of exploration
- * slots with topics outside the subscriber's usual ones (seeded sampling).
+ * slots with topics outside the subscriber's usual ones (seeded sampling),
+ * and last holds the edition floor: a narrow edition gives its weakest items
+ * of its main topic to unlike stories of the subscriber's next-best topics.
  */
 import type { Rng } from '../util/random.js';
 import { cosine, type DenseScratch, type PackedVector } from './vectors.js';
