@@ -65,6 +65,17 @@ export interface DiversifyInput {
   /** At most this many items swapped to reach the floor. */
   floorSlots?: number;
   /**
+   * MMR trade-off of a floor swap (default: seatLambda): near 1 the swapped-in
+   * story is the subscriber's most relevant one of another topic, lower it
+   * must also be unlike the edition.
+   */
+  floorLambda?: number;
+  /**
+   * Exponent of topicInterest in a floor swap's score (default 1): higher, the
+   * swaps keep to the subscriber's next-best topics rather than spreading for entropy.
+   */
+  floorInterestPower?: number;
+  /**
    * The subscriber's interest per topic index in [0, 1] (exposure-corrected
    * affinity): floor swaps go to their next-best topics first. Absent: relevance only.
    */
@@ -294,6 +305,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     }
     const fixedSet = new Set(input.fixed ?? []);
     const interest = input.topicInterest;
+    const floorLambda = input.floorLambda ?? seatLambda;
+    const power = Math.max(0, input.floorInterestPower ?? 1);
     while (out.size < slots && countEntropy(counts.values()) < floor - 1e-9) {
       // The topic the edition has most of, and its least relevant item that may give way.
       let top = -1;
@@ -323,8 +336,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
         if (c === 0) counts.delete(g);
         else counts.set(g, c);
         // Like a calibration seat, the story should also be unlike the edition, not merely tagged otherwise.
-        const fit = Math.max(1e-6, seatLambda * relN(i) - (1 - seatLambda) * maxSim[i]!);
-        const score = fit * gain * (interest ? Math.max(interest[g]!, UNKNOWN_INTEREST) : 1);
+        const fit = Math.max(1e-6, floorLambda * relN(i) - (1 - floorLambda) * maxSim[i]!);
+        const score = fit * gain * (interest ? Math.pow(Math.max(interest[g]!, UNKNOWN_INTEREST), power) : 1);
         if (score > bestScore || (score === bestScore && best >= 0 && i < best)) (bestScore = score), (best = i);
       }
       if (best < 0) break;

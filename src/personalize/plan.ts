@@ -452,6 +452,8 @@ export function planForSubscriber(
       scratch: build.simScratch,
       floorBits: holdBits,
       floorSlots: settings.bubbleGuard.holdSlots,
+      floorLambda: 1 - (1 - settings.bubbleGuard.holdLambda) * f,
+      floorInterestPower: settings.bubbleGuard.holdInterestPower,
       topicInterest: interestByTopic(profile, topicIndex, T),
     });
     chosen = d.order;

@@ -72,7 +72,7 @@ export const EditorSettingsSchema = z
     candidateWindowHours: num(1, 24 * 14).default(36),
     editionSize: num(3, 100).transform(Math.round).default(12),
     /** MMR trade-off: 1 = relevance only, 0 = redundancy only (POPROX: 0.8). */
-    mmrLambda: num(0, 1).default(0.8),
+    mmrLambda: num(0, 1).default(0.9),
     calibration: z
       .object({
         /**
@@ -134,6 +134,13 @@ export const EditorSettingsSchema = z
         holdSlots: num(0, 50).transform(Math.round).default(4),
         /** The floor grows with the profile: half of holdBits at this many (decayed) clicks; 0: full at once. */
         holdRampClicks: num(0, 1000).default(10),
+        /**
+         * MMR trade-off of the floor's swaps: 1 takes the subscriber's most
+         * relevant story of another topic, lower also asks it to be unlike the edition.
+         */
+        holdLambda: num(0, 1).default(0.5),
+        /** How strongly the floor's swaps keep to the subscriber's next-best topics (exponent of topic interest; 0: entropy gain and relevance only). */
+        holdInterestPower: num(0, 4).default(1),
       })
       .strict()
       .prefault({}),

@@ -130,6 +130,23 @@ describe('edition floor', () => {
     // Topic 2 is of much more interest than topic 1: its story comes in first although less relevant.
     const d = diversify({ ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.05, 1]) });
     expect(d.order).toEqual([0, 1, 2, 9]);
+    // Power 0: interest ignored, the most relevant story of another topic comes in.
+    expect(diversify({ ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.05, 1]), floorInterestPower: 0 }).order).toEqual([0, 1, 2, 6]);
+    // A mild gap (0.75 vs 0.9): power 1 still takes the more relevant 6, power 4 keeps to topic 2.
+    const mild = { ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.75, 0.9]) };
+    expect(diversify(mild).order).toEqual([0, 1, 2, 6]);
+    expect(diversify({ ...mild, floorInterestPower: 4 }).order).toEqual([0, 1, 2, 9]);
+  });
+
+  it('weighs relevance against likeness to the edition by floorLambda', () => {
+    // 6 is the most relevant topic-1 story but tells the edition's story again; 7 is a different one.
+    const like = [...vecs];
+    like[6] = packVector(vectorOf(['same', 'story', 'x6']), dict);
+    const one = { ...floor, vecs: like, floorSlots: 1 };
+    expect(diversify({ ...one, floorLambda: 1 }).order).toEqual([0, 1, 2, 6]);
+    expect(diversify({ ...one, floorLambda: 0.5 }).order).toEqual([0, 1, 2, 7]);
+    // Absent, it follows seatLambda.
+    expect(diversify({ ...one, seatLambda: 0.5 }).order).toEqual([0, 1, 2, 7]);
   });
 
   it('keeps pinned and exploration items, and the per-source cap', () => {
