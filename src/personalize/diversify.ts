@@ -8,7 +8,7 @@
  * under a hard cap of K items per source, then fills a share of exploration
  * slots with topics outside the subscriber's usual ones (seeded sampling),
  * and last holds the edition floor: a narrow edition gives its weakest items
- * of its main topic to unlike stories of the subscriber's next-best topics.
+ * of its main topic to the subscriber's most relevant stories of other topics.
  */
 import type { Rng } from '../util/random.js';
 import { cosine, type DenseScratch, type PackedVector } from './vectors.js';

@@ -138,9 +138,9 @@ export const EditorSettingsSchema = z
          * MMR trade-off of the floor's swaps: 1 takes the subscriber's most
          * relevant story of another topic, lower also asks it to be unlike the edition.
          */
-        holdLambda: num(0, 1).default(0.5),
+        holdLambda: num(0, 1).default(0.7),
         /** How strongly the floor's swaps keep to the subscriber's next-best topics (exponent of topic interest; 0: entropy gain and relevance only). */
-        holdInterestPower: num(0, 4).default(1),
+        holdInterestPower: num(0, 4).default(0),
       })
       .strict()
       .prefault({}),
