@@ -219,6 +219,7 @@ export type ReasonCode =
   | 'near-you'
   | 'editors-pick'
   | 'explore'
+  | 'broaden'
   | 'popular'
   | 'top-story'
   | 'more-like-this';

@@ -6,7 +6,9 @@
  *   topic calibration       − c · KL(p_topics ‖ q̃(S ∪ {i}))      (Steck 2018, q̃ = (1 − α) q + α p)
  *   geographic calibration  − g · KL(p_geo ‖ q̃_geo(S ∪ {i}))    (local / national / world)
  * under a hard cap of K items per source, then fills a share of exploration
- * slots with topics outside the subscriber's usual ones (seeded sampling).
+ * slots with topics outside the subscriber's usual ones (seeded sampling),
+ * and last holds the edition floor: a narrow edition gives its weakest items
+ * of its main topic to the subscriber's most relevant stories of other topics.
  */
 import type { Rng } from '../util/random.js';
 import { cosine, type DenseScratch, type PackedVector } from './vectors.js';
@@ -53,6 +55,31 @@ export interface DiversifyInput {
   rng?: Rng;
   /** Dense row over term ids for fast similarities (optional). */
   scratch?: DenseScratch;
+  /**
+   * Edition floor (bits): when the chosen items' main topics have a lower
+   * entropy, the least relevant items of the most represented topic give way,
+   * one at a time, to the most relevant stories of other topics, until the
+   * floor is reached or `floorSlots` items were swapped. 0 or absent: off.
+   */
+  floorBits?: number;
+  /** At most this many items swapped to reach the floor. */
+  floorSlots?: number;
+  /**
+   * MMR trade-off of a floor swap (default: seatLambda): near 1 the swapped-in
+   * story is the subscriber's most relevant one of another topic, lower it
+   * must also be unlike the edition.
+   */
+  floorLambda?: number;
+  /**
+   * Exponent of topicInterest in a floor swap's score (default 1): higher, the
+   * swaps keep to the subscriber's next-best topics rather than spreading for entropy.
+   */
+  floorInterestPower?: number;
+  /**
+   * The subscriber's interest per topic index in [0, 1] (exposure-corrected
+   * affinity): floor swaps go to their next-best topics first. Absent: relevance only.
+   */
+  topicInterest?: Float64Array;
 }
 
 export interface DiversifyResult {
@@ -62,6 +89,8 @@ export interface DiversifyResult {
   explore: Set<number>;
   /** Those chosen by a calibration seat (a topic that was due), not by relevance. */
   seated: Set<number>;
+  /** Those swapped in to hold the edition floor (other topics of interest), not by relevance. */
+  broadened: Set<number>;
   /** Greedy objective of each chosen item when it was picked. */
   objective: Map<number, number>;
 }
@@ -250,7 +279,96 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   }
   // Whatever exploration could not fill goes back to the greedy.
   greedyFill(size);
-  return { order, explore, seated, objective };
+  const broadened = holdFloor();
+  return { order, explore, seated, broadened, objective };
+
+  /**
+   * The edition floor: a narrow edition swaps its weakest items of the topic it
+   * has most of for the best stories of other topics, each swap the one that
+   * best combines relevance and entropy gain; pinned and exploration items stay.
+   */
+  function holdFloor(): Set<number> {
+    const out = new Set<number>();
+    const floor = input.floorBits ?? 0;
+    const slots = Math.max(0, Math.floor(input.floorSlots ?? 0));
+    if (!(floor > 0) || slots === 0 || T === 0) return out;
+    const topicOf = (i: number) => {
+      let g = -1;
+      let w = 0;
+      for (let t = 0; t < T; t++) if (topicDist[i * T + t]! > w) (w = topicDist[i * T + t]!), (g = t);
+      return g;
+    };
+    const counts = new Map<number, number>();
+    for (const i of order) {
+      const g = topicOf(i);
+      if (g >= 0) counts.set(g, (counts.get(g) ?? 0) + 1);
+    }
+    const fixedSet = new Set(input.fixed ?? []);
+    const interest = input.topicInterest;
+    const floorLambda = input.floorLambda ?? seatLambda;
+    const power = Math.max(0, input.floorInterestPower ?? 1);
+    while (out.size < slots && countEntropy(counts.values()) < floor - 1e-9) {
+      // The topic the edition has most of, and its least relevant item that may give way.
+      let top = -1;
+      for (const [g, c] of counts) if (top < 0 || c > counts.get(top)! || (c === counts.get(top)! && g < top)) top = g;
+      let victim = -1;
+      for (const i of order) {
+        if (fixedSet.has(i) || explore.has(i) || out.has(i) || topicOf(i) !== top) continue;
+        if (victim < 0 || relevance[i]! < relevance[victim]!) victim = i;
+      }
+      if (victim < 0) break;
+      const before = countEntropy(counts.values());
+      const topCount = counts.get(top)!;
+      let best = -1;
+      let bestScore = 0;
+      for (const i of pool) {
+        if (chosen[i]) continue;
+        const g = topicOf(i);
+        if (g < 0 || g === top) continue;
+        const c = counts.get(g) ?? 0;
+        // Only a strict gain: a topic with one item less than the top one would just trade places.
+        if (c >= topCount - 1) continue;
+        if (perSource[srcOf[i]!]! - (srcOf[i] === srcOf[victim] ? 1 : 0) >= input.maxPerSource) continue;
+        counts.set(top, topCount - 1);
+        counts.set(g, c + 1);
+        const gain = countEntropy(counts.values()) - before;
+        counts.set(top, topCount);
+        if (c === 0) counts.delete(g);
+        else counts.set(g, c);
+        // Like a calibration seat, the story should also be unlike the edition, not merely tagged otherwise.
+        const fit = Math.max(1e-6, floorLambda * relN(i) - (1 - floorLambda) * maxSim[i]!);
+        const score = fit * gain * (interest ? Math.pow(Math.max(interest[g]!, UNKNOWN_INTEREST), power) : 1);
+        if (score > bestScore || (score === bestScore && best >= 0 && i < best)) (bestScore = score), (best = i);
+      }
+      if (best < 0) break;
+      const g = topicOf(best);
+      counts.set(top, topCount - 1);
+      counts.set(g, (counts.get(g) ?? 0) + 1);
+      order[order.indexOf(victim)] = best;
+      chosen[victim] = 0;
+      chosen[best] = 1;
+      perSource[srcOf[victim]!]!--;
+      perSource[srcOf[best]!]!++;
+      objective.delete(victim);
+      objective.set(best, Number.NaN);
+      seated.delete(victim);
+      out.add(best);
+    }
+    return out;
+  }
+}
+
+/** Interest assumed for a topic the profile knows nothing about, in floor swaps (a little: it may still open a door). */
+const UNKNOWN_INTEREST = 0.1;
+
+/** Shannon entropy (bits) of counts. */
+function countEntropy(counts: Iterable<number>): number {
+  let sum = 0;
+  const xs: number[] = [];
+  for (const c of counts) if (c > 0) (xs.push(c), (sum += c));
+  let h = 0;
+  for (const c of xs) h -= (c / sum) * Math.log2(c / sum);
+  return h;
 }
 
 export interface BubbleGuardSettings {
@@ -278,11 +396,13 @@ export interface BubbleGuard {
  * metrics.topicEntropy, oldest first) average below the editors' floor, the
  * next edition leans toward the editorial baseline and opens more "new for
  * you" slots, in proportion to how far below the floor they fell. Fewer
- * editions than asked for (a new subscriber) count as they are; none: no effect.
+ * editions than asked for (a new subscriber): no effect yet.
  */
 export function bubbleGuard(recentEntropy: readonly number[] | undefined, g: BubbleGuardSettings): BubbleGuard {
   const recent = (recentEntropy ?? []).slice(-Math.max(1, g.editions)).filter((x) => Number.isFinite(x) && x >= 0);
-  if (!(g.floorBits > 0) || recent.length === 0) return { shortfall: 0, historyScale: 1, extraExploration: 0 };
+  // Judged on a full window only: a new subscriber's first editions follow one or two
+  // clicked topics, narrow by topic tags while their stories still vary widely.
+  if (!(g.floorBits > 0) || recent.length === 0 || recent.length < Math.max(1, g.editions)) return { shortfall: 0, historyScale: 1, extraExploration: 0 };
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
   const shortfall = Math.max(0, Math.min(1, (g.floorBits - mean) / g.floorBits));
   return {
@@ -290,4 +410,26 @@ export function bubbleGuard(recentEntropy: readonly number[] | undefined, g: Bub
     historyScale: 1 - Math.max(0, Math.min(1, g.baselineBoost)) * shortfall,
     extraExploration: Math.max(0, g.explorationBoost) * shortfall,
   };
+}
+
+export interface EditionFloorSettings {
+  /** Floor (bits) of a personalized edition's topic entropy at full profile strength. */
+  holdBits: number;
+  /** At most this many items swapped to reach it; 0 turns it off. */
+  holdSlots: number;
+  /** Half of holdBits at this many (decayed) clicks; 0: full at once. */
+  holdRampClicks: number;
+}
+
+/**
+ * The edition floor (bits) for a subscriber whose profile holds `clickWeight`
+ * decayed clicks, times their diversity dial factor. It grows with the profile,
+ * because what narrows an edition is a profile sure of itself: a few clicks
+ * still leave the ranking broad.
+ */
+export function editionFloorBits(g: EditionFloorSettings, clickWeight: number, dialFactor = 1): number {
+  if (!(g.holdSlots > 0) || !(g.holdBits > 0) || !(dialFactor > 0)) return 0;
+  const w = Number.isFinite(clickWeight) && clickWeight > 0 ? clickWeight : 0;
+  const ramp = g.holdRampClicks > 0 ? w / (w + g.holdRampClicks) : 1;
+  return g.holdBits * dialFactor * ramp;
 }

@@ -9,6 +9,8 @@ export interface ExplainInput {
   weights: Record<RelevancePart, number>;
   pinned: boolean;
   explore: boolean;
+  /** Swapped in to keep a narrowing edition broad (another of the subscriber's topics). */
+  broaden?: boolean;
   /** The clicked (or liked) article that contributed most, if any. */
   becauseOf?: { articleId: string; title: string; kind: 'click' | 'like' };
   followedTopic?: { id: string; label: string };
@@ -25,6 +27,7 @@ const T = {
   fr: {
     pick: 'Choix de la rédaction',
     explore: (t?: string) => (t ? `Nouveau pour vous : ${t}, hors de vos sujets habituels` : 'Nouveau pour vous : hors de vos sujets habituels'),
+    broaden: (t?: string) => (t ? `Aussi pour vous : ${t}, pour garder une édition variée` : 'Aussi pour vous : pour garder une édition variée'),
     topic: (t: string) => `Vous suivez le sujet ${t}`,
     source: (s: string) => `Vous suivez ${s}`,
     read: (t: string) => `Parce que vous avez lu « ${t} »`,
@@ -36,6 +39,7 @@ const T = {
   en: {
     pick: "Editor's pick",
     explore: (t?: string) => (t ? `New for you: ${t}, outside your usual topics` : 'New for you: outside your usual topics'),
+    broaden: (t?: string) => (t ? `Also for you: ${t}, to keep your edition broad` : 'Also for you: to keep your edition broad'),
     topic: (t: string) => `You follow ${t}`,
     source: (s: string) => `You follow ${s}`,
     read: (t: string) => `Because you read “${t}”`,
@@ -67,6 +71,7 @@ export function explainItem(input: ExplainInput): Reason[] {
   const out: Reason[] = [];
   if (input.pinned) out.push({ code: 'editors-pick', text: t.pick });
   if (input.explore) out.push({ code: 'explore', text: t.explore(input.topicLabel), ref: input.topicLabel });
+  else if (input.broaden) out.push({ code: 'broaden', text: t.broaden(input.topicLabel), ref: input.topicLabel });
   if (input.followedTopic) out.push({ code: 'followed-topic', text: t.topic(input.followedTopic.label), ref: input.followedTopic.id });
   if (input.followedSource) out.push({ code: 'followed-source', text: t.source(input.followedSource), ref: input.followedSource });
   if (input.becauseOf && !input.explore && share(input, 'content', 'covisit') >= 0.2) {

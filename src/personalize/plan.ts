@@ -33,7 +33,7 @@ import type { Rng } from '../util/random.js';
 import { prepareArticle, type PreparedArticle } from './articles.js';
 import { selectCandidates, type Candidate } from './candidates.js';
 import { Covisitation } from './covisit.js';
-import { bubbleGuard, diversify } from './diversify.js';
+import { bubbleGuard, diversify, editionFloorBits } from './diversify.js';
 import { explainItem } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
@@ -397,6 +397,8 @@ export function planForSubscriber(
   const T = topicIds.length;
   // The bubble guard widens the edition of a subscriber whose latest editions narrowed below the editors' floor.
   const guard = bubbleGuard(personalized ? opts.recentTopicEntropy : undefined, settings.bubbleGuard);
+  // The edition floor grows with the profile: a profile of a few clicks does not narrow the edition yet.
+  const holdBits = personalized ? editionFloorBits(settings.bubbleGuard, profile.totalWeight, f) : 0;
   const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial) * guard.historyScale, 0) : 0;
   const target = new Float64Array(T);
   for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
@@ -419,6 +421,7 @@ export function planForSubscriber(
   let chosen: number[];
   let explore = new Set<number>();
   let seated = new Set<number>();
+  let broadened = new Set<number>();
   if (opts.relevanceOnly) {
     chosen = [...fixed, ...pool.filter((i) => !candidates[i]!.pinned)].slice(0, size);
   } else {
@@ -450,10 +453,16 @@ export function planForSubscriber(
       },
       rng,
       scratch: build.simScratch,
+      floorBits: holdBits,
+      floorSlots: settings.bubbleGuard.holdSlots,
+      floorLambda: 1 - (1 - settings.bubbleGuard.holdLambda) * f,
+      floorInterestPower: settings.bubbleGuard.holdInterestPower,
+      topicInterest: interestByTopic(profile, topicIndex, T),
     });
     chosen = d.order;
     explore = d.explore;
     seated = d.seated;
+    broadened = d.broadened;
   }
 
   // 5. sections
@@ -481,13 +490,15 @@ export function planForSubscriber(
   for (const i of chosen) if (!sectionOf.has(i)) sectionOf.set(i, mainSection);
   const sectionOrder: SectionId[] = ['top', mainSection, 'near-you', 'discover'];
   // The set is diversified; within a section pinned stories lead, then what was
-  // chosen for relevance, then what was seated for balance, each most relevant first.
+  // chosen for relevance, then what was seated for balance, then what holds the
+  // edition floor, each most relevant first.
   const ordered = sectionOrder.flatMap((s) =>
     chosen
       .filter((i) => sectionOf.get(i) === s)
       .sort(
         (a, b) =>
           Number(candidates[b]!.pinned) - Number(candidates[a]!.pinned) ||
+          Number(broadened.has(a)) - Number(broadened.has(b)) ||
           Number(seated.has(a)) - Number(seated.has(b)) ||
           rel[b]! - rel[a]! ||
           a - b,
@@ -504,6 +515,7 @@ export function planForSubscriber(
       personalized,
       scored,
       explore: explore.has(i),
+      broaden: broadened.has(i),
       section: sectionOf.get(i)!,
       position: pos + 1,
       placeIdx: home.placeIdx[i]!,
@@ -534,6 +546,16 @@ export function planForSubscriber(
     },
   );
   return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
+}
+
+/** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */
+function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number): Float64Array {
+  const out = new Float64Array(T);
+  for (const [t, v] of profile.topicAffinity) {
+    const i = topicIndex.get(t);
+    if (i !== undefined) out[i] = v;
+  }
+  return out;
 }
 
 /** floor(x), plus one with probability frac(x): a share like 5 % of 10 slots means one slot every other edition. */
@@ -629,6 +651,8 @@ interface RenderOpts {
   personalized: boolean;
   scored: ReturnType<typeof scoreCandidates>;
   explore: boolean;
+  /** Swapped in to hold the edition floor. */
+  broaden: boolean;
   section: SectionId;
   position: number;
   placeIdx: number;
@@ -688,6 +712,7 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     weights: o.scored.weights,
     pinned: c.pinned,
     explore: o.explore,
+    broaden: o.broaden,
     becauseOf,
     followedTopic: o.personalized && followedTopic ? { id: followedTopic, label: topicLabel(followedTopic, o.lang) } : undefined,
     followedSource: o.personalized && followedSource ? build.sourceName(followedSource) : undefined,

@@ -72,7 +72,7 @@ export const EditorSettingsSchema = z
     candidateWindowHours: num(1, 24 * 14).default(36),
     editionSize: num(3, 100).transform(Math.round).default(12),
     /** MMR trade-off: 1 = relevance only, 0 = redundancy only (POPROX: 0.8). */
-    mmrLambda: num(0, 1).default(0.8),
+    mmrLambda: num(0, 1).default(0.9),
     calibration: z
       .object({
         /**
@@ -81,7 +81,7 @@ export const EditorSettingsSchema = z
          * 'kl': weight of the KL penalty against relevance (Steck 2018; POPROX θ = 0.1).
          */
         method: z.enum(['seats', 'kl']).default('seats'),
-        strength: num(0, 1).default(0.5),
+        strength: num(0, 1).default(0.1),
         /** Share of the target mix taken from the subscriber's history (rest: editorial baseline). */
         historyShare: num(0, 1).default(0.8),
         /**
@@ -124,6 +124,23 @@ export const EditorSettingsSchema = z
         editions: num(1, 60).transform(Math.round).default(7),
         explorationBoost: num(0, 0.5).default(0.2),
         baselineBoost: num(0, 1).default(0.5),
+        /**
+         * Each personalized edition holds a floor of its own: while its topic
+         * entropy is below holdBits, up to holdSlots of its weakest items of
+         * the topic it has most of give way to the best stories of the
+         * subscriber's other topics (shown last, "also for you"). 0: off.
+         */
+        holdBits: num(0, 6).default(2.4),
+        holdSlots: num(0, 50).transform(Math.round).default(4),
+        /** The floor grows with the profile: half of holdBits at this many (decayed) clicks; 0: full at once. */
+        holdRampClicks: num(0, 1000).default(10),
+        /**
+         * MMR trade-off of the floor's swaps: 1 takes the subscriber's most
+         * relevant story of another topic, lower also asks it to be unlike the edition.
+         */
+        holdLambda: num(0, 1).default(0.7),
+        /** How strongly the floor's swaps keep to the subscriber's next-best topics (exponent of topic interest; 0: entropy gain and relevance only). */
+        holdInterestPower: num(0, 4).default(0),
       })
       .strict()
       .prefault({}),

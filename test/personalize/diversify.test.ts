@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bubbleGuard, diversify, klDivergence } from '../../src/personalize/diversify.js';
+import { bubbleGuard, diversify, editionFloorBits, klDivergence } from '../../src/personalize/diversify.js';
 import { editionMetrics, entropy, intraListDiversity } from '../../src/personalize/metrics.js';
 import { TermDict, packVector } from '../../src/personalize/vectors.js';
 import { seededRng } from '../../src/util/random.js';
@@ -105,6 +105,77 @@ describe('diversify', () => {
   });
 });
 
+describe('edition floor', () => {
+  // λ = 1, no calibration: the relevance order is 0, 1, 2, 3, all topic 0 (entropy 0).
+  const floor = { ...base, floorBits: 1.5, floorSlots: 3 };
+  const h = (order: number[]) => entropy([0, 1, 2].map((g) => order.filter((i) => topicOf(i) === g).length));
+
+  it('swaps the weakest items of the main topic for other topics until the floor holds', () => {
+    const d = diversify(floor);
+    // 3 gives way to 6 (topic 1, most relevant), then 2 to 9 (topic 2: a larger gain than a second topic-1 story).
+    expect(d.order).toEqual([0, 1, 9, 6]);
+    expect([...d.broadened].sort()).toEqual([6, 9]);
+    expect(h(d.order)).toBeGreaterThanOrEqual(1.5);
+  });
+
+  it('is off at 0 bits or 0 slots, and swaps at most floorSlots items', () => {
+    expect(diversify({ ...floor, floorBits: 0 }).order).toEqual([0, 1, 2, 3]);
+    expect(diversify({ ...floor, floorSlots: 0 }).broadened.size).toBe(0);
+    const one = diversify({ ...floor, floorSlots: 1 });
+    expect(one.order).toEqual([0, 1, 2, 6]);
+    expect(one.broadened.size).toBe(1);
+  });
+
+  it("goes to the subscriber's next-best topic first", () => {
+    // Topic 2 is of much more interest than topic 1: its story comes in first although less relevant.
+    const d = diversify({ ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.05, 1]) });
+    expect(d.order).toEqual([0, 1, 2, 9]);
+    // Power 0: interest ignored, the most relevant story of another topic comes in.
+    expect(diversify({ ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.05, 1]), floorInterestPower: 0 }).order).toEqual([0, 1, 2, 6]);
+    // A mild gap (0.75 vs 0.9): power 1 still takes the more relevant 6, power 4 keeps to topic 2.
+    const mild = { ...floor, floorSlots: 1, topicInterest: Float64Array.from([1, 0.75, 0.9]) };
+    expect(diversify(mild).order).toEqual([0, 1, 2, 6]);
+    expect(diversify({ ...mild, floorInterestPower: 4 }).order).toEqual([0, 1, 2, 9]);
+  });
+
+  it('weighs relevance against likeness to the edition by floorLambda', () => {
+    // 6 is the most relevant topic-1 story but tells the edition's story again; 7 is a different one.
+    const like = [...vecs];
+    like[6] = packVector(vectorOf(['same', 'story', 'x6']), dict);
+    const one = { ...floor, vecs: like, floorSlots: 1 };
+    expect(diversify({ ...one, floorLambda: 1 }).order).toEqual([0, 1, 2, 6]);
+    expect(diversify({ ...one, floorLambda: 0.5 }).order).toEqual([0, 1, 2, 7]);
+    // Absent, it follows seatLambda.
+    expect(diversify({ ...one, seatLambda: 0.5 }).order).toEqual([0, 1, 2, 7]);
+  });
+
+  it('keeps pinned and exploration items, and the per-source cap', () => {
+    const pinned = diversify({ ...floor, fixed: [3] });
+    expect(pinned.order[0]).toBe(3);
+    expect(pinned.broadened.has(3)).toBe(false);
+    // Two per source (f0: even, f1: odd): 3 (f1) can only give way to a story of f1 or to one that frees nothing.
+    const capped = diversify({ ...floor, floorSlots: 1, maxPerSource: 2 });
+    expect(capped.order).toEqual([0, 1, 2, 7]);
+  });
+});
+
+describe('edition floor bits', () => {
+  const g = { holdBits: 2, holdSlots: 4, holdRampClicks: 10 };
+  it('grows with the profile: none without clicks, half at holdRampClicks, toward holdBits', () => {
+    expect(editionFloorBits(g, 0)).toBe(0);
+    expect(editionFloorBits(g, 10)).toBeCloseTo(1);
+    expect(editionFloorBits(g, 990)).toBeCloseTo(1.98);
+    expect(editionFloorBits(g, 10, 1.5)).toBeCloseTo(1.5);
+    expect(editionFloorBits({ ...g, holdRampClicks: 0 }, 1)).toBe(2);
+  });
+  it('is off without slots or bits, and ignores broken weights', () => {
+    expect(editionFloorBits({ ...g, holdSlots: 0 }, 50)).toBe(0);
+    expect(editionFloorBits({ ...g, holdBits: 0 }, 50)).toBe(0);
+    expect(editionFloorBits(g, Number.NaN)).toBe(0);
+    expect(editionFloorBits(g, -3)).toBe(0);
+  });
+});
+
 describe('bubble guard', () => {
   const g = { floorBits: 1.5, editions: 3, explorationBoost: 0.2, baselineBoost: 0.5 };
   it('does nothing without history, above the floor, or when switched off', () => {
@@ -119,6 +190,8 @@ describe('bubble guard', () => {
     expect(half.shortfall).toBeCloseTo(0.5);
     expect(half.historyScale).toBeCloseTo(0.75);
     expect(half.extraExploration).toBeCloseTo(0.1);
+    // A new subscriber's first editions (fewer than the window) are not judged yet.
+    expect(bubbleGuard([0, 0], g).shortfall).toBe(0);
     const single = bubbleGuard([0, 0, 0], g);
     expect(single).toEqual({ shortfall: 1, historyScale: 0.5, extraExploration: 0.2 });
     // Broken figures are ignored, not propagated.

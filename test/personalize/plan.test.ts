@@ -105,6 +105,26 @@ describe('planEdition', () => {
     expect(rel.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
   });
 
+  it('holds the edition floor for a reader of one topic: other topics of interest come last, explained', () => {
+    // 30 sport stories and a few of other topics; the reader clicked 20 sport stories (a sure profile).
+    const articles = [...corpus(4)];
+    for (let k = 0; k < 30; k++) articles.push(article({ id: `s${k}`, topic: 'sport', feedId: `f${(k % 4) + 1}`, words: ['sport', 'match', `s${k}`], hours: 1 + (k % 20) }));
+    const read = Array.from({ length: 20 }, (_, k) => ({ articleId: `s${k}`, at: hoursAgo(2 + k) }));
+    const settings = { ...DEFAULT_SETTINGS, editionSize: 8, explorationShare: 0, calibration: { ...DEFAULT_SETTINGS.calibration, strength: 0 } };
+    const build = prepareBuild({ articles, now: NOW, settings });
+    const sub = subscriber({ lang: 'en' });
+    const plan = planForSubscriber(build, sub, read, seededRng(1));
+    const noFloor = planForSubscriber(prepareBuild({ articles, now: NOW, settings: { ...settings, bubbleGuard: { ...settings.bubbleGuard, holdSlots: 0 } } }), sub, read, seededRng(1));
+    const broad = plan.items.filter((i) => i.reasons.some((r) => r.code === 'broaden'));
+    expect(broad.length).toBeGreaterThan(0);
+    expect(broad.length).toBeLessThanOrEqual(settings.bubbleGuard.holdSlots);
+    expect(broad.every((i) => i.topics[0] !== 'sport')).toBe(true);
+    expect(broad[0]!.reasons.find((r) => r.code === 'broaden')!.text).toMatch(/^Also for you: .+, to keep your edition broad$/);
+    // Shown last, and the edition is broader than without the floor.
+    expect(plan.items.slice(-broad.length).map((i) => i.articleId)).toEqual(broad.map((i) => i.articleId));
+    expect(plan.metrics.topicEntropy).toBeGreaterThan(noFloor.metrics.topicEntropy);
+  });
+
   it('returns an empty plan, not an error, when there is nothing to show', () => {
     const plan = planEdition({ articles: [], now: NOW, subscriber: subscriber(), rng: seededRng(1) });
     expect(plan.items).toEqual([]);
@@ -130,5 +150,12 @@ describe('explanations', () => {
       'Nouveau pour vous : Sciences, hors de vos sujets habituels',
     );
     expect(explainItem({ lang: 'en', parts: zero, weights, pinned: false, explore: false, sources: 3 })[0]!.code).toBe('top-story');
+  });
+  it('says when a story keeps a narrowing edition broad, exploration first', () => {
+    const zero = { content: 0, covisit: 0, recency: 0, popularity: 0, local: 0, editorial: 0 };
+    const b = { parts: zero, weights, pinned: false, explore: false, broaden: true, sources: 1, topicLabel: 'Sport' };
+    expect(explainItem({ ...b, lang: 'en' })[0]).toEqual({ code: 'broaden', text: 'Also for you: Sport, to keep your edition broad', ref: 'Sport' });
+    expect(explainItem({ ...b, lang: 'fr' })[0]!.text).toBe('Aussi pour vous : Sport, pour garder une édition variée');
+    expect(explainItem({ ...b, lang: 'en', explore: true }).map((r) => r.code)).not.toContain('broaden');
   });
 });

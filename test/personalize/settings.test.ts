@@ -12,7 +12,10 @@ describe('editor settings (STO-13)', () => {
 
   it('has explicit diversity defaults: seat redundancy and the bubble guard', () => {
     expect(DEFAULT_SETTINGS.calibration.seatLambda).toBe(0.5);
-    expect(DEFAULT_SETTINGS.bubbleGuard).toEqual({ floorBits: 1.5, editions: 7, explorationBoost: 0.2, baselineBoost: 0.5 });
+    expect(DEFAULT_SETTINGS.calibration.strength).toBe(0.1);
+    expect(DEFAULT_SETTINGS.bubbleGuard).toEqual({ floorBits: 1.5, editions: 7, explorationBoost: 0.2, baselineBoost: 0.5, holdBits: 2.4, holdSlots: 4, holdRampClicks: 10, holdLambda: 0.7, holdInterestPower: 0 });
+    const hold = validateSettings({ bubbleGuard: { holdSlots: 2.4 } });
+    expect(hold.ok && hold.settings.bubbleGuard.holdSlots).toBe(2);
     const off = validateSettings({ bubbleGuard: { floorBits: 0 } });
     expect(off.ok && off.settings.bubbleGuard.editions).toBe(7);
   });
@@ -28,6 +31,9 @@ describe('editor settings (STO-13)', () => {
     ['too many baseline topics', { calibration: { baseline: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`t${i}`, 1])) } }, 'calibration.baseline'],
     ['guard floor above 6 bits', { bubbleGuard: { floorBits: 7 } }, 'bubbleGuard.floorBits'],
     ['seat λ above 1', { calibration: { seatLambda: 2 } }, 'calibration.seatLambda'],
+    ['edition floor above 6 bits', { bubbleGuard: { holdBits: 6.5 } }, 'bubbleGuard.holdBits'],
+    ['negative floor slots', { bubbleGuard: { holdSlots: -1 } }, 'bubbleGuard.holdSlots'],
+    ['floor ramp not a number', { bubbleGuard: { holdRampClicks: 'ten' } }, 'bubbleGuard.holdRampClicks'],
     ['not an object', [], '(root)'],
   ])('refuses %s with a one-line error naming the field', (_name, raw, field) => {
     const r = validateSettings(raw);

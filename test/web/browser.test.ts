@@ -163,7 +163,7 @@ describe.skipIf(!HAS_BROWSER)('in a real browser', () => {
     // Moving the slider asks for the preview by itself (editor.js); the Preview button does the same without JS.
     await Promise.all([page.waitForURL(/\/editor\/settings\/preview/), page.locator('#f-mmrLambda').fill('0.1')]);
     await page.waitForSelector('#preview-result');
-    expect(await page.textContent('#preview-result')).toContain('mmrLambda: 0.8 → 0.1');
+    expect(await page.textContent('#preview-result')).toContain('mmrLambda: 0.9 → 0.1');
     const changed = Number(await page.textContent('#preview-result .changed'));
     expect(changed).toBeGreaterThanOrEqual(0);
     expect(await page.inputValue('#f-mmrLambda')).toBe('0.1');

@@ -68,7 +68,7 @@ describe("editors' console", () => {
     const preview = await editor.post('/editor/settings/preview', form);
     expect(preview.statusCode).toBe(200);
     expect(preview.body).toMatch(/Preview on 3 subscribers/);
-    expect(preview.body).toContain('mmrLambda: 0.8 → 0.2');
+    expect(preview.body).toContain('mmrLambda: 0.9 → 0.2');
     expect(preview.body).toMatch(/<strong class="changed">\d+<\/strong> editions change/);
     expect(await w.ctx.store.listSettingsVersions()).toEqual([]); // a preview saves nothing
 
@@ -78,7 +78,7 @@ describe("editors' console", () => {
     expect(v1).toMatchObject({ version: 1, author: 'redac@exemple.fr', note: 'more variety' });
     expect(v1.settings.mmrLambda).toBe(0.2);
     const audit = await w.ctx.store.listAudit();
-    expect(audit.find((a) => a.action === 'settings.save')).toMatchObject({ actor: 'redac@exemple.fr', detail: { version: 1, changes: expect.arrayContaining(['mmrLambda: 0.8 → 0.2']) } });
+    expect(audit.find((a) => a.action === 'settings.save')).toMatchObject({ actor: 'redac@exemple.fr', detail: { version: 1, changes: expect.arrayContaining(['mmrLambda: 0.9 → 0.2']) } });
 
     await w.build(['sub-alice']);
     const ed = (await w.ctx.store.listEditions({ subscriberId: 'sub-alice', limit: 1 }))[0]!;
