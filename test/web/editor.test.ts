@@ -110,7 +110,7 @@ describe("editors' console", () => {
 
   it('the form offers every numeric setting editors tune, with the schema bounds (no browser clamping)', () => {
     const names = SETTING_FIELDS.map((f) => f.path.join('.'));
-    for (const p of ['calibration.seatLambda', 'calibration.historyShare', 'bubbleGuard.floorBits', 'bubbleGuard.editions', 'bubbleGuard.explorationBoost', 'bubbleGuard.baselineBoost', 'explorationShare', 'mmrLambda']) {
+    for (const p of ['calibration.seatLambda', 'calibration.historyShare', 'bubbleGuard.floorBits', 'bubbleGuard.editions', 'bubbleGuard.explorationBoost', 'bubbleGuard.baselineBoost', 'bubbleGuard.holdBits', 'bubbleGuard.holdSlots', 'bubbleGuard.holdRampClicks', 'bubbleGuard.holdLambda', 'bubbleGuard.holdInterestPower', 'explorationShare', 'mmrLambda']) {
       expect(names).toContain(p);
     }
     for (const f of SETTING_FIELDS) {
