@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderEdition, md, mdUrl } from '../../src/edition/render.js';
 import type { Edition, EditionItem } from '../../src/model.js';
+import { editionOf } from './fixtures.js';
 
 function item(over: Partial<EditionItem>): EditionItem {
   return {
@@ -24,23 +25,7 @@ function item(over: Partial<EditionItem>): EditionItem {
   };
 }
 
-function edition(items: EditionItem[]): Edition {
-  return {
-    id: 'e1',
-    subscriberId: 's1',
-    date: '2026-11-22',
-    lang: 'fr',
-    personalized: true,
-    settingsVersion: 1,
-    createdAt: '2026-11-22T06:00:00.000Z',
-    sections: [
-      { id: 'top', title: 'À la une', itemIds: items.filter((i) => i.section === 'top').map((i) => i.articleId) },
-      { id: 'foryou', title: 'Pour vous', itemIds: items.filter((i) => i.section === 'foryou').map((i) => i.articleId) },
-    ],
-    items,
-    metrics: { intraListDiversity: 0.8, topicEntropy: 1.5, topicCoverage: 0.6, calibrationKl: 0.1, sources: 5, localShare: 0.2, nationalShare: 0.5, worldShare: 0.3 },
-  };
-}
+const edition = editionOf;
 
 const ctx = {
   lang: 'fr' as const,
