@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Article, Subscriber } from '../model.js';
+import type { Article } from '../model.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
 import { syntheticWorld } from '../personalize/bench.js';
 import { seededRng } from '../util/random.js';
@@ -21,6 +21,7 @@ import { silentLogger } from '../util/log.js';
 import { fixedClock } from '../util/clock.js';
 import { runPartitionedBuild } from '../edition/parallel/run.js';
 import { writeEditionFiles } from '../edition/build.js';
+import { activeSubscriber, noPreferences } from '../subscribers/subscriber.js';
 
 export interface EditionBenchOptions {
   subscribers?: number;
@@ -204,7 +205,6 @@ export async function seed(store: SqliteStore, o: { subscribers: number; article
     { name: 'Rennes', countryCode: 'FR', admin1: '53', lat: 48.1173, lon: -1.6778 },
     { name: 'Marseille', countryCode: 'FR', admin1: '93', lat: 43.2965, lon: 5.3698 },
   ];
-  const granted = { granted: true, at: '2026-11-01T00:00:00.000Z', source: 'bench' };
   const insertClick = store.db.prepare("INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, NULL, ?, '{}')");
   // Two click indexes are rebuilt once at the end (one sort) rather than updated five million times; same definitions as the schema's.
   const indexes = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('clicks_at', 'clicks_article')").all() as { name: string; sql: string }[];
@@ -224,22 +224,15 @@ export async function seed(store: SqliteStore, o: { subscribers: number; article
   let rows: [string, string, string, string][] = [];
   for (let s = 0; s < o.subscribers; s++) {
     const id = `s${String(s).padStart(7, '0')}`;
-    const sub: Subscriber = {
-      id,
-      email: `${id}@bench.example`,
-      name: `Lecteur ${s}`,
-      lang: s % 3 === 0 ? 'en' : 'fr',
-      home: homes[s % homes.length]!,
-      timezone: 'Europe/Paris',
-      editionTime: '07:00',
-      frequency: 'daily',
-      consents: { personalization: granted, tracking: granted, newsletter: granted },
-      prefs: { followTopics: s % 7 === 0 ? ['sport'] : [], muteTopics: [], followPlaces: [], mutePlaces: [], followSources: [], muteSources: [], feedback: [] },
-      diversity: 0.5,
-      status: 'active',
-      createdAt: '2026-11-01T00:00:00.000Z',
-      bounceCount: 0,
-    };
+    const sub = activeSubscriber(
+      { id, email: `${id}@bench.example`, at: '2026-11-01T00:00:00.000Z', source: 'bench' },
+      {
+        name: `Lecteur ${s}`,
+        lang: s % 3 === 0 ? 'en' : 'fr',
+        home: homes[s % homes.length]!,
+        prefs: { ...noPreferences(), followTopics: s % 7 === 0 ? ['sport'] : [] },
+      },
+    );
     if (s === 0) await store.createSubscriber(sub);
     else subRows.push([id, sub.email.toLowerCase(), sub.status, JSON.stringify({ ...sub, id: undefined, status: undefined })]);
     // Each reader leans to a few topics: clicks drawn from a personal slice of the articles.

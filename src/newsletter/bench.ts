@@ -16,7 +16,7 @@ import { silentLogger } from '../util/log.js';
 import { fixedClock } from '../util/clock.js';
 import { sendDueEditions, withSendLease } from './send.js';
 import { defaultRenderThreads } from './render-pool.js';
-import { noPreferences, allConsentsGranted } from '../subscribers/subscriber.js';
+import { activeSubscriber } from '../subscribers/subscriber.js';
 
 export interface SendBenchOptions {
   messages?: number;
@@ -131,24 +131,18 @@ async function startSinkThread(): Promise<{ port: number; stats(): Promise<{ rec
 export function benchSubscriber(i: number): Subscriber {
   const at = '2026-11-01T10:00:00.000Z';
   const lang = i % 3 === 0 ? 'en' : 'fr';
-  return {
-    id: `bench-${String(i).padStart(6, '0')}`,
-    email: `reader${i}@example.test`,
-    name: lang === 'fr' ? `Lectrice ${i}` : `Reader ${i}`,
-    lang,
-    home: { name: lang === 'fr' ? 'Rennes' : 'Bristol', countryCode: lang === 'fr' ? 'FR' : 'GB', lat: 48.1, lon: -1.7 },
-    timezone: ['Europe/Paris', 'Europe/London', 'America/Montreal', 'Asia/Tokyo'][i % 4]!,
-    editionTime: '06:00',
-    frequency: 'daily',
-    consents: allConsentsGranted(at, 'bench'),
-    prefs: noPreferences(),
-    diversity: 0.5,
-    status: 'active',
-    createdAt: at,
-    confirmedAt: at,
-    lastEngagedAt: '2026-11-20T10:00:00.000Z',
-    bounceCount: 0,
-  };
+  return activeSubscriber(
+    { id: `bench-${String(i).padStart(6, '0')}`, email: `reader${i}@example.test`, at, source: 'bench' },
+    {
+      name: lang === 'fr' ? `Lectrice ${i}` : `Reader ${i}`,
+      lang,
+      home: { name: lang === 'fr' ? 'Rennes' : 'Bristol', countryCode: lang === 'fr' ? 'FR' : 'GB', lat: 48.1, lon: -1.7 },
+      timezone: ['Europe/Paris', 'Europe/London', 'America/Montreal', 'Asia/Tokyo'][i % 4]!,
+      editionTime: '06:00',
+      confirmedAt: at,
+      lastEngagedAt: '2026-11-20T10:00:00.000Z',
+    },
+  );
 }
 
 /** A typical edition: 12 stories in 4 sections, with reasons and other sources. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Article, Edition, EditionItem, Subscriber } from '../model.js';
 import { openSqliteStore } from './sqlite.js';
-import { noPreferences } from '../subscribers/subscriber.js';
+import { activeSubscriber, allConsentsGranted } from '../subscribers/subscriber.js';
 
 export interface StoreBenchOptions {
   editions?: number;
@@ -66,24 +66,11 @@ export async function benchStore(opts: StoreBenchOptions = {}): Promise<StoreBen
     const articleMs = ms(t0);
 
     const subscribers = Math.max(1, editions);
-    const sub = (i: number): Subscriber => ({
-      id: `s${String(i).padStart(7, '0')}`,
-      email: `s${i}@exemple.fr`,
-      lang: 'fr',
-      timezone: 'Europe/Paris',
-      editionTime: '07:00',
-      frequency: 'daily',
-      consents: {
-        personalization: { granted: true, at: now, source: 'bench' },
-        tracking: { granted: false, at: now, source: 'bench' },
-        newsletter: { granted: true, at: now, source: 'bench' },
-      },
-      prefs: noPreferences(),
-      diversity: 0.3,
-      status: 'active',
-      createdAt: now,
-      bounceCount: 0,
-    });
+    const sub = (i: number): Subscriber =>
+      activeSubscriber(
+        { id: `s${String(i).padStart(7, '0')}`, email: `s${i}@exemple.fr`, at: now, source: 'bench' },
+        { consents: { ...allConsentsGranted(now, 'bench'), tracking: { granted: false, at: now, source: 'bench' } }, diversity: 0.3 },
+      );
     for (let i = 0; i < subscribers; i++) await store.createSubscriber(sub(i));
 
     const item = (i: number, p: number): EditionItem => ({

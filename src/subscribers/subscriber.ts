@@ -82,3 +82,26 @@ export function allConsentsGranted(at: string, source: string): Subscriber['cons
   const consent = { granted: true, at, source };
   return { personalization: consent, tracking: consent, newsletter: consent };
 }
+
+/**
+ * A subscriber already in the store: active, daily at 07:00 Paris time, every
+ * consent granted at `at`, no preferences yet; `over` sets the rest (fixtures,
+ * benches, simulations).
+ */
+export function activeSubscriber(base: { id: string; email: string; at: string; source: string }, over: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id: base.id,
+    email: base.email,
+    lang: 'fr',
+    timezone: 'Europe/Paris',
+    editionTime: '07:00',
+    frequency: 'daily',
+    consents: allConsentsGranted(base.at, base.source),
+    prefs: noPreferences(),
+    diversity: 0.5,
+    status: 'active',
+    createdAt: base.at,
+    bounceCount: 0,
+    ...over,
+  };
+}

@@ -6,26 +6,11 @@
 import type { Subscriber } from '../../src/model.js';
 import type { SendRecord } from '../../src/store/sends.js';
 import { decideSend } from '../../src/newsletter/schedule.js';
-import { noPreferences, allConsentsGranted } from '../../src/subscribers/subscriber.js';
+import { activeSubscriber } from '../../src/subscribers/subscriber.js';
 
 export function subscriberAt(timezone: string, editionTime: string, over: Partial<Subscriber> = {}): Subscriber {
   const at = '2025-01-01T00:00:00.000Z';
-  return {
-    id: `s-${timezone}`,
-    email: 'lea@exemple.fr',
-    lang: 'fr',
-    timezone,
-    editionTime,
-    frequency: 'daily',
-    consents: allConsentsGranted(at, 'test'),
-    prefs: noPreferences(),
-    diversity: 0.5,
-    status: 'active',
-    createdAt: at,
-    confirmedAt: at,
-    bounceCount: 0,
-    ...over,
-  };
+  return activeSubscriber({ id: `s-${timezone}`, email: 'lea@exemple.fr', at, source: 'test' }, { timezone, editionTime, confirmedAt: at, ...over });
 }
 
 export interface SimSend {

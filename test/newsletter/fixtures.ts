@@ -1,6 +1,6 @@
 /** An edition with two sections, French and hostile text, for the newsletter tests. */
 import type { Edition, EditionItem, Subscriber } from '../../src/model.js';
-import { noPreferences, allConsentsGranted } from '../../src/subscribers/subscriber.js';
+import { activeSubscriber } from '../../src/subscribers/subscriber.js';
 
 export function item(n: number, over: Partial<EditionItem> = {}): EditionItem {
   return {
@@ -54,23 +54,15 @@ export function editionFor(sub: Pick<Subscriber, 'id' | 'lang'>, date = '2026-11
 
 export function subscriberFor(id: string, over: Partial<Subscriber> = {}): Subscriber {
   const at = '2026-11-01T10:00:00.000Z';
-  return {
-    id,
-    email: `${id}@exemple.fr`,
-    name: 'Élodie\r\nBcc: victim@evil.test',
-    lang: 'fr',
-    home: { name: 'Rennes\r\nX-Evil: 1', countryCode: 'FR', lat: 48.11, lon: -1.68 },
-    timezone: 'Europe/Paris',
-    editionTime: '07:00',
-    frequency: 'daily',
-    consents: allConsentsGranted(at, 'test'),
-    prefs: noPreferences(),
-    diversity: 0.5,
-    status: 'active',
-    createdAt: at,
-    confirmedAt: at,
-    lastEngagedAt: '2026-11-21T10:00:00.000Z',
-    bounceCount: 0,
-    ...over,
-  };
+  return activeSubscriber(
+    { id, email: `${id}@exemple.fr`, at, source: 'test' },
+    {
+      // Header injection attempts in the name and the place (EML-01).
+      name: 'Élodie\r\nBcc: victim@evil.test',
+      home: { name: 'Rennes\r\nX-Evil: 1', countryCode: 'FR', lat: 48.11, lon: -1.68 },
+      confirmedAt: at,
+      lastEngagedAt: '2026-11-21T10:00:00.000Z',
+      ...over,
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /** Small synthetic articles and subscribers for the personalization tests. */
 import type { Article, PlaceMention, Subscriber } from '../../src/model.js';
-import { noPreferences } from '../../src/subscribers/subscriber.js';
+import { activeSubscriber } from '../../src/subscribers/subscriber.js';
 
 export const NOW = Date.parse('2026-11-22T06:00:00.000Z');
 export const hoursAgo = (h: number) => new Date(NOW - h * 3_600_000).toISOString();
@@ -75,22 +75,7 @@ export function article(o: {
 }
 
 export function subscriber(o: Partial<Subscriber> = {}): Subscriber {
-  const consent = { granted: true, at: hoursAgo(1000), source: 'test' };
-  return {
-    id: o.id ?? 's1',
-    email: 's1@example.org',
-    lang: 'fr',
-    timezone: 'Europe/Paris',
-    editionTime: '06:00',
-    frequency: 'daily',
-    consents: { personalization: consent, tracking: consent, newsletter: consent },
-    prefs: noPreferences(),
-    diversity: 0.5,
-    status: 'active',
-    createdAt: hoursAgo(1000),
-    bounceCount: 0,
-    ...o,
-  };
+  return activeSubscriber({ id: o.id ?? 's1', email: 's1@example.org', at: hoursAgo(1000), source: 'test' }, { editionTime: '06:00', ...o });
 }
 
 export const TOPICS = ['sport', 'politique', 'economie', 'culture', 'sciences', 'international'];
