@@ -133,16 +133,24 @@ function editionBlocks(edition: Edition, ctx: RenderContext, slots: Slots): stri
 
 export { markdownToSafeHtml };
 
-function htmlDocument(edition: Edition, ctx: RenderContext, body: string): string {
-  const title = `${ctx.siteTitle ?? 'Kiosque'} — ${formatEditionDate(edition.date, ctx.lang)}`;
+/**
+ * The start of a page or an e-mail, up to the title: doctype, language,
+ * charset, viewport, light and dark schemes (`extraMeta`: more meta lines).
+ */
+export function documentHead(lang: Lang, title: string, extraMeta = ''): string {
   return `<!doctype html>
-<html lang="${ctx.lang}">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(title)}</title>
-<style>
+${extraMeta}<title>${escapeHtml(title)}</title>
+`;
+}
+
+function htmlDocument(edition: Edition, ctx: RenderContext, body: string): string {
+  const title = `${ctx.siteTitle ?? 'Kiosque'} — ${formatEditionDate(edition.date, ctx.lang)}`;
+  return `${documentHead(ctx.lang, title)}<style>
 body{font-family:Georgia,'Times New Roman',serif;max-width:44rem;margin:0 auto;padding:1rem;line-height:1.5;color:#1a1a1a;background:#fffdf8}
 h1{font-size:1.9rem;border-bottom:3px double #1a1a1a;padding-bottom:.3rem}
 h2{font-family:Helvetica,Arial,sans-serif;text-transform:uppercase;letter-spacing:.06em;font-size:.95rem;border-top:1px solid #1a1a1a;padding-top:.5rem;margin-top:2rem}

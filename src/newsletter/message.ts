@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Edition, EditionItem, Lang, Subscriber } from '../model.js';
-import { markdownToSafeHtml, renderMarkdown, escapeHtml } from '../edition/render.js';
+import { markdownToSafeHtml, renderMarkdown, escapeHtml, documentHead } from '../edition/render.js';
 import { formatEditionDate } from '../edition/labels.js';
 import { topicLabel as defaultTopicLabel } from '../personalize/labels.js';
 import { signToken } from '../util/tokens.js';
@@ -198,15 +198,7 @@ export function inlineStyles(safeHtml: string): string {
 }
 
 function emailDocument(lang: Lang, title: string, preheader: string, bodyHtml: string, footerHtml: string): string {
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="supported-color-schemes" content="light dark">
-<title>${escapeHtml(title)}</title>
-<style>
+  return `${documentHead(lang, title, '<meta name="supported-color-schemes" content="light dark">\n')}<style>
 :root{color-scheme:light dark;supported-color-schemes:light dark}
 @media (max-width:600px){.k-card td{padding-left:14px !important;padding-right:14px !important}.k-h1{font-size:24px !important}.k-h3{font-size:18px !important}}
 @media (prefers-color-scheme:dark){

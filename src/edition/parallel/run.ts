@@ -22,19 +22,13 @@ import { fnv1a } from '../../ingest/dedupe.js';
 import { randomId } from '../../util/ids.js';
 import { validateSettings, type EditorSettings } from '../../personalize/settings.js';
 import { currentTaxonomy } from '../../tag/taxonomy.js';
-import { currentSettings } from '../build.js';
+import { currentSettings, type BuildDeps } from '../build.js';
 import { storeLocationOf, type StoreLocation } from './location.js';
 import { buildPartition, preparePartitionContext, type BuildSpec, type IdRange, type PartitionContext, type PartitionResult } from './partition.js';
 import { createWorkerPool, resolveWorkers, type PartitionRunner } from './pool.js';
 
-export interface PartitionedBuildDeps {
-  store: Store;
-  log: Logger;
-  clock: Clock;
-  editionsDir: string;
-  baseUrl: string;
-  secret: string;
-}
+/** What the single-thread build needs too (src/edition/build.ts BuildDeps), less its options. */
+export type PartitionedBuildDeps = Pick<BuildDeps, 'store' | 'log' | 'clock' | 'editionsDir' | 'baseUrl' | 'secret'>;
 
 export interface PartitionedBuildOptions {
   /** Edition date for everyone; by default each subscriber's local today. */
