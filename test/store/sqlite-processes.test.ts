@@ -4,7 +4,6 @@
  * mid-run and one SIGKILLed inside an open transaction; then the file must
  * pass `PRAGMA integrity_check`, hold no partial batch and no duplicate.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -12,51 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { article, sleep } from './fixtures.js';
+import { spawnScript, type ScriptChild } from '../helpers/child.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'sqlite-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'kiosque-sto07-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Child {
-  proc: ChildProcess;
+interface Child extends Omit<ScriptChild<string>, 'waitFor'> {
   lines: string[];
   /** Resolves when a line matching `re` has been printed. */
   waitFor(re: RegExp): Promise<void>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
 function child(...args: string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      lines.push(line);
-      for (const w of waiters) if (w.re.test(line)) w.resolve();
-    }
-  });
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return {
-    proc,
-    lines,
-    exit,
-    waitFor: (re) =>
-      lines.some((l) => re.test(l))
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            waiters.push({ re, resolve });
-            void exit.then((x) => reject(new Error(`child exited (${x.code ?? x.signal}) before printing ${re}: ${x.stderr.slice(0, 500)}`)));
-          }),
-  };
+  const c = spawnScript(CHILD, args, (line) => line);
+  return { ...c, lines: c.items, waitFor: (re) => c.waitFor((l) => re.test(l), String(re)) };
 }
 
 describe('STO-07: SQLite under several processes and crashes', () => {

@@ -3,7 +3,6 @@
  * single-thread build, a rebuild replaces, and several processes on one
  * SQLite file share a day's build, one of them SIGKILLed mid-build.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,6 +15,7 @@ import { silentLogger } from '../../../src/util/log.js';
 import { fixedClock } from '../../../src/util/clock.js';
 import type { Edition } from '../../../src/model.js';
 import { seedFile } from './world.js';
+import { spawnScript } from '../../helpers/child.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'build-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'kiosque-parallel-'));
@@ -129,43 +129,11 @@ describe('a failing partition', () => {
   }, 120_000);
 });
 
-interface Child {
-  proc: ChildProcess;
-  events: (BuildEvent | ({ type: 'report' } & PartitionedBuildReport))[];
-  waitFor(pred: (e: Child['events'][number]) => boolean): Promise<void>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
+type ChildEvent = BuildEvent | ({ type: 'report' } & PartitionedBuildReport);
 
-function child(file: string, owner: string, leaseMs: number, partitionSize: number, holdMs = 0): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, file, owner, String(leaseMs), String(partitionSize), String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Child['events'] = [];
-  const waiters: { pred: (e: Child['events'][number]) => boolean; resolve: () => void }[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const e = JSON.parse(buf.slice(0, nl)) as Child['events'][number];
-      buf = buf.slice(nl + 1);
-      events.push(e);
-      for (const w of waiters) if (w.pred(e)) w.resolve();
-    }
-  });
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-  return {
-    proc,
-    events,
-    exit,
-    waitFor: (pred) =>
-      events.some(pred)
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            waiters.push({ pred, resolve });
-            void exit.then((x) => reject(new Error(`child exited (${x.code ?? x.signal}): ${x.stderr.slice(0, 800)}`)));
-          }),
-  };
+function child(file: string, owner: string, leaseMs: number, partitionSize: number, holdMs = 0) {
+  const c = spawnScript(CHILD, [file, owner, String(leaseMs), String(partitionSize), String(holdMs)], (line) => JSON.parse(line) as ChildEvent);
+  return { ...c, events: c.items };
 }
 
 describe('several processes share one build', () => {
