@@ -38,7 +38,7 @@ export function registerBenchCommands(program: Command): void {
     .option('--connections <n>', 'SMTP connections (default 8)', (v) => Number(v))
     .option('--json', 'print JSON')
     .action(async (o: { messages?: number; concurrency?: number; connections?: number }) => {
-      for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && (!Number.isInteger(v) || v < 1)) throw new UserError(`--${k} must be a positive integer`);
+      checkIntegerOptions(o, () => 1, 1_000_000_000);
       const { benchSend } = await import('../../newsletter/bench.js');
       printJson(await benchSend(o));
     });
@@ -52,11 +52,7 @@ export function registerBenchCommands(program: Command): void {
     .option('--files', 'write every edition\'s editions/DATE files inside the build, as `kiosque build` does (timed with it)')
     .option('--json', 'print JSON')
     .action(async (o: { subscribers?: number; articles?: number; workers?: number; files?: boolean }) => {
-      for (const [k, v] of Object.entries(o)) {
-        if (typeof v !== 'number') continue;
-        const min = k === 'workers' ? 0 : 1;
-        if (!Number.isInteger(v) || v < min || v > 10_000_000) throw new UserError(`--${k} must be an integer from ${min} to 10000000`);
-      }
+      checkIntegerOptions(o, (k) => (k === 'workers' ? 0 : 1), 10_000_000);
       const { benchEditions } = await import('../../bench/editions.js');
       printJson(await benchEditions(o));
     });
@@ -72,3 +68,11 @@ export function registerBenchCommands(program: Command): void {
 }
 
 export { UserError };
+
+/** Every numeric option is an integer in [min(name), max]; otherwise a one-line error naming the option. */
+function checkIntegerOptions(o: Record<string, unknown>, min: (name: string) => number, max: number): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'number') continue;
+    if (!Number.isInteger(v) || v < min(k) || v > max) throw new UserError(`--${k} must be an integer from ${min(k)} to ${max}`);
+  }
+}

@@ -49,8 +49,7 @@ export function registerEditorCommands(program: Command): void {
     .argument('<email>')
     .action(async (email: string) => {
       await withContext(async (ctx) => {
-        const editor = await ctx.store.getEditorByEmail(email.trim().toLowerCase());
-        if (!editor) throw new UserError(`no editor with address ${email}`);
+        const editor = await existingEditor(ctx, email);
         console.log(await editorLoginLink(ctx, editor));
       });
     });
@@ -74,11 +73,17 @@ export function registerEditorCommands(program: Command): void {
     .argument('<email>')
     .action(async (email: string) => {
       await withContext(async (ctx) => {
-        const editor = await ctx.store.getEditorByEmail(email.trim().toLowerCase());
-        if (!editor) throw new UserError(`no editor with address ${email}`);
+        const editor = await existingEditor(ctx, email);
         await ctx.store.deleteEditor(editor.id);
         await ctx.store.addAudit({ id: randomId(), at: ctx.clock.now().toISOString(), actor: 'cli', action: 'editor.remove', detail: { email: editor.email } });
         console.log(`removed: ${editor.email}`);
       });
     });
+}
+
+/** The editor account of this address, or a one-line error naming it. */
+async function existingEditor(ctx: Pick<AppContext, 'store'>, email: string): Promise<EditorAccount> {
+  const editor = await ctx.store.getEditorByEmail(email.trim().toLowerCase());
+  if (!editor) throw new UserError(`no editor with address ${email}`);
+  return editor;
 }
