@@ -7,21 +7,16 @@ import { open, stat } from 'node:fs/promises';
 import { stableId } from '../../util/ids.js';
 import { decodeFeedBytes } from './decode.js';
 import { parseFeed, type ParsedFeedInfo } from './parse.js';
+import type { NormalizedItem } from './normalize.js';
 
-export interface ParseFileItem {
+/** An item as the ingest stores it (the fields of NormalizedItem that a reader checks), with the stored id. */
+export type ParseFileItem = Pick<NormalizedItem, 'url' | 'title' | 'publishedAt' | 'author' | 'summary' | 'contentHtml' | 'text'> & {
   /**
    * stableId("url:" + canonical URL) — the same id the ingest pipeline gives the
    * stored Article — or stableId("guid:" + guid) when the item has no URL.
    */
   id: string;
-  url?: string;
-  title: string;
-  publishedAt?: string;
-  author?: string;
-  summary: string;
-  contentHtml: string;
-  text: string;
-}
+};
 
 export type ParseFileResult =
   | { file: string; ok: true; feed: ParsedFeedInfo; items: ParseFileItem[]; errors?: string[] }
