@@ -81,7 +81,15 @@ export const EditorSettingsSchema = z
          * 'kl': weight of the KL penalty against relevance (Steck 2018; POPROX θ = 0.1).
          */
         method: z.enum(['seats', 'kl']).default('seats'),
-        strength: num(0, 1).default(0.1),
+        /**
+         * 0 by default: the edition floor (bubbleGuard.hold*) keeps editions
+         * broad for fewer lost clicks than seats (bubble eval: a seat in ten
+         * cost ~1 % of CTR and lowered the last-week entropy ratio), and the
+         * 'kl' penalty broadens new subscribers' editions most, where no
+         * bubble can have formed yet. Editors who want proportional topics
+         * set it (0.1 = one seat in ten).
+         */
+        strength: num(0, 1).default(0),
         /** Share of the target mix taken from the subscriber's history (rest: editorial baseline). */
         historyShare: num(0, 1).default(0.8),
         /**
@@ -130,10 +138,19 @@ export const EditorSettingsSchema = z
          * the topic it has most of give way to the best stories of the
          * subscriber's other topics (shown last, "also for you"). 0: off.
          */
-        holdBits: num(0, 6).default(2.4),
+        holdBits: num(0, 6).default(4.5),
         holdSlots: num(0, 50).transform(Math.round).default(4),
-        /** The floor grows with the profile: half of holdBits at this many (decayed) clicks; 0: full at once. */
-        holdRampClicks: num(0, 1000).default(10),
+        /**
+         * The floor grows with the profile: holdBits × w / (w + holdRampClicks),
+         * w = the profile's decayed clicks (profileHalfLifeDays). Defaults:
+         * ~0.6 bit after a few days of reading, ~1.8 bits at 30 (a month of a
+         * daily reader), ~2.4 at 50. A holdBits above what the swaps can reach
+         * (12 topics: 3.6 bits at most) only means that a long-standing
+         * profile gets every one of its holdSlots swaps. A floor strong from
+         * the first clicks would mostly broaden the first editions, where no
+         * bubble has formed yet. 0: full at once.
+         */
+        holdRampClicks: num(0, 1000).default(45),
         /**
          * MMR trade-off of the floor's swaps: 1 takes the subscriber's most
          * relevant story of another topic, lower also asks it to be unlike the edition.

@@ -12,8 +12,8 @@ describe('editor settings (STO-13)', () => {
 
   it('has explicit diversity defaults: seat redundancy and the bubble guard', () => {
     expect(DEFAULT_SETTINGS.calibration.seatLambda).toBe(0.5);
-    expect(DEFAULT_SETTINGS.calibration.strength).toBe(0.1);
-    expect(DEFAULT_SETTINGS.bubbleGuard).toEqual({ floorBits: 1.5, editions: 7, explorationBoost: 0.2, baselineBoost: 0.5, holdBits: 2.4, holdSlots: 4, holdRampClicks: 10, holdLambda: 0.7, holdInterestPower: 0 });
+    expect(DEFAULT_SETTINGS.calibration.strength).toBe(0);
+    expect(DEFAULT_SETTINGS.bubbleGuard).toEqual({ floorBits: 1.5, editions: 7, explorationBoost: 0.2, baselineBoost: 0.5, holdBits: 4.5, holdSlots: 4, holdRampClicks: 45, holdLambda: 0.7, holdInterestPower: 0 });
     const hold = validateSettings({ bubbleGuard: { holdSlots: 2.4 } });
     expect(hold.ok && hold.settings.bubbleGuard.holdSlots).toBe(2);
     const off = validateSettings({ bubbleGuard: { floorBits: 0 } });
