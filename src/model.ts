@@ -169,6 +169,8 @@ export interface SubscriberPrefs {
   followSources: string[];
   muteSources: string[];
   feedback: FeedbackSignal[];
+  /** Languages of the stories in the edition; absent or empty: the subscriber's own language only. */
+  languages?: Lang[];
 }
 
 export interface Subscriber {

@@ -29,7 +29,9 @@ import type {
   Subscriber,
   TopicScore,
 } from '../model.js';
+import { LANGS } from '../model.js';
 import type { Rng } from '../util/random.js';
+import { readingLanguages } from '../subscribers/subscriber.js';
 import { prepareArticle, type PreparedArticle } from './articles.js';
 import { selectCandidates, type Candidate } from './candidates.js';
 import { Covisitation } from './covisit.js';
@@ -93,6 +95,11 @@ export interface PreparedBuild {
   accumulator: SparseAccumulator;
   /** Main topic index per candidate (−1 none). */
   mainTopic: Int32Array;
+  /** Language of each candidate's lead article: 1 + its index in LANGS, 0 unknown. */
+  candidateLang: Uint8Array;
+  /** Source (feed) of each candidate's lead article, numbered 0 … sourceCount − 1. */
+  candidateSource: Int32Array;
+  sourceCount: number;
   /** Pinned candidate indices. */
   pinned: number[];
   /** Candidate index by story (cluster) id. */
@@ -240,6 +247,13 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     return h;
   };
 
+  const sourceNumbers = new Map<string, number>();
+  const sourceNumber = (feedId: string) => {
+    let k = sourceNumbers.get(feedId);
+    if (k === undefined) sourceNumbers.set(feedId, (k = sourceNumbers.size));
+    return k;
+  };
+
   const bsum = Object.values(settings.calibration.baseline).reduce((a, b) => a + b, 0);
   const baseline = new Map(Object.entries(settings.calibration.baseline).map(([k, v]) => [k, bsum > 0 ? v / bsum : 0]));
 
@@ -252,6 +266,9 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     simScratch: new CachedSimilarity(dict.size, simVecs),
     accumulator: new SparseAccumulator(dict.size),
     mainTopic,
+    candidateLang: Uint8Array.from(candidates, (c) => LANGS.indexOf(c.lead.article.tags?.lang as Lang) + 1),
+    candidateSource: Int32Array.from(candidates, (c) => sourceNumber(c.lead.feedId)),
+    sourceCount: sourceNumbers.size,
     pinned: candidates.flatMap((c, i) => (c.pinned ? [i] : [])),
     clusterIndex,
     candidates,
@@ -381,6 +398,7 @@ export function planForSubscriber(
     const p = byKind.place.get(g);
     if (p) for (const i of p.idx) exclude(i);
   }
+  excludeUnreadLanguages(build, readingLanguages(subscriber), excluded, settings.editionSize, settings.maxPerSource);
 
   // 3. relevance
   const home = build.homeScores(subscriber.home);
@@ -549,6 +567,28 @@ export function planForSubscriber(
 }
 
 /** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */
+/**
+ * Leaves out stories in languages the subscriber does not read (pinned ones
+ * and those of unknown language stay), unless what is left cannot fill an
+ * edition within the per-source cap: a short edition in one's language is
+ * worse than a full one with a few stories in another.
+ */
+function excludeUnreadLanguages(build: PreparedBuild, reads: readonly Lang[], excluded: Uint8Array, size: number, maxPerSource: number): void {
+  const { candidateLang: langOf, candidateSource: sourceOf, candidates } = build;
+  if (reads.length >= LANGS.length) return;
+  const readable = new Uint8Array(LANGS.length + 1);
+  readable[0] = 1;
+  for (const l of reads) readable[LANGS.indexOf(l) + 1] = 1;
+  const perSource = new Uint16Array(build.sourceCount);
+  let fillable = 0;
+  for (let i = 0; i < langOf.length && fillable < size; i++) {
+    if (excluded[i] || !(readable[langOf[i]!] || candidates[i]!.pinned)) continue;
+    if (perSource[sourceOf[i]!]! < maxPerSource) (perSource[sourceOf[i]!]!++, fillable++);
+  }
+  if (fillable < size) return;
+  for (let i = 0; i < langOf.length; i++) if (!readable[langOf[i]!] && !candidates[i]!.pinned) excluded[i] = 1;
+}
+
 function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number): Float64Array {
   const out = new Float64Array(T);
   for (const [t, v] of profile.topicAffinity) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HomePlace, Lang, Subscriber, SubscriberPrefs } from '../model.js';
+import { LANGS, type HomePlace, type Lang, type Subscriber, type SubscriberPrefs } from '../model.js';
 import { randomId } from '../util/ids.js';
 import { UserError } from '../util/errors.js';
 
@@ -12,6 +12,8 @@ export interface NewSubscriberInput {
   editionTime?: string;
   followTopics?: string[];
   muteTopics?: string[];
+  /** Languages of stories wanted besides `lang` (default: `lang` only); unknown values are ignored. */
+  languages?: readonly string[];
   consents: { personalization: boolean; tracking: boolean; newsletter: boolean };
   /** Where the consents were given ("signup-form", "demo", "cli"). */
   source: string;
@@ -42,6 +44,7 @@ export function newSubscriber(input: NewSubscriberInput, now: Date): Subscriber 
   if (!HHMM.test(editionTime)) throw new UserError(`edition time must be HH:MM (24 h), not ${JSON.stringify(editionTime)}`);
   const at = now.toISOString();
   const consent = (granted: boolean) => ({ granted, at, source: input.source });
+  const languages = storyLanguages(input.lang, input.languages);
   return {
     id: randomId(),
     email,
@@ -64,12 +67,33 @@ export function newSubscriber(input: NewSubscriberInput, now: Date): Subscriber 
       followSources: [],
       muteSources: [],
       feedback: [],
+      ...(languages ? { languages } : {}),
     },
     diversity: 0.5,
     status: 'pending',
     createdAt: at,
     bounceCount: 0,
   };
+}
+
+/**
+ * The languages a subscriber reads stories in: those they chose (known ones,
+ * in LANGS order), else their own language.
+ */
+export function readingLanguages(s: { lang: Lang; prefs?: Pick<SubscriberPrefs, 'languages'> }): Lang[] {
+  const chosen = new Set(s.prefs?.languages ?? []);
+  const known = LANGS.filter((l) => chosen.has(l));
+  return known.length ? known : [s.lang];
+}
+
+/**
+ * What to store as `prefs.languages` for a subscriber of language `lang` who
+ * also ticked `ticked` (unknown values ignored): undefined when that is their
+ * own language alone, the default.
+ */
+export function storyLanguages(lang: Lang, ticked: readonly string[] | undefined): Lang[] | undefined {
+  const all = readingLanguages({ lang, prefs: { languages: [lang, ...((ticked ?? []) as Lang[])] } });
+  return all.length > 1 ? all : undefined;
 }
 
 /** No followed or muted topics, places or sources, no feedback: a subscriber who has said nothing yet. */

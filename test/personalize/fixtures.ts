@@ -1,5 +1,5 @@
 /** Small synthetic articles and subscribers for the personalization tests. */
-import type { Article, PlaceMention, Subscriber } from '../../src/model.js';
+import type { Article, Lang, PlaceMention, Subscriber } from '../../src/model.js';
 import { activeSubscriber } from '../../src/subscribers/subscriber.js';
 
 export const NOW = Date.parse('2026-11-22T06:00:00.000Z');
@@ -42,6 +42,7 @@ export function article(o: {
   section?: string;
   text?: string;
   mainCountry?: string;
+  lang?: Lang;
 }): Article {
   const id = o.id ?? `a${++seq}`;
   const words = o.words ?? [o.topic ?? 'misc', `${id}w`];
@@ -62,7 +63,7 @@ export function article(o: {
     simhash: '0000000000000000',
     clusterId: o.clusterId ?? `c-${id}`,
     tags: {
-      lang: 'fr',
+      lang: o.lang ?? 'fr',
       keywords: words.slice(0, 5).map((w) => ({ term: w, stem: w, weight: 1 })),
       vector: vectorOf(words),
       topics,

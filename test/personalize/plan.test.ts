@@ -125,6 +125,32 @@ describe('planEdition', () => {
     expect(plan.metrics.topicEntropy).toBeGreaterThan(noFloor.metrics.topicEntropy);
   });
 
+  it('keeps to the languages the subscriber reads, unless too few stories are left to fill the edition', () => {
+    const french = corpus();
+    const english = ['politique', 'economie', 'sport', 'culture', 'sciences', 'technologie', 'international', 'societe'].flatMap((t, ti) =>
+      [0, 1].map((k) => article({ id: `en-${t}-${k}`, topic: t, lang: 'en', feedId: `en${(ti + k) % 4}`, words: [t, `en-${t}`, `en${ti}-${k}`], hours: 2 + k })),
+    );
+    const settings = { ...DEFAULT_SETTINGS, pinned: { articleIds: [], clusterIds: ['c-economie-7'] } };
+    const build = prepareBuild({ articles: [...french, ...english], clicks: [], now: NOW, settings });
+    const langOf = (id: string) => (id.startsWith('en-') ? 'en' : 'fr');
+    const plan = (o: Parameters<typeof subscriber>[0]) => planForSubscriber(build, subscriber(o), [], seededRng(1)).items.map((i) => i.articleId);
+
+    const reader = plan({ lang: 'en' });
+    expect(reader).toHaveLength(DEFAULT_SETTINGS.editionSize);
+    // The editors' pinned story stays whatever its language; every other story is in English.
+    expect(reader).toContain('economie-7');
+    expect(reader.filter((id) => id !== 'economie-7').every((id) => langOf(id) === 'en')).toBe(true);
+    expect(plan({ lang: 'fr' }).filter((id) => id !== 'economie-7').every((id) => langOf(id) === 'fr')).toBe(true);
+    // Someone who reads both gets both.
+    const both = plan({ lang: 'en', prefs: { ...subscriber().prefs, languages: ['fr', 'en'] } });
+    expect(new Set(both.map(langOf))).toEqual(new Set(['fr', 'en']));
+
+    // Four English stories cannot fill an edition: it stays full, with stories in French.
+    const few = prepareBuild({ articles: [...french, ...english.slice(0, 4)], clicks: [], now: NOW });
+    const short = planForSubscriber(few, subscriber({ lang: 'en' }), [], seededRng(1)).items;
+    expect(short).toHaveLength(DEFAULT_SETTINGS.editionSize);
+  });
+
   it('returns an empty plan, not an error, when there is nothing to show', () => {
     const plan = planEdition({ articles: [], now: NOW, subscriber: subscriber(), rng: seededRng(1) });
     expect(plan.items).toEqual([]);

@@ -33,13 +33,14 @@ async function signUp(c: Client, email: string, extra: Record<string, string | s
 describe('sign-up and magic-link sign-in', () => {
   it('records consents with time and source, mails a confirmation link that works once', async () => {
     const c = new Client(app);
-    const res = await signUp(c, 'Nouvelle@Exemple.fr', { home: 'Rennes' });
+    const res = await signUp(c, 'Nouvelle@Exemple.fr', { home: 'Rennes', storyLangs: ['en'] });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Si cette adresse peut recevoir un lien');
     const sub = (await w.ctx.store.getSubscriberByEmail('nouvelle@exemple.fr'))!;
     expect(sub.status).toBe('pending');
     expect(sub.home?.name).toBe('Rennes');
     expect(sub.prefs.followTopics).toEqual(['sport', 'culture']);
+    expect(sub.prefs.languages).toEqual(['fr', 'en']);
     expect(sub.consents.personalization).toMatchObject({ granted: true, source: 'web-signup-form' });
     expect(sub.consents.tracking.granted).toBe(true);
     expect(Date.parse(sub.consents.newsletter.at)).toBeGreaterThan(0);
@@ -239,6 +240,16 @@ describe('My profile', () => {
     expect((await c.get('/me')).body).toMatch(/name="mutePlaces" value="geonames:2996944" checked> Lyon/);
     expect(after.consents.tracking).toMatchObject({ granted: false, source: 'web-profile' });
     expect(after.consents.newsletter).toEqual(before.consents.newsletter);
+    expect(after.prefs.languages).toBeUndefined();
+    // Stories in French too, for an English reader; then their own language only again.
+    await c.post('/me', { lang: 'en', timezone: 'America/New_York', editionTime: '08:30', storyLangs: ['fr'], followTopics: ['sciences'] });
+    const both = (await w.ctx.store.getSubscriber('sub-bob'))!;
+    expect(both.prefs.languages).toEqual(['fr', 'en']);
+    expect(both.prefs.followTopics).toEqual(['sciences']);
+    expect((await c.get('/me')).body).toMatch(/name="storyLangs" value="fr" checked> Français/);
+    await c.post('/me', { lang: 'en', timezone: 'America/New_York', editionTime: '08:30', followTopics: ['sciences'] });
+    expect((await w.ctx.store.getSubscriber('sub-bob'))!.prefs.languages).toBeUndefined();
+    expect((await c.post('/me', { lang: 'en', timezone: 'America/New_York', editionTime: '08:30', storyLangs: ['x'.repeat(40)] })).statusCode).toBe(400);
     expect((await c.post('/me', { lang: 'en', timezone: 'Mars/Olympus', editionTime: '08:30' })).statusCode).toBe(400);
     expect((await c.post('/me', { lang: 'en', timezone: 'Europe/Paris', editionTime: '08:30', email: 'other@exemple.fr' })).statusCode).toBe(400);
     expect((await c.post('/me', { lang: 'en', timezone: 'Europe/Paris', editionTime: '08:30', diversity: '1e309' })).statusCode).toBe(400);

@@ -8,7 +8,7 @@ import { suppressionHash } from '../../newsletter/message.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsentRecord, Edition, Lang, Subscriber } from '../../model.js';
 import type { SubscriberPatch } from '../../store/store.js';
-import { newSubscriber, isValidTimeZone } from '../../subscribers/subscriber.js';
+import { newSubscriber, isValidTimeZone, storyLanguages } from '../../subscribers/subscriber.js';
 import { isUserError, oneLine } from '../../util/errors.js';
 import { localDate } from '../../util/time.js';
 import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../../edition/history.js';
@@ -110,6 +110,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       timezone?: string;
       editionTime?: string;
       topics?: string[];
+      storyLangs?: string[];
       personalization?: 'on';
       tracking?: 'on';
       newsletter?: 'on';
@@ -128,6 +129,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
               timezone: str(64),
               editionTime: str(5, { pattern: HHMM }),
               topics: strList(64, 30),
+              storyLangs: strList(2, 4),
               personalization: on,
               tracking: on,
               newsletter: on,
@@ -157,6 +159,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
               ...(b.timezone ? { timezone: b.timezone } : {}),
               ...(b.editionTime ? { editionTime: b.editionTime } : {}),
               followTopics: topics,
+              ...(b.storyLangs ? { languages: b.storyLangs } : {}),
               consents: { personalization: b.personalization === 'on', tracking: b.tracking === 'on', newsletter: b.newsletter === 'on' },
               source: 'web-signup-form',
             },
@@ -413,6 +416,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
       muteTopics?: string[];
       keepMutedSources?: string[];
       mutePlaces?: string[];
+      storyLangs?: string[];
       tracking?: 'on';
       newsletter?: 'on';
     };
@@ -433,6 +437,7 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
               muteTopics: strList(64, 50),
               keepMutedSources: strList(64, 1000),
               mutePlaces: strList(64, 200),
+              storyLangs: strList(2, 4),
               tracking: on,
               newsletter: on,
             },
@@ -451,6 +456,8 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
         const follow = known(b.followTopics);
         const mute = known(b.muteTopics).filter((t) => !follow.includes(t));
         const at = clock.now().toISOString();
+        const { languages: _languages, ...prefsBefore } = sub.prefs;
+        const languages = storyLanguages(b.lang, b.storyLangs);
         // Only explicit fields are written; a consent changes only when its box changed, with time and source.
         const patch: SubscriberPatch = {
           lang: b.lang,
@@ -458,7 +465,8 @@ export function subscriberPlugin(deps: WebDeps): FastifyPluginAsync {
           editionTime: b.editionTime,
           ...(b.diversity !== undefined ? { diversity: Number(b.diversity) } : {}),
           prefs: {
-            ...sub.prefs,
+            ...prefsBefore,
+            ...(languages ? { languages } : {}),
             followTopics: follow,
             muteTopics: mute,
             muteSources: sub.prefs.muteSources.filter((f) => (b.keepMutedSources ?? []).includes(f)),
