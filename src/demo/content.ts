@@ -41,6 +41,8 @@ const DemoSubscriber = z.object({
   editionTime: z.string(),
   followTopics: z.array(z.string()).default([]),
   muteTopics: z.array(z.string()).default([]),
+  /** Languages of stories wanted besides their own. */
+  languages: z.array(z.enum(['fr', 'en'])).default([]),
   consents: z.object({ personalization: z.boolean(), tracking: z.boolean(), newsletter: z.boolean() }),
   clicks: z.array(z.object({ item: z.string(), hoursAgo: z.number() })).default([]),
 });

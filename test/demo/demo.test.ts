@@ -17,7 +17,7 @@ describe('kiosque demo --once --json (offline, end to end)', () => {
       timeout: 120_000,
     });
     const summary = JSON.parse(stdout.trim());
-    expect(Object.keys(summary).sort()).toEqual(['articles', 'editions', 'editionsDir', 'emails', 'outboxDir', 'stories', 'subscribers']);
+    expect(Object.keys(summary).sort()).toEqual(['afterClick', 'articles', 'editions', 'editionsDir', 'emails', 'outboxDir', 'perSubscriber', 'stories', 'subscribers']);
     expect(summary.articles).toBeGreaterThanOrEqual(100);
     // Several sources telling one story are merged into one story cluster.
     expect(summary.stories).toBeLessThan(summary.articles);
@@ -45,6 +45,20 @@ describe('kiosque demo --once --json (offline, end to end)', () => {
       const html = readFileSync(join(summary.editionsDir, date!, f), 'utf8');
       expect(html).not.toMatch(/<(script|iframe|img)\b|<[^>]*\son\w+=|href="javascript:/i);
     }
+    // The report says, per subscriber, what leads their edition and why.
+    expect(summary.perSubscriber).toHaveLength(summary.subscribers);
+    for (const p of summary.perSubscriber) {
+      expect(p.items).toBeGreaterThan(5);
+      expect(p.leads.length).toBeGreaterThan(0);
+      for (const l of p.leads) expect(l.why.length).toBeGreaterThan(0);
+      expect(readdirSync(join(summary.editionsDir, date!))).toContain(p.html.split('/').at(-1));
+    }
+    // A click changes the reader's rebuilt edition: the story read leaves it, others come in, explained.
+    const { afterClick } = summary;
+    expect(afterClick.removed).toContain(afterClick.clicked);
+    expect(afterClick.added.length).toBeGreaterThan(0);
+    expect(afterClick.personalizedAfter).toBe(true);
+    expect(afterClick.added.some((a: { why: string }) => /Parce que vous avez lu|Because you read/.test(a.why))).toBe(true);
     // One newsletter .eml per subscriber who consented to it, in the outbox (no SMTP_URL in the demo).
     expect(summary.emails).toBeGreaterThan(0);
     expect(summary.emails).toBeLessThanOrEqual(summary.subscribers);
