@@ -13,6 +13,7 @@
 import type { Rng } from '../util/random.js';
 import { cosine, type DenseScratch, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
+import { FRESH_ARRAYS, type ArraySource } from './scratch.js';
 
 export interface DiversifyInput {
   /** Candidate indices to choose from. */
@@ -81,6 +82,8 @@ export interface DiversifyInput {
    * affinity): floor swaps go to their next-best topics first. Absent: relevance only.
    */
   topicInterest?: Float64Array;
+  /** Where the working arrays come from (a build reuses them from one subscriber to the next); fresh ones by default. */
+  arrays?: ArraySource;
 }
 
 export interface DiversifyResult {
@@ -114,20 +117,21 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const explore = new Set<number>();
   const seated = new Set<number>();
   const objective = new Map<number, number>();
-  const chosen = new Uint8Array(relevance.length);
+  const arrays = input.arrays ?? FRESH_ARRAYS;
+  const chosen = arrays.uint8('diversify.chosen', relevance.length);
   // Sources as small integers: the cap is checked for every candidate at every step.
   const sourceId = new Map<string, number>();
-  const srcOf = new Int32Array(relevance.length).fill(-1);
+  const srcOf = arrays.int32('diversify.srcOf', relevance.length, -1);
   for (const i of [...input.pool, ...(input.fixed ?? [])]) {
     let id = sourceId.get(feedIds[i]!);
     if (id === undefined) sourceId.set(feedIds[i]!, (id = sourceId.size));
     srcOf[i] = id;
   }
-  const perSource = new Int32Array(sourceId.size + 1);
-  const topicSum = new Float64Array(T);
+  const perSource = arrays.int32('diversify.perSource', sourceId.size + 1);
+  const topicSum = arrays.float64('diversify.topicSum', T);
   const geoSum = new Float64Array(3);
   const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));
-  const maxSim = new Float64Array(relevance.length);
+  const maxSim = arrays.float64('diversify.maxSim', relevance.length);
   const scratch = input.scratch;
 
   // The build's similarity cache answers by candidate index (no vector identity check per pair).
@@ -168,8 +172,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   // Sparse topic rows of the pool: a candidate touches one or two topics, so the
   // KL of S ∪ {i} is the KL of S corrected on those topics only.
   // Row of pool position pi: entries rowStart[pi] … rowEnd[pi] − 1.
-  const rowStart = new Int32Array(pool.length);
-  const rowEnd = new Int32Array(pool.length);
+  const rowStart = arrays.int32('diversify.rowStart', pool.length);
+  const rowEnd = arrays.int32('diversify.rowEnd', pool.length);
   const rowTopics: number[] = [];
   const rowWeights: number[] = [];
   for (let pi = 0; pi < pool.length; pi++) {
@@ -185,13 +189,13 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const pg = input.targetGeo;
   const alpha = input.alpha;
   const term = (pv: number, qv: number) => (pv > 0 ? pv * Math.log2(pv / ((1 - alpha) * qv + alpha * pv)) : 0);
-  const baseTopic = new Float64Array(T);
+  const baseTopic = arrays.float64('diversify.baseTopic', T);
   const baseGeo = new Float64Array(3);
 
   const seats = input.calibrationMethod !== 'kl';
   const useKl = !seats && input.calibrationStrength > 0 && T > 0;
   let greedyPicks = 0;
-  const poolMain = new Int32Array(pool.length);
+  const poolMain = arrays.int32('diversify.poolMain', pool.length);
   for (let pi = 0; pi < pool.length; pi++) {
     let g = -1;
     let w = 0;
@@ -200,7 +204,7 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   }
   // Topics in the order the pool first shows them (the seat goes to the first of equally due topics).
   const availableTopics: number[] = [];
-  const topicAvailable = new Uint8Array(Math.max(1, T));
+  const topicAvailable = arrays.uint8('diversify.topicAvailable', Math.max(1, T));
   /** Geographic calibration penalty of adding an item of each class (three numbers per slot, not one per candidate). */
   const geoPenalty = new Float64Array(3);
 

@@ -44,6 +44,7 @@ import { buildFeaturePostings, buildPostings, featuresByKind, recencyScore, scor
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
+import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
 
 /** Clicks considered when naming "because you read …". */
 const BECAUSE_SIGNALS = 25;
@@ -110,6 +111,8 @@ export interface PreparedBuild {
   covisit: Covisitation;
   homeScores(home: Subscriber['home']): HomeScores;
   baseline: Map<string, number>;
+  /** Working arrays of one plan, reused by the next (planning is synchronous, one build per thread). */
+  arrays: ArraySource;
 }
 
 const toMs = (d: Date | number | IsoTime) => (typeof d === 'number' ? d : typeof d === 'string' ? Date.parse(d) : d.getTime());
@@ -266,6 +269,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     covisit,
     homeScores,
     baseline,
+    arrays: new ScratchArrays(),
   };
 }
 
@@ -360,7 +364,8 @@ export function planForSubscriber(
 
   // 2. exclusions
   const n = ctx.n;
-  const excluded = new Uint8Array(n);
+  const arrays = build.arrays ?? FRESH_ARRAYS;
+  const excluded = arrays.uint8('plan.excluded', n);
   // Walk the subscriber's own lists (small) rather than every candidate.
   const exclude = (i: number | undefined) => {
     if (i !== undefined && !candidates[i]!.pinned) excluded[i] = 1;
@@ -400,7 +405,7 @@ export function planForSubscriber(
   // The edition floor grows with the profile: a profile of a few clicks does not narrow the edition yet.
   const holdBits = personalized ? editionFloorBits(settings.bubbleGuard, profile.totalWeight, f) : 0;
   const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial) * guard.historyScale, 0) : 0;
-  const target = new Float64Array(T);
+  const target = arrays.float64('plan.target', T);
   for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
   for (const [t, v] of profile.topicDistribution) {
     const i = topicIndex.get(t);
@@ -416,7 +421,7 @@ export function planForSubscriber(
   normalize(targetGeo);
 
   const size = settings.editionSize;
-  const pool = selectPool(rel, excluded, build.mainTopic, T, home.geo, size);
+  const pool = selectPool(rel, excluded, build.mainTopic, T, home.geo, size, arrays);
   const fixed = build.pinned.filter((i) => !excluded[i]);
   let chosen: number[];
   let explore = new Set<number>();
@@ -457,7 +462,8 @@ export function planForSubscriber(
       floorSlots: settings.bubbleGuard.holdSlots,
       floorLambda: 1 - (1 - settings.bubbleGuard.holdLambda) * f,
       floorInterestPower: settings.bubbleGuard.holdInterestPower,
-      topicInterest: interestByTopic(profile, topicIndex, T),
+      topicInterest: interestByTopic(profile, topicIndex, T, arrays),
+      arrays,
     });
     chosen = d.order;
     explore = d.explore;
@@ -507,7 +513,7 @@ export function planForSubscriber(
 
   // 6. items and reasons
   const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => ctx.covisitRow(sg.article.clusterId)) : undefined;
-  const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n), items: ordered.length } : undefined;
+  const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n, arrays), items: ordered.length } : undefined;
   const items: EditionItem[] = ordered.map((i, pos) =>
     renderItem(build, i, {
       lang,
@@ -549,8 +555,8 @@ export function planForSubscriber(
 }
 
 /** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */
-function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number): Float64Array {
-  const out = new Float64Array(T);
+function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number, arrays: ArraySource): Float64Array {
+  const out = arrays.float64('plan.topicInterest', T);
   for (const [t, v] of profile.topicAffinity) {
     const i = topicIndex.get(t);
     if (i !== undefined) out[i] = v;
@@ -582,6 +588,7 @@ export function selectPool(
   T: number,
   geo: Uint8Array,
   size: number,
+  arrays: ArraySource = FRESH_ARRAYS,
 ): number[] {
   const n = rel.length;
   const head = Math.max(60, size * 8);
@@ -590,7 +597,7 @@ export function selectPool(
   let threshold = -Infinity;
   // Per-topic and per-class bests are looked for among a wider head only.
   let wide = -Infinity;
-  const all = new Float64Array(n);
+  const all = arrays.float64('selectPool.values', n);
   let live = 0;
   for (let i = 0; i < n; i++) if (!excluded[i]) all[live++] = rel[i]!;
   if (live > head) {
@@ -601,7 +608,7 @@ export function selectPool(
       threshold = kthSmallest(vals.subarray(live - head * 5), head * 4);
     } else threshold = kthSmallest(vals, live - head);
   }
-  const take = new Uint8Array(n);
+  const take = arrays.uint8('selectPool.taken', n);
   const out: number[] = [];
   // Best few per topic and per geographic class: small insertion-sorted lists.
   const tops: number[][] = Array.from({ length: T + 3 }, () => []);
@@ -752,11 +759,11 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
  * none): one walk of every row instead of a binary search per item and signal.
  * Entry [k × items.length + p] is row k at items[p].
  */
-function covisitToItems(rows: readonly (Postings | undefined)[], items: readonly number[], n: number): Float64Array {
+function covisitToItems(rows: readonly (Postings | undefined)[], items: readonly number[], n: number, arrays: ArraySource): Float64Array {
   const m = items.length;
-  const out = new Float64Array(rows.length * m);
+  const out = arrays.float64('plan.signalCovisit', rows.length * m);
   if (m === 0) return out;
-  const slot = new Int32Array(n);
+  const slot = arrays.int32('plan.itemSlot', n);
   for (let p = 0; p < m; p++) slot[items[p]!] = p + 1;
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
