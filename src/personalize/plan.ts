@@ -40,7 +40,7 @@ import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
 import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
-import { buildFeaturePostings, buildPostings, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
+import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
@@ -512,7 +512,7 @@ export function planForSubscriber(
   );
 
   // 6. items and reasons
-  const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => ctx.covisitRow(sg.article.clusterId)) : undefined;
+  const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => covisitRowOf(ctx, sg.article)) : undefined;
   const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n, arrays), items: ordered.length } : undefined;
   const items: EditionItem[] = ordered.map((i, pos) =>
     renderItem(build, i, {
@@ -667,22 +667,49 @@ interface RenderOpts {
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/** What an item shows of a candidate whatever the subscriber: worked out once per build, on first use. */
+interface CandidateFacts {
+  /** Effective topic ids: the main one, and any other scoring at least 0.2. */
+  topics: readonly string[];
+  mostConfidentPlace: string | undefined;
+}
+const candidateFactsCache = new WeakMap<PreparedBuild, (CandidateFacts | undefined)[]>();
+function candidateFacts(build: PreparedBuild, i: number): CandidateFacts {
+  let all = candidateFactsCache.get(build);
+  if (!all) candidateFactsCache.set(build, (all = new Array<CandidateFacts | undefined>(build.candidates.length)));
+  let f = all[i];
+  if (!f) {
+    const lead = build.candidates[i]!.lead;
+    f = all[i] = {
+      topics: lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id),
+      mostConfidentPlace: mostConfidentPlace(lead.places),
+    };
+  }
+  return f;
+}
+
 function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem {
   const c = build.candidates[i]!;
   const { ctx } = build;
   // A muted source never shows: another outlet of the same story leads instead.
-  const all = [c.lead, ...c.alsoCoveredBy];
-  const shown = all.find((a) => !o.profile.muteSources.has(a.feedId)) ?? c.lead;
-  const others = all.filter((a) => a !== shown && !o.profile.muteSources.has(a.feedId));
+  const mutes = o.profile.muteSources;
+  let shown = c.lead;
+  let others = c.alsoCoveredBy;
+  if (mutes.size > 0) {
+    const all = [c.lead, ...c.alsoCoveredBy];
+    shown = all.find((a) => !mutes.has(a.feedId)) ?? c.lead;
+    others = all.filter((a) => a !== shown && !mutes.has(a.feedId));
+  }
+  const facts = candidateFacts(build, i);
   const parts = {} as Record<string, number>;
   const partVals = {} as Record<RelevancePart, number>;
   for (const k of RELEVANCE_PARTS) {
     partVals[k] = o.scored.parts[k][i]!;
     parts[k] = r4(partVals[k]);
   }
-  const topics = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id);
+  const topics = facts.topics.slice();
   const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
-  const mainPlace = place ?? mostConfidentPlace(c.lead.places);
+  const mainPlace = place ?? facts.mostConfidentPlace;
 
   let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
   if (o.personalized && o.profile.signals.length) {

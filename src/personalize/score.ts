@@ -249,15 +249,35 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
  * weighted), scaled by the subscriber's best candidate. Takes the profile's
  * signals as they are: no copy per signal.
  */
+/** What covisitRowOf memoizes on: an article of the build (PreparedArticle) or anything with a story id. */
+export interface CovisitKeyed {
+  clusterId: string;
+  covisitOwner?: object;
+  covisitRow?: Postings;
+}
+
+/**
+ * ctx.covisitRow of the article's story, kept on the article for this context:
+ * a profile's signals are looked up by every plan that has them, and a
+ * property read is cheaper than the hash lookup of the story id each time.
+ */
+export function covisitRowOf(ctx: Pick<ScoreContext, 'covisitRow'>, a: CovisitKeyed): Postings | undefined {
+  if (a.covisitOwner !== ctx) {
+    a.covisitRow = ctx.covisitRow(a.clusterId);
+    a.covisitOwner = ctx;
+  }
+  return a.covisitRow;
+}
+
 export function covisitPart(
   ctx: ScoreContext,
-  signals: readonly { article: { clusterId: string }; weight: number }[],
+  signals: readonly { article: CovisitKeyed; weight: number }[],
   floor = 0.3,
 ): Float64Array {
   const out = buffer(ctx, 'covisit');
   for (let k = 0; k < signals.length; k++) {
     const s = signals[k]!;
-    const row = ctx.covisitRow(s.article.clusterId);
+    const row = covisitRowOf(ctx, s.article);
     if (!row) continue;
     const w = s.weight;
     const idx = row.idx;
