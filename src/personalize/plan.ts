@@ -610,17 +610,23 @@ export function selectPool(
   }
   const take = arrays.uint8('selectPool.taken', n);
   const out: number[] = [];
-  // Best few per topic and per geographic class: small insertion-sorted lists.
-  const tops: number[][] = Array.from({ length: T + 3 }, () => []);
-  const offer = (list: number[], i: number, k: number) => {
-    if (list.length === k && rel[list[k - 1]!]! >= rel[i]!) return;
-    let p = list.length < k ? list.length : k - 1;
-    if (list.length < k) list.push(i);
-    while (p > 0 && rel[list[p - 1]!]! < rel[i]!) {
-      list[p] = list[p - 1]!;
+  // Best few per topic and per geographic class: small insertion-sorted lists,
+  // list L in best[L × cap …], its length in bestCount[L] (topics first, then the classes).
+  const lists = T + 3;
+  const cap = Math.max(perTopic, perGeo);
+  const best = arrays.int32('selectPool.best', lists * cap);
+  const bestCount = arrays.int32('selectPool.bestCount', lists);
+  const offer = (list: number, i: number, k: number) => {
+    const base = list * cap;
+    const len = bestCount[list]!;
+    if (len === k && rel[best[base + k - 1]!]! >= rel[i]!) return;
+    let p = len < k ? len : k - 1;
+    if (len < k) bestCount[list] = len + 1;
+    while (p > 0 && rel[best[base + p - 1]!]! < rel[i]!) {
+      best[base + p] = best[base + p - 1]!;
       p--;
     }
-    list[p] = i;
+    best[base + p] = i;
   };
   for (let i = 0; i < n; i++) {
     if (excluded[i]) continue;
@@ -629,10 +635,15 @@ export function selectPool(
       out.push(i);
     }
     if (rel[i]! < wide) continue;
-    if (mainTopic[i]! >= 0) offer(tops[mainTopic[i]!]!, i, perTopic);
-    offer(tops[T + geo[i]!]!, i, perGeo);
+    if (mainTopic[i]! >= 0) offer(mainTopic[i]!, i, perTopic);
+    offer(T + geo[i]!, i, perGeo);
   }
-  for (const list of tops) for (const i of list) if (!take[i]) (take[i] = 1), out.push(i);
+  for (let list = 0; list < lists; list++) {
+    for (let e = list * cap, end = e + bestCount[list]!; e < end; e++) {
+      const i = best[e]!;
+      if (!take[i]) (take[i] = 1), out.push(i);
+    }
+  }
   out.sort((a, b) => rel[b]! - rel[a]! || a - b);
   return out;
 }
