@@ -92,7 +92,8 @@ export async function addMissingArticles(store: Store, prepared: PreparedBuild, 
   const missing: string[] = [];
   const seen = new Set<string>();
   for (const id of ids) {
-    if (seen.has(id) || prepared.articles.has(id)) continue;
+    // Most ids are in the build already: that lookup first.
+    if (prepared.articles.has(id) || seen.has(id)) continue;
     seen.add(id);
     missing.push(id);
   }

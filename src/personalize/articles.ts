@@ -23,6 +23,15 @@ export interface PreparedArticle {
   mainTopic?: string;
   places: PlaceMention[];
   mainCountry?: string;
+  /** The co-visitation row of the article's story and the scoring context it is from (score.ts covisitRowOf). */
+  covisitOwner?: object;
+  covisitRow?: CovisitRow;
+}
+
+/** A co-visitation row as score.ts keeps it (candidate indices, weights). */
+export interface CovisitRow {
+  idx: Int32Array;
+  w: Float64Array;
 }
 
 function clamp01(x: number): number {
@@ -56,6 +65,9 @@ export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
     mainTopic: topics[0]?.id,
     places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),
     mainCountry: a.tags?.mainCountry,
+    // Declared up front so that memoizing a row later does not change the object's shape.
+    covisitOwner: undefined,
+    covisitRow: undefined,
   };
 }
 

@@ -12,6 +12,8 @@
  */
 import type { Rng } from '../util/random.js';
 import { cosine, type DenseScratch, type PackedVector } from './vectors.js';
+import { CachedSimilarity } from './simcache.js';
+import { FRESH_ARRAYS, type ArraySource } from './scratch.js';
 
 export interface DiversifyInput {
   /** Candidate indices to choose from. */
@@ -80,6 +82,8 @@ export interface DiversifyInput {
    * affinity): floor swaps go to their next-best topics first. Absent: relevance only.
    */
   topicInterest?: Float64Array;
+  /** Where the working arrays come from (a build reuses them from one subscriber to the next); fresh ones by default. */
+  arrays?: ArraySource;
 }
 
 export interface DiversifyResult {
@@ -113,22 +117,25 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const explore = new Set<number>();
   const seated = new Set<number>();
   const objective = new Map<number, number>();
-  const chosen = new Uint8Array(relevance.length);
+  const arrays = input.arrays ?? FRESH_ARRAYS;
+  const chosen = arrays.uint8('diversify.chosen', relevance.length);
   // Sources as small integers: the cap is checked for every candidate at every step.
   const sourceId = new Map<string, number>();
-  const srcOf = new Int32Array(relevance.length).fill(-1);
+  const srcOf = arrays.int32('diversify.srcOf', relevance.length, -1);
   for (const i of [...input.pool, ...(input.fixed ?? [])]) {
     let id = sourceId.get(feedIds[i]!);
     if (id === undefined) sourceId.set(feedIds[i]!, (id = sourceId.size));
     srcOf[i] = id;
   }
-  const perSource = new Int32Array(sourceId.size + 1);
-  const topicSum = new Float64Array(T);
+  const perSource = arrays.int32('diversify.perSource', sourceId.size + 1);
+  const topicSum = arrays.float64('diversify.topicSum', T);
   const geoSum = new Float64Array(3);
   const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));
-  const maxSim = new Float64Array(relevance.length);
+  const maxSim = arrays.float64('diversify.maxSim', relevance.length);
   const scratch = input.scratch;
 
+  // The build's similarity cache answers by candidate index (no vector identity check per pair).
+  const cached = scratch instanceof CachedSimilarity && scratch.covers(vecs) ? scratch : null;
   const take = (i: number, obj: number) => {
     order.push(i);
     chosen[i] = 1;
@@ -137,9 +144,11 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     for (let g = 0; g < T; g++) topicSum[g]! += topicDist[i * T + g]!;
     geoSum[geo[i]!]! += 1;
     if (scratch) scratch.load(vecs[i]!);
-    for (const j of pool) {
+    const cluster = clusterIds[i];
+    for (let pi = 0; pi < pool.length; pi++) {
+      const j = pool[pi]!;
       if (chosen[j]) continue;
-      const s = clusterIds[j] === clusterIds[i] ? 1 : scratch ? scratch.cosine(vecs[j]!) : cosine(vecs[i]!, vecs[j]!);
+      const s = clusterIds[j] === cluster ? 1 : cached ? cached.cosineOfCandidate(j) : scratch ? scratch.cosine(vecs[j]!) : cosine(vecs[i]!, vecs[j]!);
       if (s > maxSim[j]!) maxSim[j] = s;
     }
     if (scratch) scratch.clear();
@@ -162,35 +171,42 @@ export function diversify(input: DiversifyInput): DiversifyResult {
 
   // Sparse topic rows of the pool: a candidate touches one or two topics, so the
   // KL of S ∪ {i} is the KL of S corrected on those topics only.
-  const rowStart = new Map<number, number>();
+  // Row of pool position pi: entries rowStart[pi] … rowEnd[pi] − 1.
+  const rowStart = arrays.int32('diversify.rowStart', pool.length);
+  const rowEnd = arrays.int32('diversify.rowEnd', pool.length);
   const rowTopics: number[] = [];
   const rowWeights: number[] = [];
-  const rowEnd: number[] = [];
-  for (const i of pool) {
-    rowStart.set(i, rowTopics.length);
+  for (let pi = 0; pi < pool.length; pi++) {
+    const i = pool[pi]!;
+    rowStart[pi] = rowTopics.length;
     for (let g = 0; g < T; g++) {
       const w = topicDist[i * T + g]!;
       if (w > 0) (rowTopics.push(g), rowWeights.push(w));
     }
-    rowEnd.push(rowTopics.length);
+    rowEnd[pi] = rowTopics.length;
   }
   const p = input.targetTopics;
   const pg = input.targetGeo;
   const alpha = input.alpha;
   const term = (pv: number, qv: number) => (pv > 0 ? pv * Math.log2(pv / ((1 - alpha) * qv + alpha * pv)) : 0);
-  const baseTopic = new Float64Array(T);
+  const baseTopic = arrays.float64('diversify.baseTopic', T);
   const baseGeo = new Float64Array(3);
 
   const seats = input.calibrationMethod !== 'kl';
   const useKl = !seats && input.calibrationStrength > 0 && T > 0;
   let greedyPicks = 0;
-  const mainOf = (i: number, pi: number) => {
+  const poolMain = arrays.int32('diversify.poolMain', pool.length);
+  for (let pi = 0; pi < pool.length; pi++) {
     let g = -1;
     let w = 0;
-    for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) if (rowWeights[r]! > w) (w = rowWeights[r]!), (g = rowTopics[r]!);
-    return g;
-  };
-  const poolMain = pool.map((i, pi) => mainOf(i, pi));
+    for (let r = rowStart[pi]!; r < rowEnd[pi]!; r++) if (rowWeights[r]! > w) (w = rowWeights[r]!), (g = rowTopics[r]!);
+    poolMain[pi] = g;
+  }
+  // Topics in the order the pool first shows them (the seat goes to the first of equally due topics).
+  const availableTopics: number[] = [];
+  const topicAvailable = arrays.uint8('diversify.topicAvailable', Math.max(1, T));
+  /** Geographic calibration penalty of adding an item of each class (three numbers per slot, not one per candidate). */
+  const geoPenalty = new Float64Array(3);
 
   const greedyFill = (end: number) => {
     while (order.length < end) {
@@ -200,48 +216,51 @@ export function diversify(input: DiversifyInput): DiversifyResult {
       let klBase = 0;
       if (useKl) for (let g = 0; g < T; g++) klBase += baseTopic[g] = term(p[g]!, topicSum[g]! / k);
       let geoBase = 0;
-      if (input.geoStrength > 0) for (let g = 0; g < 3; g++) geoBase += baseGeo[g] = term(pg[g]!, geoSum[g]! / k);
+      const useGeo = input.geoStrength > 0;
+      if (useGeo) {
+        for (let g = 0; g < 3; g++) geoBase += baseGeo[g] = term(pg[g]!, geoSum[g]! / k);
+        for (let g = 0; g < 3; g++) geoPenalty[g] = input.geoStrength * (geoBase + term(pg[g]!, (geoSum[g]! + 1) / k) - baseGeo[g]!);
+      }
       // Seats: is this slot one of the proportional ones, and which topic is due?
       const s = input.calibrationStrength;
-      let due: Set<number> | null = null;
+      let due = -1;
       if (seats && s > 0 && T > 0 && Math.floor((greedyPicks + 1) * s + 1e-9) > Math.floor(greedyPicks * s + 1e-9)) {
-        const available = new Set<number>();
-        pool.forEach((i, pi) => {
-          if (!chosen[i] && sourceOk(i) && poolMain[pi]! >= 0) available.add(poolMain[pi]!);
-        });
-        let dueTopic = -1;
-        let bestQ = 0;
-        for (const g of available) {
-          const q = p[g]! / (2 * topicSum[g]! + 1);
-          if (q > bestQ) (bestQ = q), (dueTopic = g);
+        availableTopics.length = 0;
+        for (let pi = 0; pi < pool.length; pi++) {
+          const i = pool[pi]!;
+          const g = poolMain[pi]!;
+          if (g >= 0 && !topicAvailable[g] && !chosen[i] && sourceOk(i)) (topicAvailable[g] = 1), availableTopics.push(g);
         }
-        if (dueTopic >= 0) due = new Set([dueTopic]);
+        let bestQ = 0;
+        for (const g of availableTopics) {
+          topicAvailable[g] = 0;
+          const q = p[g]! / (2 * topicSum[g]! + 1);
+          if (q > bestQ) (bestQ = q), (due = g);
+        }
       }
-      pool.forEach((i, pi) => {
-        if (chosen[i] || !sourceOk(i)) return;
-        if (due && !due.has(poolMain[pi]!)) return;
-        const lam = due ? seatLambda : lambda;
+      const lam = due >= 0 ? seatLambda : lambda;
+      for (let pi = 0; pi < pool.length; pi++) {
+        const i = pool[pi]!;
+        if (chosen[i] || !sourceOk(i)) continue;
+        if (due >= 0 && poolMain[pi] !== due) continue;
         let obj = lam * relN(i) - (1 - lam) * maxSim[i]!;
         if (useKl) {
           let kl = klBase;
-          for (let r = rowStart.get(i)!; r < rowEnd[pi]!; r++) {
+          for (let r = rowStart[pi]!; r < rowEnd[pi]!; r++) {
             const g = rowTopics[r]!;
             kl += term(p[g]!, (topicSum[g]! + rowWeights[r]!) / k) - baseTopic[g]!;
           }
           obj -= input.calibrationStrength * kl;
         }
-        if (input.geoStrength > 0) {
-          const g = geo[i]!;
-          obj -= input.geoStrength * (geoBase + term(pg[g]!, (geoSum[g]! + 1) / k) - baseGeo[g]!);
-        }
+        if (useGeo) obj -= geoPenalty[geo[i]!]!;
         if (obj > bestObj || (obj === bestObj && best >= 0 && i < best)) {
           bestObj = obj;
           best = i;
         }
-      });
+      }
       if (best < 0) break;
       greedyPicks++;
-      if (due) seated.add(best);
+      if (due >= 0) seated.add(best);
       take(best, bestObj);
     }
   };

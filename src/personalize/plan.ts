@@ -42,10 +42,11 @@ import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
 import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
-import { buildFeaturePostings, buildPostings, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
+import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
+import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
 
 /** Clicks considered when naming "because you read …". */
 const BECAUSE_SIGNALS = 25;
@@ -117,6 +118,8 @@ export interface PreparedBuild {
   covisit: Covisitation;
   homeScores(home: Subscriber['home']): HomeScores;
   baseline: Map<string, number>;
+  /** Working arrays of one plan, reused by the next (planning is synchronous, one build per thread). */
+  arrays: ArraySource;
 }
 
 const toMs = (d: Date | number | IsoTime) => (typeof d === 'number' ? d : typeof d === 'string' ? Date.parse(d) : d.getTime());
@@ -283,6 +286,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     covisit,
     homeScores,
     baseline,
+    arrays: new ScratchArrays(),
   };
 }
 
@@ -377,7 +381,8 @@ export function planForSubscriber(
 
   // 2. exclusions
   const n = ctx.n;
-  const excluded = new Uint8Array(n);
+  const arrays = build.arrays ?? FRESH_ARRAYS;
+  const excluded = arrays.uint8('plan.excluded', n);
   // Walk the subscriber's own lists (small) rather than every candidate.
   const exclude = (i: number | undefined) => {
     if (i !== undefined && !candidates[i]!.pinned) excluded[i] = 1;
@@ -418,7 +423,7 @@ export function planForSubscriber(
   // The edition floor grows with the profile: a profile of a few clicks does not narrow the edition yet.
   const holdBits = personalized ? editionFloorBits(settings.bubbleGuard, profile.totalWeight, f) : 0;
   const historyShare = personalized ? clamp01(settings.calibration.historyShare * (1.5 - dial) * guard.historyScale, 0) : 0;
-  const target = new Float64Array(T);
+  const target = arrays.float64('plan.target', T);
   for (const [t, v] of build.baseline) target[topicIndex.get(t)!]! += (1 - historyShare) * v;
   for (const [t, v] of profile.topicDistribution) {
     const i = topicIndex.get(t);
@@ -434,7 +439,7 @@ export function planForSubscriber(
   normalize(targetGeo);
 
   const size = settings.editionSize;
-  const pool = selectPool(rel, excluded, build.mainTopic, T, home.geo, size);
+  const pool = selectPool(rel, excluded, build.mainTopic, T, home.geo, size, arrays);
   const fixed = build.pinned.filter((i) => !excluded[i]);
   let chosen: number[];
   let explore = new Set<number>();
@@ -475,7 +480,8 @@ export function planForSubscriber(
       floorSlots: settings.bubbleGuard.holdSlots,
       floorLambda: 1 - (1 - settings.bubbleGuard.holdLambda) * f,
       floorInterestPower: settings.bubbleGuard.holdInterestPower,
-      topicInterest: interestByTopic(profile, topicIndex, T),
+      topicInterest: interestByTopic(profile, topicIndex, T, arrays),
+      arrays,
     });
     chosen = d.order;
     explore = d.explore;
@@ -524,8 +530,8 @@ export function planForSubscriber(
   );
 
   // 6. items and reasons
-  const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => ctx.covisitRow(sg.article.clusterId)) : undefined;
-  const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n), items: ordered.length } : undefined;
+  const signalRows = personalized ? profile.signals.slice(0, BECAUSE_SIGNALS).map((sg) => covisitRowOf(ctx, sg.article)) : undefined;
+  const signalCovisit = signalRows ? { values: covisitToItems(signalRows, ordered, n, arrays), items: ordered.length } : undefined;
   const items: EditionItem[] = ordered.map((i, pos) =>
     renderItem(build, i, {
       lang,
@@ -566,7 +572,6 @@ export function planForSubscriber(
   return { subscriberId: subscriber.id, lang, personalized, items, sections, metrics, target: Object.fromEntries(targetMap) };
 }
 
-/** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */
 /**
  * Leaves out stories in languages the subscriber does not read (pinned ones
  * and those of unknown language stay), unless what is left cannot fill an
@@ -579,7 +584,7 @@ function excludeUnreadLanguages(build: PreparedBuild, reads: readonly Lang[], ex
   const readable = new Uint8Array(LANGS.length + 1);
   readable[0] = 1;
   for (const l of reads) readable[LANGS.indexOf(l) + 1] = 1;
-  const perSource = new Uint16Array(build.sourceCount);
+  const perSource = build.arrays.int32('plan.langPerSource', build.sourceCount);
   let fillable = 0;
   for (let i = 0; i < langOf.length && fillable < size; i++) {
     if (excluded[i] || !(readable[langOf[i]!] || candidates[i]!.pinned)) continue;
@@ -589,8 +594,9 @@ function excludeUnreadLanguages(build: PreparedBuild, reads: readonly Lang[], ex
   for (let i = 0; i < langOf.length; i++) if (!readable[langOf[i]!] && !candidates[i]!.pinned) excluded[i] = 1;
 }
 
-function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number): Float64Array {
-  const out = new Float64Array(T);
+/** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */
+function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, number>, T: number, arrays: ArraySource): Float64Array {
+  const out = arrays.float64('plan.topicInterest', T);
   for (const [t, v] of profile.topicAffinity) {
     const i = topicIndex.get(t);
     if (i !== undefined) out[i] = v;
@@ -622,6 +628,7 @@ export function selectPool(
   T: number,
   geo: Uint8Array,
   size: number,
+  arrays: ArraySource = FRESH_ARRAYS,
 ): number[] {
   const n = rel.length;
   const head = Math.max(60, size * 8);
@@ -630,7 +637,7 @@ export function selectPool(
   let threshold = -Infinity;
   // Per-topic and per-class bests are looked for among a wider head only.
   let wide = -Infinity;
-  const all = new Float64Array(n);
+  const all = arrays.float64('selectPool.values', n);
   let live = 0;
   for (let i = 0; i < n; i++) if (!excluded[i]) all[live++] = rel[i]!;
   if (live > head) {
@@ -641,19 +648,25 @@ export function selectPool(
       threshold = kthSmallest(vals.subarray(live - head * 5), head * 4);
     } else threshold = kthSmallest(vals, live - head);
   }
-  const take = new Uint8Array(n);
+  const take = arrays.uint8('selectPool.taken', n);
   const out: number[] = [];
-  // Best few per topic and per geographic class: small insertion-sorted lists.
-  const tops: number[][] = Array.from({ length: T + 3 }, () => []);
-  const offer = (list: number[], i: number, k: number) => {
-    if (list.length === k && rel[list[k - 1]!]! >= rel[i]!) return;
-    let p = list.length < k ? list.length : k - 1;
-    if (list.length < k) list.push(i);
-    while (p > 0 && rel[list[p - 1]!]! < rel[i]!) {
-      list[p] = list[p - 1]!;
+  // Best few per topic and per geographic class: small insertion-sorted lists,
+  // list L in best[L × cap …], its length in bestCount[L] (topics first, then the classes).
+  const lists = T + 3;
+  const cap = Math.max(perTopic, perGeo);
+  const best = arrays.int32('selectPool.best', lists * cap);
+  const bestCount = arrays.int32('selectPool.bestCount', lists);
+  const offer = (list: number, i: number, k: number) => {
+    const base = list * cap;
+    const len = bestCount[list]!;
+    if (len === k && rel[best[base + k - 1]!]! >= rel[i]!) return;
+    let p = len < k ? len : k - 1;
+    if (len < k) bestCount[list] = len + 1;
+    while (p > 0 && rel[best[base + p - 1]!]! < rel[i]!) {
+      best[base + p] = best[base + p - 1]!;
       p--;
     }
-    list[p] = i;
+    best[base + p] = i;
   };
   for (let i = 0; i < n; i++) {
     if (excluded[i]) continue;
@@ -662,10 +675,15 @@ export function selectPool(
       out.push(i);
     }
     if (rel[i]! < wide) continue;
-    if (mainTopic[i]! >= 0) offer(tops[mainTopic[i]!]!, i, perTopic);
-    offer(tops[T + geo[i]!]!, i, perGeo);
+    if (mainTopic[i]! >= 0) offer(mainTopic[i]!, i, perTopic);
+    offer(T + geo[i]!, i, perGeo);
   }
-  for (const list of tops) for (const i of list) if (!take[i]) (take[i] = 1), out.push(i);
+  for (let list = 0; list < lists; list++) {
+    for (let e = list * cap, end = e + bestCount[list]!; e < end; e++) {
+      const i = best[e]!;
+      if (!take[i]) (take[i] = 1), out.push(i);
+    }
+  }
   out.sort((a, b) => rel[b]! - rel[a]! || a - b);
   return out;
 }
@@ -700,22 +718,49 @@ interface RenderOpts {
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/** What an item shows of a candidate whatever the subscriber: worked out once per build, on first use. */
+interface CandidateFacts {
+  /** Effective topic ids: the main one, and any other scoring at least 0.2. */
+  topics: readonly string[];
+  mostConfidentPlace: string | undefined;
+}
+const candidateFactsCache = new WeakMap<PreparedBuild, (CandidateFacts | undefined)[]>();
+function candidateFacts(build: PreparedBuild, i: number): CandidateFacts {
+  let all = candidateFactsCache.get(build);
+  if (!all) candidateFactsCache.set(build, (all = new Array<CandidateFacts | undefined>(build.candidates.length)));
+  let f = all[i];
+  if (!f) {
+    const lead = build.candidates[i]!.lead;
+    f = all[i] = {
+      topics: lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id),
+      mostConfidentPlace: mostConfidentPlace(lead.places),
+    };
+  }
+  return f;
+}
+
 function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem {
   const c = build.candidates[i]!;
   const { ctx } = build;
   // A muted source never shows: another outlet of the same story leads instead.
-  const all = [c.lead, ...c.alsoCoveredBy];
-  const shown = all.find((a) => !o.profile.muteSources.has(a.feedId)) ?? c.lead;
-  const others = all.filter((a) => a !== shown && !o.profile.muteSources.has(a.feedId));
+  const mutes = o.profile.muteSources;
+  let shown = c.lead;
+  let others = c.alsoCoveredBy;
+  if (mutes.size > 0) {
+    const all = [c.lead, ...c.alsoCoveredBy];
+    shown = all.find((a) => !mutes.has(a.feedId)) ?? c.lead;
+    others = all.filter((a) => a !== shown && !mutes.has(a.feedId));
+  }
+  const facts = candidateFacts(build, i);
   const parts = {} as Record<string, number>;
   const partVals = {} as Record<RelevancePart, number>;
   for (const k of RELEVANCE_PARTS) {
     partVals[k] = o.scored.parts[k][i]!;
     parts[k] = r4(partVals[k]);
   }
-  const topics = c.lead.topics.filter((t, k) => k === 0 || t.score >= 0.2).map((t: TopicScore) => t.id);
+  const topics = facts.topics.slice();
   const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
-  const mainPlace = place ?? mostConfidentPlace(c.lead.places);
+  const mainPlace = place ?? facts.mostConfidentPlace;
 
   let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
   if (o.personalized && o.profile.signals.length) {
@@ -792,11 +837,11 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
  * none): one walk of every row instead of a binary search per item and signal.
  * Entry [k × items.length + p] is row k at items[p].
  */
-function covisitToItems(rows: readonly (Postings | undefined)[], items: readonly number[], n: number): Float64Array {
+function covisitToItems(rows: readonly (Postings | undefined)[], items: readonly number[], n: number, arrays: ArraySource): Float64Array {
   const m = items.length;
-  const out = new Float64Array(rows.length * m);
+  const out = arrays.float64('plan.signalCovisit', rows.length * m);
   if (m === 0) return out;
-  const slot = new Int32Array(n);
+  const slot = arrays.int32('plan.itemSlot', n);
   for (let p = 0; p < m; p++) slot[items[p]!] = p + 1;
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];

@@ -109,32 +109,50 @@ export function buildFeaturePostings(
   return out;
 }
 
-/** The inverted index as an array by term id (an index lookup per profile term instead of a hash lookup); built once per index. */
-const postingArrays = new WeakMap<Map<number, Postings>, (Postings | undefined)[]>();
-function postingArray(postings: Map<number, Postings>): (Postings | undefined)[] {
-  let a = postingArrays.get(postings);
-  if (!a) {
-    a = [];
-    for (const [id, p] of postings) a[id] = p;
-    postingArrays.set(postings, a);
+/**
+ * The inverted index packed in one pair of arrays (compressed rows by term id):
+ * entries start[t] … start[t + 1] − 1 are term t's postings. Built once per
+ * index; a profile's walk then reads contiguous memory instead of one small
+ * array pair per term.
+ */
+interface PackedPostings {
+  start: Int32Array;
+  idx: Int32Array;
+  w: Float64Array;
+}
+const packedPostings = new WeakMap<Map<number, Postings>, PackedPostings>();
+function packPostings(postings: Map<number, Postings>): PackedPostings {
+  let p = packedPostings.get(postings);
+  if (!p) {
+    let terms = 0;
+    let total = 0;
+    for (const [id, l] of postings) (terms = Math.max(terms, id + 1)), (total += l.idx.length);
+    const start = new Int32Array(terms + 1);
+    for (const [id, l] of postings) start[id + 1] = l.idx.length;
+    for (let t = 0; t < terms; t++) start[t + 1]! += start[t]!;
+    const idx = new Int32Array(total);
+    const w = new Float64Array(total);
+    for (const [id, l] of postings) (idx.set(l.idx, start[id]!), w.set(l.w, start[id]!));
+    packedPostings.set(postings, (p = { start, idx, w }));
   }
-  return a;
+  return p;
 }
 
 /** Cosine of a profile vector with every candidate, through the inverted index. */
 export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings' | 'buffers'>, v: PackedVector, name = 'cos'): Float64Array {
   const out = buffer(ctx, name);
   if (v.norm === 0) return out;
-  const lists = postingArray(ctx.postings);
+  const { start, idx, w: pw } = packPostings(ctx.postings);
+  // Terms the index has never seen (articles prepared after it) have no postings.
+  const terms = start.length - 1;
   const ids = v.ids;
   const ws = v.weights;
   for (let k = 0; k < ids.length; k++) {
-    const p = lists[ids[k]!];
-    if (!p) continue;
+    const id = ids[k]!;
+    if (id >= terms) continue;
     const q = ws[k]! / v.norm;
-    const idx = p.idx;
-    const pw = p.w;
-    for (let j = 0; j < idx.length; j++) out[idx[j]!] += q * pw[j]!;
+    const end = start[id + 1]!;
+    for (let j = start[id]!; j < end; j++) out[idx[j]!] += q * pw[j]!;
   }
   return out;
 }
@@ -231,15 +249,35 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
  * weighted), scaled by the subscriber's best candidate. Takes the profile's
  * signals as they are: no copy per signal.
  */
+/** What covisitRowOf memoizes on: an article of the build (PreparedArticle) or anything with a story id. */
+export interface CovisitKeyed {
+  clusterId: string;
+  covisitOwner?: object;
+  covisitRow?: Postings;
+}
+
+/**
+ * ctx.covisitRow of the article's story, kept on the article for this context:
+ * a profile's signals are looked up by every plan that has them, and a
+ * property read is cheaper than the hash lookup of the story id each time.
+ */
+export function covisitRowOf(ctx: Pick<ScoreContext, 'covisitRow'>, a: CovisitKeyed): Postings | undefined {
+  if (a.covisitOwner !== ctx) {
+    a.covisitRow = ctx.covisitRow(a.clusterId);
+    a.covisitOwner = ctx;
+  }
+  return a.covisitRow;
+}
+
 export function covisitPart(
   ctx: ScoreContext,
-  signals: readonly { article: { clusterId: string }; weight: number }[],
+  signals: readonly { article: CovisitKeyed; weight: number }[],
   floor = 0.3,
 ): Float64Array {
   const out = buffer(ctx, 'covisit');
   for (let k = 0; k < signals.length; k++) {
     const s = signals[k]!;
-    const row = ctx.covisitRow(s.article.clusterId);
+    const row = covisitRowOf(ctx, s.article);
     if (!row) continue;
     const w = s.weight;
     const idx = row.idx;

@@ -18,6 +18,8 @@ type Indexed = PackedVector & { [CANDIDATE_INDEX]?: number };
 export class CachedSimilarity extends DenseScratch {
   private readonly vecs: readonly PackedVector[];
   private readonly n: number;
+  /** Pairs are remembered (few enough candidates for the n × n table). */
+  private readonly tabled: boolean;
   private table: Float64Array | null = null;
   /**
    * Table slot of each candidate, given on first use. The stories most
@@ -37,7 +39,8 @@ export class CachedSimilarity extends DenseScratch {
     this.n = candidateVecs.length;
     this.vecs = candidateVecs;
     this.slotOf = new Int32Array(this.n).fill(-1);
-    if (this.n <= maxCandidates) {
+    this.tabled = this.n <= maxCandidates;
+    if (this.tabled) {
       candidateVecs.forEach((v, i) => {
         // Empty vectors are shared (and their similarity is 0 anyway).
         if (v.norm > 0) (v as Indexed)[CANDIDATE_INDEX] = i;
@@ -87,6 +90,28 @@ export class CachedSimilarity extends DenseScratch {
       this.materialize();
     }
     return super.cosine(v);
+  }
+
+  /** Whether `vecs` are this cache's candidate vectors (so cosineOfCandidate(j) is cosine(vecs[j])). */
+  covers(vecs: readonly PackedVector[]): boolean {
+    return vecs === this.vecs;
+  }
+
+  /**
+   * cosine(candidate vector j), found by index: the same number, without
+   * checking the vector's identity (what a caller holding indices already knows).
+   */
+  cosineOfCandidate(j: number): number {
+    const v = this.vecs[j]!;
+    if (this.loadedIdx >= 0 && this.tabled && v.norm > 0) {
+      const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
+      const k = this.loadedIdx + this.slot(j);
+      const known = table[k]!;
+      if (known === known) return known;
+      this.materialize();
+      return (table[k] = super.cosine(v));
+    }
+    return this.cosine(v);
   }
 
   override clear(): void {

@@ -220,44 +220,51 @@ export class SparseAccumulator {
   take(maxTerms: number): PackedVector {
     const n = this.count;
     if (n === 0) return EMPTY_VECTOR;
-    // The touched values copied out once, in touched order: the passes below
-    // read them in sequence rather than jumping about the row each time.
+    // The touched values copied out once, in touched order, and the row reset in
+    // the same pass: the passes below read the copy in sequence rather than
+    // jumping about the row again.
     if (this.vals.length < n) this.vals = new Float64Array(Math.max(n, this.vals.length * 2));
     const vals = this.vals;
     const touched = this.touched;
-    for (let k = 0; k < n; k++) vals[k] = this.row[touched[k]!]!;
+    const row = this.row;
+    for (let k = 0; k < n; k++) {
+      const id = touched[k]!;
+      vals[k] = row[id]!;
+      row[id] = 0;
+    }
+    this.count = 0;
     let threshold = -1;
     // The maxTerms-th largest magnitude (the value a quickselect of all n would give), by a min-heap of maxTerms.
-    if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms);
-    const keep: number[] = [];
-    for (let k = 0; k < n; k++) {
-      if (Math.abs(vals[k]!) >= threshold && keep.length < maxTerms) keep.push(touched[k]!);
+    if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms, n);
+    // Positions (in touched order) of the first maxTerms at or above the threshold, then ordered by term id.
+    const kept: number[] = [];
+    for (let k = 0; k < n && kept.length < maxTerms; k++) {
+      if (Math.abs(vals[k]!) >= threshold) kept.push(k);
     }
-    const ids = Int32Array.from(keep).sort();
-    const weights = new Float64Array(ids.length);
+    kept.sort((a, b) => touched[a]! - touched[b]!);
+    const ids = new Int32Array(kept.length);
+    const weights = new Float64Array(kept.length);
     let sq = 0;
-    for (let k = 0; k < ids.length; k++) {
-      const w = this.row[ids[k]!]!;
-      weights[k] = w;
+    for (let j = 0; j < kept.length; j++) {
+      const k = kept[j]!;
+      const w = vals[k]!;
+      ids[j] = touched[k]!;
+      weights[j] = w;
       sq += w * w;
     }
-    for (let k = 0; k < n; k++) this.row[this.touched[k]!] = 0;
-    this.count = 0;
     return { ids, weights, norm: Math.sqrt(sq) };
   }
 
   /**
-   * The k-th largest |value| among the touched terms (1 ≤ k < count; their
-   * values copied to `vals` first): one
-   * pass with a binary min-heap of the k largest seen, in the magnitude
+   * The k-th largest |value| among the first n of `vals` (the touched
+   * terms' values, 1 ≤ k < n): one pass with a binary min-heap of the k largest seen, in the magnitude
    * buffer. Most terms are below the heap's minimum once it fills, so this
    * is about one comparison per term rather than a quickselect's passes.
    */
-  private kthLargestMagnitude(k: number): number {
+  private kthLargestMagnitude(k: number, n: number): number {
     if (this.mags.length < k) this.mags = new Float64Array(Math.max(k, this.mags.length * 2));
     const heap = this.mags;
     const vals = this.vals;
-    const n = this.count;
     let size = 0;
     for (let t = 0; t < n; t++) {
       const x = Math.abs(vals[t]!);

@@ -47,8 +47,10 @@ export interface PartitionResult {
 
 /** How far back clicks count for profiles (same as the single-thread build). */
 export const CLICK_HISTORY_DAYS = 60;
-/** Subscribers read, planned and stored per step. */
+/** Subscribers read per step (their clicks and past editions in one store call each). */
 export const PAGE = 500;
+/** Editions planned and then stored per store call (one atomic write each). */
+export const SAVE_BATCH = 100;
 
 /** A thread's (or process's) state for one build: the store, the prepared build, the taxonomy for rendering. */
 export interface PartitionContext {
@@ -65,8 +67,8 @@ export async function preparePartitionContext(store: Store, spec: BuildSpec, tax
 
 /**
  * Builds the editions of every subscriber in `range`: pages of PAGE
- * subscribers, each page's click histories in one store call, each page's
- * editions in one atomic write (replacing any edition of the same subscriber
+ * subscribers, each page's click histories in one store call, its editions
+ * in atomic writes of SAVE_BATCH (replacing any edition of the same subscriber
  * and date, so a partition built twice leaves one edition per subscriber).
  */
 export async function buildPartition(ctx: PartitionContext, range: IdRange, shouldStop: () => boolean = () => false): Promise<PartitionResult> {
@@ -92,25 +94,31 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
     const past = await pastEditionOptions(store, dated, spec.settings);
     await addMissingArticles(store, prepared, [...clickedArticleIds(clicks), ...exposureArticleIds(past.values())]);
     const bySubscriber = groupBySubscriber(clicks);
-    const t0 = performance.now();
-    const editions: Edition[] = [];
-    for (let k = 0; k < page.length; k++) {
-      const sub = page[k]!;
-      const date = dated[k]!.date;
-      dates.add(date);
-      const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
-      editions.push(toEdition(plan, { id: stableId(`edition:${sub.id}:${date}`), date, settingsVersion: spec.settingsVersion, createdAt }));
+    out.readMs += performance.now() - tr;
+    // Planned, stored and rendered SAVE_BATCH at a time: fewer finished editions
+    // wait in memory for their write (they would outlive young-generation
+    // collections and be copied to the old generation first).
+    for (let b = 0; b < page.length; b += SAVE_BATCH) {
+      const t0 = performance.now();
+      const batch = page.slice(b, b + SAVE_BATCH);
+      const editions: Edition[] = [];
+      for (let k = 0; k < batch.length; k++) {
+        const sub = batch[k]!;
+        const date = dated[b + k]!.date;
+        dates.add(date);
+        const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
+        editions.push(toEdition(plan, { id: stableId(`edition:${sub.id}:${date}`), date, settingsVersion: spec.settingsVersion, createdAt }));
+      }
+      const t1 = performance.now();
+      await store.saveEditions(editions);
+      const t2 = performance.now();
+      if (spec.render) await renderAll(ctx, batch, editions);
+      const t3 = performance.now();
+      out.planMs += t1 - t0;
+      out.storeMs += t2 - t1;
+      out.renderMs += t3 - t2;
+      out.editions += editions.length;
     }
-    const t1 = performance.now();
-    await store.saveEditions(editions);
-    const t2 = performance.now();
-    if (spec.render) await renderAll(ctx, page, editions);
-    const t3 = performance.now();
-    out.readMs += t0 - tr;
-    out.planMs += t1 - t0;
-    out.storeMs += t2 - t1;
-    out.renderMs += t3 - t2;
-    out.editions += editions.length;
     if (raw.length < PAGE || page.length < raw.length) break;
     after = raw[raw.length - 1]!.id;
   }
