@@ -213,6 +213,8 @@ interface GazetteerFilters {
   names: KeyFilter;
   lowerStarts: KeyFilter;
   lookups: LookupMemo;
+  /** admissibleFor's answers, by name and shape. */
+  admissible: Map<number, Candidate[]>;
 }
 
 /**
@@ -295,6 +297,7 @@ function filtersOf(gaz: Pick<Gazetteer, 'byKey' | 'prefixes' | 'lowerStarts'>): 
       names: new KeyFilter(concat(gaz.byKey.keys(), gaz.prefixes), 22),
       lowerStarts: new KeyFilter(gaz.lowerStarts, 16),
       lookups: lookupMemo(),
+      admissible: new Map(),
     };
     filtersByGazetteer.set(gaz, f);
   }
@@ -467,8 +470,8 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const memo = filters.lookups;
 
   /** Longest gazetteer name starting at token i. */
-  const longestFrom = (i: number): { j: number; key: string; list: number[] } | undefined => {
-    let best: { j: number; key: string; list: number[] } | undefined;
+  const longestFrom = (i: number): { j: number; key: string; value: number } | undefined => {
+    let best: { j: number; key: string; value: number } | undefined;
     // the key of words i..j and its hash; the string is built only for keys the filter lets through
     let h = hashOf(i);
     let key = '';
@@ -494,7 +497,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
         memo.values[slot] = found;
         memo.prefix[slot] = isPrefix ? 1 : 0;
       }
-      if (found !== NO_NAME) best = { j, key, list: expandNames(gaz, found) };
+      if (found !== NO_NAME) best = { j, key, value: found };
       // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
       if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
       j++;
@@ -519,7 +522,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
       if (further && further.j > best.j) continue;
     }
     const last = tokens[best.j]!;
-    const candidates = admissible(best.list, gaz, text, tokens, i, best.j, fr);
+    const candidates = admissibleFor(best.value, matchShape(text, tokens, i, best.j, fr), gaz, filters.admissible);
     if (!candidates.length) continue;
     found.push({
       start: t.start,
@@ -613,36 +616,94 @@ function joinable(text: string, a: Token, b: Token): boolean {
   return false;
 }
 
-/** Candidates whose alias type fits how the words are written. */
-function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[], i: number, j: number, fr: boolean): Candidate[] {
+/**
+ * How a match is written and placed, as the bits admissible() reads: the
+ * same name written the same way has the same candidates in any text, so
+ * the answer is kept per (name, shape) and shared.
+ */
+const enum Shape {
+  /** Bits 0-1: the first word's case (Token.cap). */
+  FirstCap = 3,
+  Single = 1 << 2,
+  /** The first word has three letters or fewer. */
+  ShortFirst = 1 << 3,
+  LastLower = 1 << 4,
+  French = 1 << 5,
+  /** A period right after the last word ("Ind.", "W.Va."). */
+  Dotted = 1 << 6,
+  /** Every word in capitals (or a single capital letter). */
+  AllCaps = 1 << 7,
+  LastTwoLetters = 1 << 8,
+  AfterComma = 1 << 9,
+}
+
+function matchShape(text: string, tokens: Token[], i: number, j: number, fr: boolean): number {
   const first = tokens[i]!;
   const last = tokens[j]!;
+  let shape: number = first.cap;
+  if (i === j) shape |= Shape.Single;
+  if (first.length <= 3) shape |= Shape.ShortFirst;
+  if (last.cap === 0) shape |= Shape.LastLower;
+  if (fr) shape |= Shape.French;
+  if (text.charCodeAt(last.end) === 46) shape |= Shape.Dotted;
+  let allCaps = true;
+  for (let t = i; t <= j && allCaps; t++) allCaps = tokens[t]!.cap === 2 || (tokens[t]!.length === 1 && tokens[t]!.cap === 1);
+  if (allCaps) shape |= Shape.AllCaps;
+  if (last.length === 2) shape |= Shape.LastTwoLetters;
+  if (afterComma(text, first.start)) shape |= Shape.AfterComma;
+  return shape;
+}
+
+/** Names kept in the admissible-candidates memo before it is emptied (news names a few thousand places a day). */
+const ADMISSIBLE_MEMO_LIMIT = 50_000;
+
+/**
+ * Candidates of a gazetteer name (its byKey value) whose alias type fits how
+ * the words are written (matchShape). Memoized per gazetteer: the lists are
+ * shared between detections and texts, so nobody may change them (a caller
+ * that narrows candidates builds a new array).
+ */
+function admissibleFor(value: number, shape: number, gaz: Gazetteer, memo: Map<number, Candidate[]>): Candidate[] {
+  const memoKey = value * 1024 + shape;
+  let out = memo.get(memoKey);
+  if (out === undefined) {
+    if (memo.size >= ADMISSIBLE_MEMO_LIMIT) memo.clear();
+    out = admissible(expandNames(gaz, value), gaz, shape);
+    memo.set(memoKey, out);
+  }
+  return out;
+}
+
+/** Candidates whose alias type fits how the words are written. */
+function admissible(list: number[], gaz: Gazetteer, shape: number): Candidate[] {
+  const firstCap = shape & Shape.FirstCap;
+  const single = (shape & Shape.Single) !== 0;
+  const fr = (shape & Shape.French) !== 0;
   const out: Candidate[] = [];
   for (const packed of list) {
     const type = (packed & 3) as AliasType;
     const entry = entryAt(gaz, packed >> 2);
     if (type === AliasType.Abbrev) {
       // "U.S.", "W.Va.", "Ind.", "UK", "TX": capital letters as written, and state abbreviations only after a comma
-      if (first.cap === 0) continue;
-      const surface = text.slice(first.start, last.end + 1);
-      const dotted = surface.endsWith('.');
-      const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.length === 1 && t.cap === 1));
+      if (firstCap === 0) continue;
+      const dotted = (shape & Shape.Dotted) !== 0;
+      const allCaps = (shape & Shape.AllCaps) !== 0;
       if (entry.kind === 'country' || entry.level === -1) {
         if (!dotted && !allCaps) continue;
       } else {
-        if (!dotted && !(allCaps && last.length === 2)) continue;
+        if (!dotted && !(allCaps && (shape & Shape.LastTwoLetters) !== 0)) continue;
         // "S.C.", "W.Va." are distinctive anywhere; "Ind.", "TX" only as "City, Ind."
-        if (!(dotted && j > i) && !afterComma(text, first.start)) continue;
+        if (!(dotted && !single) && (shape & Shape.AfterComma) === 0) continue;
       }
       out.push({ entry, type });
       continue;
     }
     // "US", "UN": a short all-caps word is not a small town spelled in capitals ("Us", France)
-    if (first.cap === 2 && i === j && first.length <= 3 && entry.kind === 'city') continue;
-    if (first.cap === 0) {
+    if (firstCap === 2 && single && (shape & Shape.ShortFirst) !== 0 && entry.kind === 'city') continue;
+    if (firstCap === 0) {
       // lowercase: only French adjectives of nationality ("le président français")
       if (!(fr && type === AliasType.Demonym)) continue;
-    } else if (last.cap === 0 && j > i && !fr) continue;
+    } else if ((shape & Shape.LastLower) !== 0 && !single && !fr) continue;
     out.push({ entry, type });
   }
   return out;
@@ -680,6 +741,47 @@ export function contains(area: GeoEntry, place: GeoEntry): boolean {
   return false;
 }
 
+/** What context scoring reads from a candidate list as a whole. */
+interface CandidateSummary {
+  /** Some candidate is not a city (a country, region, continent). */
+  hasArea: boolean;
+  /** Some candidate is a country or a first-level region. */
+  hasCountry: boolean;
+  /** Some candidate is a country named by more than an abbreviation. */
+  namesCountry: boolean;
+  hasCountryEntry: boolean;
+  onlyDemonym: boolean;
+  abbrev: boolean;
+  maxPop: number;
+  /** Some candidate is an area or a city of 50,000 or more. */
+  hasSizeablePlace: boolean;
+}
+
+function summarize(list: Candidate[]): CandidateSummary {
+  const s: CandidateSummary = { hasArea: false, hasCountry: false, namesCountry: false, hasCountryEntry: false, onlyDemonym: true, abbrev: false, maxPop: 0, hasSizeablePlace: false };
+  for (const c of list) {
+    const e = c.entry;
+    if (e.kind !== 'city') s.hasArea = true;
+    if (e.kind === 'country' || e.level === 1) s.hasCountry = true;
+    if (e.kind === 'country') s.hasCountryEntry = true;
+    if (e.kind === 'country' && c.type !== AliasType.Abbrev) s.namesCountry = true;
+    if (c.type !== AliasType.Demonym) s.onlyDemonym = false;
+    if (c.type === AliasType.Abbrev) s.abbrev = true;
+    if (e.population > s.maxPop) s.maxPop = e.population;
+    if (e.kind !== 'city' || e.population >= 50000) s.hasSizeablePlace = true;
+  }
+  return s;
+}
+
+/** Summaries by candidate list: lists are shared by every mention of a name written alike (admissibleFor) and never changed. */
+const summaryByList = new WeakMap<Candidate[], CandidateSummary>();
+
+function summaryOf(list: Candidate[]): CandidateSummary {
+  let s = summaryByList.get(list);
+  if (!s) summaryByList.set(list, (s = summarize(list)));
+  return s;
+}
+
 function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
   let startsAt: Map<number, Detection> | undefined; // built when first needed
@@ -692,7 +794,8 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       d.score = 0;
       continue;
     }
-    if (d.firstToken === d.lastToken && FUNCTION_WORDS.has(d.key) && !d.candidates.some((c) => c.entry.kind === 'country' && c.type !== AliasType.Abbrev)) {
+    const summary = summaryOf(d.candidates);
+    if (d.firstToken === d.lastToken && FUNCTION_WORDS.has(d.key) && !summary.namesCountry) {
       d.score = 0;
       continue;
     }
@@ -700,19 +803,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
     const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
     const single = d.firstToken === d.lastToken;
-    let hasArea = false;
-    let hasCountry = false;
-    let onlyDemonym = true;
-    let abbrev = false;
-    let maxPop = 0;
-    for (const c of d.candidates) {
-      const e = c.entry;
-      if (e.kind !== 'city') hasArea = true;
-      if (e.kind === 'country' || e.level === 1) hasCountry = true;
-      if (c.type !== AliasType.Demonym) onlyDemonym = false;
-      if (c.type === AliasType.Abbrev) abbrev = true;
-      if (e.population > maxPop) maxPop = e.population;
-    }
+    const { hasArea, hasCountry, onlyDemonym, abbrev, maxPop } = summary;
     const prevKey = prev ? keyOf(d.firstToken - 1) : '';
     const nextKey = next ? keyOf(d.lastToken + 1) : '';
     const prevGap = prev ? first.start - prev.end : 99;
@@ -746,7 +837,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       const firstNameLike = FIRST_NAMES.has(d.key);
       startsAt ??= new Map(found.map((x) => [x.firstToken, x]));
       const nd = startsAt.get(d.lastToken + 1);
-      const nextIsPlace = nd !== undefined && nd.candidates.some((c) => c.entry.kind !== 'city' || c.entry.population >= 50000);
+      const nextIsPlace = nd !== undefined && summaryOf(nd.candidates).hasSizeablePlace;
       if (firstNameLike && !nextIsPlace) {
         d.score = 0;
         d.personPart = true;
@@ -800,7 +891,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     }
     for (const d of found) {
       if (d.score < 0.5 || !surnames.has(d.key) || placeLike.has(d.key)) continue;
-      if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
+      if (summaryOf(d.candidates).hasCountryEntry) continue;
       d.score = 0.3;
     }
   }

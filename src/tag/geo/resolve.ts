@@ -52,7 +52,6 @@ const MAX_CANDIDATES = 25;
 
 /** What one distinct mention says about where the text is: best weight per country and per first-level region. */
 interface Evidence {
-  key: string;
   countries: Map<string, number>;
   admin1s: Map<string, number>;
   /** Weight of each candidate as a witness for the others. */
@@ -68,7 +67,7 @@ function admin1Key(e: GeoEntry): string | undefined {
  * country and region, weighted by its share of the prior (floor 0.25, so a
  * small town still counts when its neighbours agree).
  */
-function evidenceOf(key: string, cands: Candidate[], regions: (string | undefined)[]): Evidence {
+function evidenceOf(cands: Candidate[], regions: (string | undefined)[]): Evidence {
   const n = cands.length;
   const priors = new Float64Array(n);
   let top = -Infinity;
@@ -91,7 +90,40 @@ function evidenceOf(key: string, cands: Candidate[], regions: (string | undefine
     const a = regions[k];
     if (a && (admin1s.get(a) ?? 0) < w) admin1s.set(a, w);
   }
-  return { key, countries, admin1s, weights };
+  return { countries, admin1s, weights };
+}
+
+/** What resolution derives from a candidate list alone, whatever the text: the same in every article naming the place. */
+interface CandidateFacts {
+  /** The candidates weighed (the MAX_CANDIDATES of highest prior). */
+  cands: Candidate[];
+  /** Each candidate's first-level region key. */
+  regions: (string | undefined)[];
+  evidence: Evidence;
+  /** A national capital named like a region of its own country is meant as the capital ("Washington"). */
+  capitalBonus: number[] | undefined;
+}
+
+function candidateFacts(list: Candidate[]): CandidateFacts {
+  const cands = list.length > MAX_CANDIDATES ? [...list].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : list;
+  const regions = cands.map((c) => admin1Key(c.entry));
+  const regionCcs = new Set(cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
+  const capitalBonus = regionCcs.size ? cands.map((c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
+  return { cands, regions, evidence: evidenceOf(cands, regions), capitalBonus };
+}
+
+/**
+ * CandidateFacts by candidate list: detection shares one list between all
+ * mentions of a name written alike (detect.ts admissibleFor), so each is
+ * worked out once per process rather than once per article. Lists are never
+ * changed after they are made (narrowed lists are new arrays).
+ */
+const factsByList = new WeakMap<Candidate[], CandidateFacts>();
+
+function factsOf(list: Candidate[]): CandidateFacts {
+  let facts = factsByList.get(list);
+  if (!facts) factsByList.set(list, (facts = candidateFacts(list)));
+  return facts;
 }
 
 /** Grid cell (1° × 1°) of a point, as one number. */
@@ -156,7 +188,7 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
 export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
   const groupOf: number[] = [];
-  const groups: { key: string; rep: Detection; cands: Candidate[]; members: number[] }[] = [];
+  const groups: { key: string; rep: Detection; cands: Candidate[]; facts: CandidateFacts; members: number[] }[] = [];
   const byName = new Map<string, number>();
   dets.forEach((d, k) => {
     const name = d.qualifier !== undefined ? `${d.key}#${k}` : `${d.key}|${d.candidates.length}`;
@@ -164,33 +196,28 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     if (g === undefined) {
       g = groups.length;
       byName.set(name, g);
-      const cands = d.candidates.length > MAX_CANDIDATES ? [...d.candidates].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : d.candidates;
+      const facts = factsOf(d.candidates);
       // a qualified mention ("Paris, Texas") is evidence for the bare ones ("Paris") of the same text
-      groups.push({ key: d.qualifier !== undefined ? `${d.key}#${k}` : d.key, rep: d, cands, members: [] });
+      groups.push({ key: d.qualifier !== undefined ? `${d.key}#${k}` : d.key, rep: d, cands: facts.cands, facts, members: [] });
     }
     groups[g]!.members.push(k);
     groupOf.push(g);
   });
-  // each candidate's first-level region key, built once (evidence and scoring both read it)
-  const regions = groups.map((g) => g.cands.map((c) => admin1Key(c.entry)));
-  const evidence = groups.map((g, gi) => evidenceOf(g.key, g.cands, regions[gi]!));
+  const evidence = groups.map((g) => g.facts.evidence);
   const spatial = spatialSupport(groups, evidence);
-  // a national capital named like a region of its own country is meant as the capital ("Washington")
-  const capitalBonus = groups.map((g) => {
-    const regionCcs = new Set(g.cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
-    return regionCcs.size ? g.cands.map((c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
-  });
   const scoreOf = (gi: number, ci: number): number => {
     const key = groups[gi]!.key;
-    const c = groups[gi]!.cands[ci]!;
+    const facts = groups[gi]!.facts;
+    const c = facts.cands[ci]!;
     const e = c.entry;
-    let s = prior(c) + (capitalBonus[gi]?.[ci] ?? 0);
+    let s = prior(c) + (facts.capitalBonus?.[ci] ?? 0);
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
     let cc = 0;
     let ad = 0;
-    const a = regions[gi]![ci];
-    for (const ev of evidence) {
-      if (ev.key === key) continue;
+    const a = facts.regions[ci];
+    for (let gj = 0; gj < groups.length; gj++) {
+      if (groups[gj]!.key === key) continue;
+      const ev = evidence[gj]!;
       if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
       if (a) ad += ev.admin1s.get(a) ?? 0;
     }
