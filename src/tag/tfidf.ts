@@ -90,6 +90,8 @@ export class TfIdfModel {
   private memoGeneration = -1;
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
+  /** 1 for terms that start with a digit ("375m"): read for every keyword candidate, without reaching the term's string. */
+  private digitFlag = new Uint8Array(1024);
   /** Reused word spans (one document at a time). */
   private readonly spans = new WordSpans();
   /**
@@ -143,6 +145,11 @@ export class TfIdfModel {
     return this.terms[id]!;
   }
 
+  /** Whether term `id` starts with a digit (an amount such as "375m"). */
+  startsWithDigit(id: number): boolean {
+    return this.digitFlag[id] === 1;
+  }
+
   /** Id of a stem; -1 when unknown and `add` is false. */
   termId(stem: string, add = true): number {
     let id = this.vocab.get(stem);
@@ -152,7 +159,9 @@ export class TfIdfModel {
     this.vocab.set(stem, id);
     this.terms.push(stem);
     if (id >= this.df.fr.length) this.grow(id + 1);
-    if (stem.charCodeAt(0) === TITLE_MARK) this.titleFlag[id] = 1;
+    const first = stem.charCodeAt(0);
+    if (first === TITLE_MARK) this.titleFlag[id] = 1;
+    if (first >= 48 && first <= 57) this.digitFlag[id] = 1;
     return id;
   }
 
@@ -170,6 +179,9 @@ export class TfIdfModel {
     const f = new Uint8Array(cap);
     f.set(this.titleFlag);
     this.titleFlag = f;
+    const d = new Uint8Array(cap);
+    d.set(this.digitFlag);
+    this.digitFlag = d;
   }
 
   /** Counts the stems of a document. Unknown stems are added to the vocabulary unless `add` is false. */

@@ -214,7 +214,7 @@ interface GazetteerFilters {
   lowerStarts: KeyFilter;
   lookups: LookupMemo;
   /** admissibleFor's answers, by name and shape. */
-  admissible: Map<number, Candidate[]>;
+  admissible: Map<number, ListsByShape>;
 }
 
 /**
@@ -657,21 +657,32 @@ function matchShape(text: string, tokens: Token[], i: number, j: number, fr: boo
 /** Names kept in the admissible-candidates memo before it is emptied (news names a few thousand places a day). */
 const ADMISSIBLE_MEMO_LIMIT = 50_000;
 
+/** The candidate lists of one name, for each shape it was seen written in (usually one or two). */
+interface ListsByShape {
+  shapes: number[];
+  lists: Candidate[][];
+}
+
 /**
  * Candidates of a gazetteer name (its byKey value) whose alias type fits how
- * the words are written (matchShape). Memoized per gazetteer: the lists are
- * shared between detections and texts, so nobody may change them (a caller
- * that narrows candidates builds a new array).
+ * the words are written (matchShape). Memoized per gazetteer by name, then
+ * shape (two small-integer keys: one number for both would leave the small
+ * integer range and be boxed at every call). The lists are shared between
+ * detections and texts, so nobody may change them (a caller that narrows
+ * candidates builds a new array).
  */
-function admissibleFor(value: number, shape: number, gaz: Gazetteer, memo: Map<number, Candidate[]>): Candidate[] {
-  const memoKey = value * 1024 + shape;
-  let out = memo.get(memoKey);
-  if (out === undefined) {
+function admissibleFor(value: number, shape: number, gaz: Gazetteer, memo: Map<number, ListsByShape>): Candidate[] {
+  let byShape = memo.get(value);
+  if (byShape === undefined) {
     if (memo.size >= ADMISSIBLE_MEMO_LIMIT) memo.clear();
-    out = admissible(expandNames(gaz, value), gaz, shape);
-    memo.set(memoKey, out);
+    memo.set(value, (byShape = { shapes: [], lists: [] }));
   }
-  return out;
+  const at = byShape.shapes.indexOf(shape);
+  if (at >= 0) return byShape.lists[at]!;
+  const list = admissible(expandNames(gaz, value), gaz, shape);
+  byShape.shapes.push(shape);
+  byShape.lists.push(list);
+  return list;
 }
 
 /** Candidates whose alias type fits how the words are written. */

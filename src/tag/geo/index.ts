@@ -122,12 +122,11 @@ export function extractPlaces(text: string, opts: ExtractOptions): { places: Pla
     // continents and multinational areas (Europe, the EU, the Caucasus) have no country: an article
     // mentioning them is not "near" anyone, so they stay out of the stored places
     if (!r.entry.countryCode) continue;
-    const m = toMention(r, opts.lang);
-    const seen = byId.get(m.geoId);
-    if (!seen) byId.set(m.geoId, { m, n: 1, first: k });
+    const seen = byId.get(r.entry.geoId);
+    if (!seen) byId.set(r.entry.geoId, { m: toMention(r, opts.lang), n: 1, first: k });
     else {
       seen.n++;
-      if (m.confidence > seen.m.confidence) seen.m.confidence = m.confidence;
+      if (r.confidence > seen.m.confidence) seen.m.confidence = r.confidence;
     }
   }
   const places = [...byId.values()].sort((a, b) => b.n - a.n || a.first - b.first).map((x) => x.m);

@@ -49,6 +49,8 @@ export function prior(c: Candidate): number {
 
 /** Candidates kept per mention (by prior) when weighing coherence. */
 const MAX_CANDIDATES = 25;
+/** Room per group when a group and a candidate number are packed into one. */
+const CANDIDATE_SLOTS = 32;
 
 /** What one distinct mention says about where the text is: best weight per country and per first-level region. */
 interface Evidence {
@@ -136,15 +138,19 @@ const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 40
  * Tennessee) hold each other up even when neither is the most populous.
  */
 function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): number[][] {
-  const grid = new Map<number, [number, number][]>();
+  // only names with several candidates read their support: most texts have none, and no grid is needed
+  if (!groups.some((g) => g.cands.length >= 2)) return groups.map(() => []);
+  // cell → candidates in it, each as group × CANDIDATE_SLOTS + candidate (no pair array per candidate)
+  const grid = new Map<number, number[]>();
   groups.forEach((g, gi) => {
     g.cands.forEach((c, ci) => {
       const e = c.entry;
       if (e.kind === 'country' || e.level === -1) return;
       const cell = cellOf(e.lat, e.lon);
+      const packed = gi * CANDIDATE_SLOTS + ci;
       const list = grid.get(cell);
-      if (list) list.push([gi, ci]);
-      else grid.set(cell, [[gi, ci]]);
+      if (list) list.push(packed);
+      else grid.set(cell, [packed]);
     });
   });
   const best = new Float64Array(groups.length);
@@ -162,7 +168,9 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
             for (let dx = -1; dx <= 1; dx++) {
               const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
               if (!list) continue;
-              for (const [gj, cj] of list) {
+              for (const packed of list) {
+                const gj = Math.floor(packed / CANDIDATE_SLOTS);
+                const cj = packed - gj * CANDIDATE_SLOTS;
                 const other = groups[gj]!;
                 if (gj === gi || other.key === g.key) continue;
                 const km = quickKm(e, other.cands[cj]!.entry);
