@@ -39,15 +39,19 @@ const FUNCTION_WORDS = new Set(
   ].map(foldToken),
 );
 
-/** A word of the text; its characters are sliced out only when asked for (most words never are). */
+/**
+ * A word of the text, as offsets: its characters are sliced out only when
+ * asked for (wordAt; most words never are). Tokens are recycled from one
+ * text to the next and live long, so they hold no reference to the text: a
+ * long-lived object pointing at a new string costs a write-barrier entry,
+ * and the next scavenge a visit, for each of the ~400 tokens of an article.
+ */
 export class Token {
-  private cached: string | undefined;
   /** FNV-1a of the folded word (foldToken), once asked for; NO_HASH before. */
   hash = NO_HASH;
   /** The folded word (foldToken), once asked for. */
   key: string | undefined;
   constructor(
-    private source: string,
     public start: number,
     public end: number,
     /** 0 lowercase/other, 1 Capitalized, 2 ALL CAPS (two letters or more). */
@@ -56,23 +60,23 @@ export class Token {
     public sentenceStart: boolean,
   ) {}
   /** Reuses this object for another word (the scanner recycles its tokens between texts). */
-  reset(source: string, start: number, end: number, cap: 0 | 1 | 2, sentenceStart: boolean): this {
-    this.source = source;
+  reset(start: number, end: number, cap: 0 | 1 | 2, sentenceStart: boolean): this {
     this.start = start;
     this.end = end;
     this.cap = cap;
     this.sentenceStart = sentenceStart;
-    this.cached = undefined;
     this.hash = NO_HASH;
     this.key = undefined;
     return this;
   }
-  get text(): string {
-    return (this.cached ??= this.source.slice(this.start, this.end));
-  }
   get length(): number {
     return this.end - this.start;
   }
+}
+
+/** The characters of a token of `text`. */
+function wordAt(text: string, t: Token): string {
+  return text.slice(t.start, t.end);
 }
 
 export interface Candidate {
@@ -358,7 +362,7 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     // only capitalized words are ever asked whether they open a sentence
     const sentenceStart = cap > 0 && isSentenceStart(text, start);
     const slot = count++;
-    const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
+    const t = slot < pool.length ? pool[slot]!.reset(start, i, cap, sentenceStart) : new Token(start, i, cap, sentenceStart);
     if (slot >= pool.length) pool.push(t);
     if (slot < out.length) out[slot] = t;
     else out.push(t);
@@ -453,7 +457,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
   const keyOf = (i: number): string => {
     const t = tokens[i]!;
-    return (t.key ??= foldToken(t.text));
+    return (t.key ??= foldToken(wordAt(text, t)));
   };
   /** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
   const hashOf = (i: number): number => {
@@ -559,7 +563,7 @@ function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, key
     const tok = tokens[t]!;
     // "counties" and "parishes" are both 8 letters: skip every other word without slicing it
     if (tok.cap !== 0 || tok.length !== 8) continue;
-    const suffix = COUNTY_PLURALS.get(tok.text);
+    const suffix = COUNTY_PLURALS.get(wordAt(text, tok));
     if (!suffix) continue;
     let k = t - 1;
     const added: Detection[] = [];
@@ -568,13 +572,13 @@ function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, key
       const list = namesOf(gaz, `${keyOf(k)} ${suffix}`);
       if (!list) break;
       const candidates = list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
-      added.push({ start: tok.start, end: tok.end, surface: tok.text, key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
+      added.push({ start: tok.start, end: tok.end, surface: wordAt(text, tok), key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];
       if (!prev) break;
       const gap = text.slice(prev.end, tok.start);
       if (/^,\s*$/.test(gap)) k -= 1;
-      else if (/^\s+$/.test(gap) && (prev.text === 'and' || prev.text === 'or') && k >= 2 && /^,?\s+$/.test(text.slice(tokens[k - 2]!.end, prev.start))) k -= 2;
+      else if (/^\s+$/.test(gap) && (wordAt(text, prev) === 'and' || wordAt(text, prev) === 'or') && k >= 2 && /^,?\s+$/.test(text.slice(tokens[k - 2]!.end, prev.start))) k -= 2;
       else break;
     }
     if (!added.length) continue;
@@ -597,7 +601,7 @@ const NAME_CONNECTORS = new Set([
 
 /** Whether a name may go on from token a to token b: a capitalized word, a number or a connector, properly joined. */
 function continues(text: string, a: Token, b: Token): boolean {
-  if (b.cap === 0 && (b.length > 5 || !NAME_CONNECTORS.has(b.text))) {
+  if (b.cap === 0 && (b.length > 5 || !NAME_CONNECTORS.has(wordAt(text, b)))) {
     const c = text.charCodeAt(b.start);
     if (!(c >= 48 && c <= 57)) return false;
   }
