@@ -730,13 +730,30 @@ function afterComma(text: string, at: number): boolean {
   return text[k] === ',' || text[k] === '(';
 }
 
+/** Whether text[from, to) is one comma or opening parenthesis with white space around (/^\s*[,(]\s*$/, without slicing it out). */
+export function isQualifierGap(text: string, from: number, to: number): boolean {
+  let k = from;
+  while (k < to && isJsSpace(text.charCodeAt(k))) k++;
+  if (k >= to) return false;
+  const c = text.charCodeAt(k);
+  if (c !== 44 && c !== 40) return false;
+  for (k++; k < to; k++) if (!isJsSpace(text.charCodeAt(k))) return false;
+  return true;
+}
+
+/** The characters a regular expression's \s matches. */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** "Paris, Texas", "Portland (Maine)": a region or country right after a city narrows the city. */
 function linkQualifiers(found: Detection[], text: string): void {
   for (let k = 0; k + 1 < found.length; k++) {
     const a = found[k]!;
     const b = found[k + 1]!;
-    const between = text.slice(a.end, b.start);
-    if (!/^\s*[,(]\s*$/.test(between)) continue;
+    if (!isQualifierGap(text, a.end, b.start)) continue;
     const bAreas = b.candidates.filter((c) => c.entry.kind !== 'city' && c.entry.level >= 0 && c.type !== AliasType.Demonym);
     if (!bAreas.length) continue;
     const inside = a.candidates.filter((c) => bAreas.some((r) => contains(r.entry, c.entry)));
