@@ -302,14 +302,22 @@ function scanLowered(src: string, lang: Lang, out: WordSpans): void {
     let h = FNV_OFFSET;
     while (i < n) {
       const code = src.charCodeAt(i);
+      // most characters of a text are ASCII lowercase letters: no table lookup for them
+      if (code >= 97 && code <= 122) {
+        h = Math.imul(h ^ code, FNV_PRIME);
+        hasLetter = true;
+        i++;
+        continue;
+      }
       cls = charClass(code);
-      h = Math.imul(h ^ code, FNV_PRIME);
       if (cls === Ch.Letter) hasLetter = true;
       else if (cls === Ch.Apos || cls === Ch.Hyphen) {
         const next = i + 1 < n ? charClass(src.charCodeAt(i + 1)) : Ch.Other;
         if (next !== Ch.Letter && next !== Ch.Digit) break;
         joins++;
       } else if (cls !== Ch.Digit) break;
+      // only the word's own characters: the character that ends it is not part of its hash
+      h = Math.imul(h ^ code, FNV_PRIME);
       i++;
     }
     if (!hasLetter || i - start > MAX_TOKEN * 2) continue; // numbers are noise for keywords and topics

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, HotWords, WordTable } from '../../src/tag/text.js';
+import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, scanWords, stemOf, surfaceForms, tokenize, HotWords, WordTable } from '../../src/tag/text.js';
 
 describe('detectLanguage', () => {
   it('tells French from English on news sentences', () => {
@@ -132,6 +132,18 @@ describe('WordTable, short and long words', () => {
     expect(t.get('abcdefgx', 0, 8, 7)).toBeUndefined();
     expect(t.get('abcdefghx', 0, 9, 7)).toBeUndefined();
     expect(t.get('b', 0, 1, 7)).toBeUndefined();
+  });
+});
+
+describe('scanWords hashes', () => {
+  it("gives each word the hash of its own characters, whatever ends it, so one word is one entry in the word tables", () => {
+    const s = scanWords("The cat, the dog; the end. L'État et l'économie, porte-parole (covid-19) the", 'fr');
+    const words: string[] = [];
+    for (let k = 0; k < s.count; k++) {
+      words.push(s.src.slice(s.starts[k]!, s.ends[k]!));
+      expect(s.hashes[k]).toBe(WordTable.hash(s.src, s.starts[k]!, s.ends[k]!));
+    }
+    expect(words.filter((w) => w === 'the')).toHaveLength(4);
   });
 });
 

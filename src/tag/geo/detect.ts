@@ -350,12 +350,18 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const start = i;
     const firstUpper = k === 2;
     let anyLower = false;
-    while (i < n && (k = charClass(text.charCodeAt(i))) !== 0) {
-      if (k === 1 && !anyLower) {
-        const c = text.charCodeAt(i);
-        // digits are not lowercase letters ("A1" stays all caps)
-        if (!(c >= 48 && c <= 57)) anyLower = true;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      // most characters of a text are ASCII lowercase letters: no table lookup for them
+      if (c >= 97 && c <= 122) {
+        anyLower = true;
+        i++;
+        continue;
       }
+      k = charClass(c);
+      if (k === 0) break;
+      // digits are not lowercase letters ("A1" stays all caps)
+      if (k === 1 && !(c >= 48 && c <= 57)) anyLower = true;
       i++;
     }
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
