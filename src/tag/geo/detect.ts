@@ -820,9 +820,15 @@ function summaryOf(list: Candidate[]): CandidateSummary {
   return s;
 }
 
+/** The last detection that starts at token `t` (an article has a few dozen: a scan beats building a map). */
+function lastStartingAt(found: Detection[], t: number): Detection | undefined {
+  for (let q = found.length - 1; q >= 0; q--) if (found[q]!.firstToken === t) return found[q];
+  return undefined;
+}
+
 function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
-  let startsAt: Map<number, Detection> | undefined; // built when first needed
+  const commonWords = fr ? COMMON_WORDS.fr : COMMON_WORDS.en;
   let prevDet: Detection | undefined;
   for (const d of found) {
     const before = prevDet;
@@ -873,8 +879,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
     if (next && next.cap === 1 && single && nextGap === 1 && !onlyDemonym && !abbrev && !PLACE_FOLLOWERS.has(nextKey)) {
       const firstNameLike = FIRST_NAMES.has(d.key);
-      startsAt ??= new Map(found.map((x) => [x.firstToken, x]));
-      const nd = startsAt.get(d.lastToken + 1);
+      const nd = lastStartingAt(found, d.lastToken + 1);
       const nextIsPlace = nd !== undefined && summaryOf(nd.candidates).hasSizeablePlace;
       if (firstNameLike && !nextIsPlace) {
         d.score = 0;
@@ -897,7 +902,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       continue;
     }
     // common words: "Nice weather", "Reading is fun"
-    if (single && COMMON_WORDS[fr ? 'fr' : 'en'].has(d.key) && !onlyDemonym && !abbrev) {
+    if (single && commonWords.has(d.key) && !onlyDemonym && !abbrev) {
       const strong = prev !== undefined && STRONG_LOCATIVES.has(prevKey) && prevGap <= 2;
       if (first.cap === 2) d.score = hasCountry ? 0.6 : 0.3;
       else if (first.sentenceStart || d.inTitle) d.score = hasCountry ? 0.6 : 0.2;
