@@ -328,16 +328,20 @@ function charClass(code: number): number {
 
 /** Word tokens (letters, marks, digits) with their case shape; a char-code scan, no regex per word. */
 export function tokenize(text: string): Token[] {
-  return scanTokens(text, [], []);
+  const out: Token[] = [];
+  out.length = scanTokens(text, out, []);
+  return out;
 }
 
 /**
- * Fills `out` with the words of text, reusing Token objects from `pool`
- * (grown as needed): detection recycles them from one text to the next, which
- * spares the garbage collector a few hundred objects per article.
+ * Puts the words of text in out[0, count) and returns count, reusing Token
+ * objects from `pool` (grown as needed): detection recycles them from one
+ * text to the next, which spares the garbage collector a few hundred objects
+ * per article. Entries past count are left over from longer texts: `out` is
+ * never cut, since V8 trims an array cut to less than half its capacity and
+ * the next longer text regrew it push by push.
  */
-function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
-  // `out` is filled by index and cut to length at the end: emptying it first would drop its backing store, regrown push by push
+function scanTokens(text: string, out: Token[], pool: Token[]): number {
   let count = 0;
   const n = text.length;
   let i = 0;
@@ -373,8 +377,7 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     if (slot < out.length) out[slot] = t;
     else out.push(t);
   }
-  out.length = count;
-  return out;
+  return count;
 }
 
 const TOKEN_POOL: Token[] = [];
@@ -460,7 +463,8 @@ export interface DetectOptions {
 /** Finds place mentions; candidates are the gazetteer entries each mention may refer to. */
 export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
   // recycled tokens: valid until the next call, never kept in the result
-  const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
+  const tokens = TOKENS;
+  const nTokens = scanTokens(text, tokens, TOKEN_POOL);
   const keyOf = (i: number): string => {
     const t = tokens[i]!;
     return (t.key ??= foldToken(wordAt(text, t)));
@@ -509,7 +513,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
       }
       if (found !== NO_NAME) best = { j, key, value: found };
       // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
-      if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
+      if (j + 1 >= nTokens || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
       j++;
       const next = tokens[j]!;
       // continue the hash over a space and the next word's folded characters
@@ -520,7 +524,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     return best;
   };
 
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; i < nTokens; i++) {
     const t = tokens[i]!;
     if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
     if (t.cap === 0 && !(filters.lowerStarts.mayHave(hashOf(i)) && gaz.lowerStarts.has(keyOf(i)))) continue;
@@ -548,9 +552,9 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     i = best.j;
   }
 
-  addCountyLists(found, tokens, gaz, keyOf, text);
+  addCountyLists(found, tokens, nTokens, gaz, keyOf, text);
   linkQualifiers(found, text);
-  scoreContext(found, tokens, gaz, keyOf, fr);
+  scoreContext(found, tokens, nTokens, gaz, keyOf, fr);
   return found.filter((d) => d.score >= 0.5);
 }
 
@@ -564,8 +568,8 @@ const COUNTY_PLURALS = new Map([
  * "counties" is a county. Walks back from the plural over capitalized words
  * separated by commas and "and", and reads each as "<name> County".
  */
-function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
-  for (let t = 1; t < tokens.length; t++) {
+function addCountyLists(found: Detection[], tokens: Token[], nTokens: number, gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
+  for (let t = 1; t < nTokens; t++) {
     const tok = tokens[t]!;
     // "counties" and "parishes" are both 8 letters: skip every other word without slicing it
     if (tok.cap !== 0 || tok.length !== 8) continue;
@@ -826,7 +830,7 @@ function lastStartingAt(found: Detection[], t: number): Detection | undefined {
   return undefined;
 }
 
-function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
+function scoreContext(found: Detection[], tokens: Token[], nTokens: number, gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
   const commonWords = fr ? COMMON_WORDS.fr : COMMON_WORDS.en;
   let prevDet: Detection | undefined;
@@ -845,7 +849,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     }
     const first = tokens[d.firstToken]!;
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
-    const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
+    const next = d.lastToken + 1 < nTokens ? tokens[d.lastToken + 1] : undefined;
     const single = d.firstToken === d.lastToken;
     const { hasArea, hasCountry, onlyDemonym, abbrev, maxPop } = summary;
     const prevKey = prev ? keyOf(d.firstToken - 1) : '';
