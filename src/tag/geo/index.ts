@@ -63,11 +63,17 @@ export function extractOccurrences(text: string, opts: ExtractOptions): { occurr
   return { occurrences, mainCountry: mainCountry(resolved) };
 }
 
+/** What detectAndResolve answers for a text without places (never changed by its callers). */
+const NO_PLACES: Resolved[] = [];
+
 /** Population under which a place is kept only when the text supports it. */
 export const MINOR_POPULATION = 1000;
 
 function detectAndResolve(text: string, gaz: Gazetteer, opts: ExtractOptions, titleEnd: number): Resolved[] {
   const dets = detectPlaces(text, gaz, { lang: opts.lang, titleEnd });
+  // No place: nothing to resolve (and no empty array from filter() or map(), whose other hidden class sent code
+  // compiled for non-empty ones back to the interpreter).
+  if (dets.length === 0) return NO_PLACES;
   const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
   return keepSupported(resolved);
 }
@@ -117,6 +123,7 @@ export function extractPlaces(text: string, opts: ExtractOptions): { places: Pla
   const gaz = getGazetteer();
   const { full, titleEnd } = fullText(text, opts);
   const resolved = detectAndResolve(full, gaz, opts, titleEnd);
+  if (resolved.length === 0) return { places: [] };
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
     // continents and multinational areas (Europe, the EU, the Caucasus) have no country: an article
