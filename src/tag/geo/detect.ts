@@ -581,7 +581,8 @@ function addCountyLists(found: Detection[], tokens: Token[], nTokens: number, ga
       const tok = tokens[k]!;
       const list = namesOf(gaz, `${keyOf(k)} ${suffix}`);
       if (!list) break;
-      const candidates = list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
+      const candidates: Candidate[] = [];
+      for (const p of list) candidates.push({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType });
       added.push({ start: tok.start, end: tok.end, surface: wordAt(text, tok), key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];

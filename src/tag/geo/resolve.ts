@@ -49,6 +49,12 @@ export function prior(c: Candidate): number {
 
 /** Candidates kept per mention (by prior) when weighing coherence. */
 const MAX_CANDIDATES = 25;
+/**
+ * Numbers kept per candidate are typed arrays: a plain array of numbers has one hidden class while every value is a
+ * small integer and another once one is not, and code compiled for one was sent back to the interpreter by the other.
+ */
+const NO_SUPPORT = new Float64Array(0);
+
 /** Room per group when a group and a candidate number are packed into one. */
 const CANDIDATE_SLOTS = 32;
 
@@ -57,7 +63,7 @@ interface Evidence {
   countries: Map<string, number>;
   admin1s: Map<string, number>;
   /** Weight of each candidate as a witness for the others. */
-  weights: number[];
+  weights: Float64Array;
 }
 
 function admin1Key(e: GeoEntry): string | undefined {
@@ -83,10 +89,10 @@ function evidenceOf(cands: Candidate[], regions: (string | undefined)[]): Eviden
   const countries = new Map<string, number>();
   const admin1s = new Map<string, number>();
   const strength = n === 1 ? 1 : 0.8;
-  const weights: number[] = [];
+  const weights = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const w = strength * (0.25 + 0.75 * (priors[k]! / sum));
-    weights.push(w);
+    weights[k] = w;
     const cc = cands[k]!.entry.countryCode;
     if (cc && (countries.get(cc) ?? 0) < w) countries.set(cc, w);
     const a = regions[k];
@@ -103,14 +109,16 @@ interface CandidateFacts {
   regions: (string | undefined)[];
   evidence: Evidence;
   /** A national capital named like a region of its own country is meant as the capital ("Washington"). */
-  capitalBonus: number[] | undefined;
+  capitalBonus: Float64Array | undefined;
 }
 
 function candidateFacts(list: Candidate[]): CandidateFacts {
   const cands = list.length > MAX_CANDIDATES ? [...list].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : list;
-  const regions = cands.map((c) => admin1Key(c.entry));
+  // filled by push: a packed array like every other (map() may give another elements kind, with its own hidden class)
+  const regions: (string | undefined)[] = [];
+  for (const c of cands) regions.push(admin1Key(c.entry));
   const regionCcs = new Set(cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
-  const capitalBonus = regionCcs.size ? cands.map((c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
+  const capitalBonus = regionCcs.size ? Float64Array.from(cands, (c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
   return { cands, regions, evidence: evidenceOf(cands, regions), capitalBonus };
 }
 
@@ -137,9 +145,9 @@ const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 40
  * of different names that sit together ("Paris" and "Henry County" in
  * Tennessee) hold each other up even when neither is the most populous.
  */
-function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): number[][] {
+function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): Float64Array[] {
   // only names with several candidates read their support: most texts have none, and no grid is needed
-  if (!groups.some((g) => g.cands.length >= 2)) return groups.map(() => []);
+  if (!groups.some((g) => g.cands.length >= 2)) return groups.map(() => NO_SUPPORT);
   // cell → candidates in it, each as group × CANDIDATE_SLOTS + candidate (no pair array per candidate)
   const grid = new Map<number, number[]>();
   groups.forEach((g, gi) => {
@@ -158,8 +166,8 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
   return groups.map((g, gi) =>
     // a name with one candidate has nothing to decide: its support is never read
     g.cands.length < 2
-      ? []
-      : g.cands.map((c) => {
+      ? NO_SUPPORT
+      : Float64Array.from(g.cands, (c) => {
           const e = c.entry;
           if (e.kind === 'country' || e.level === -1) return 0;
           const la = Math.floor(e.lat);
@@ -233,10 +241,10 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     return s;
   };
   const picks: GeoEntry[] = [];
-  const margins: number[] = [];
+  const margins = new Float64Array(groups.length);
   groups.forEach((g, gi) => {
     if (g.cands.length === 1) {
-      margins.push(10);
+      margins[gi] = 10;
       picks.push(g.cands[0]!.entry);
       return;
     }
@@ -251,7 +259,7 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
         best = c;
       } else if (sc > second) second = sc;
     });
-    margins.push(g.cands.length > 1 ? bestS - second : 10);
+    margins[gi] = g.cands.length > 1 ? bestS - second : 10;
     picks.push(best.entry);
   });
   return dets.map((d, k) => {
