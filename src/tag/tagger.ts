@@ -391,8 +391,7 @@ export class TaggingEngine {
     const ranked = rankTerms(vec, this.opts.keywords * 2, undefined, true);
     const head: number[] = [];
     for (let r = 0; r < ranked.length && head.length < this.opts.keywords; r++) {
-      const first = this.tfidf.term(vec.ids[ranked[r]!]!).charCodeAt(0);
-      if (first < 48 || first > 57) head.push(ranked[r]!);
+      if (!this.tfidf.startsWithDigit(vec.ids[ranked[r]!]!)) head.push(ranked[r]!);
     }
     const headIds = head.map((i) => vec.ids[i]!);
     const forms = this.tfidf.surfaceForms(doc, headIds);

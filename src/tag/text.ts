@@ -302,14 +302,22 @@ function scanLowered(src: string, lang: Lang, out: WordSpans): void {
     let h = FNV_OFFSET;
     while (i < n) {
       const code = src.charCodeAt(i);
+      // most characters of a text are ASCII lowercase letters: no table lookup for them
+      if (code >= 97 && code <= 122) {
+        h = Math.imul(h ^ code, FNV_PRIME);
+        hasLetter = true;
+        i++;
+        continue;
+      }
       cls = charClass(code);
-      h = Math.imul(h ^ code, FNV_PRIME);
       if (cls === Ch.Letter) hasLetter = true;
       else if (cls === Ch.Apos || cls === Ch.Hyphen) {
         const next = i + 1 < n ? charClass(src.charCodeAt(i + 1)) : Ch.Other;
         if (next !== Ch.Letter && next !== Ch.Digit) break;
         joins++;
       } else if (cls !== Ch.Digit) break;
+      // only the word's own characters: the character that ends it is not part of its hash
+      h = Math.imul(h ^ code, FNV_PRIME);
       i++;
     }
     if (!hasLetter || i - start > MAX_TOKEN * 2) continue; // numbers are noise for keywords and topics
@@ -686,6 +694,67 @@ export class WordTable {
     for (let at = 0; at < old.length; at += 4) {
       if (old[at + 3] !== 0) this.place(old[at]!, old[at + 1]!, old[at + 2]!, old[at + 3]!);
     }
+  }
+}
+
+/** Longest word a HotWords cache keeps: with ≤ 10 characters, 95 % of the words of news text. */
+const HOT_CHARS = 10;
+/** Int32 per HotWords entry: hash, length, value, then the characters two by two (half a cache line). */
+const HOT_STRIDE = 8;
+
+/**
+ * A small direct-mapped cache from words (spans of a string, with their
+ * FNV-1a hash) to integers, in front of a big table: the few thousand words
+ * that make nine tenths of any text are answered from one 128 KB array that
+ * stays in the processor's cache, with the characters inline. A WordTable
+ * probe reads a slot and then the character pool, two cache misses each
+ * once the table holds a news vocabulary. A word that collides replaces the
+ * one before; longer words are never kept.
+ */
+export class HotWords {
+  /** What get() answers for a word not in the cache. */
+  static readonly NONE = -0x80000000;
+  private readonly entries: Int32Array;
+  private readonly shift: number;
+
+  constructor(log2Size = 12) {
+    this.entries = new Int32Array((1 << log2Size) * HOT_STRIDE);
+    this.shift = 32 - log2Size;
+  }
+
+  private entryOf(h: number): number {
+    return (Math.imul(h, 0x9e3779b1) >>> this.shift) * HOT_STRIDE;
+  }
+
+  /** The value kept for src[start, end) (hash h), or HotWords.NONE. */
+  get(src: string, start: number, end: number, h: number): number {
+    const len = end - start;
+    const e = this.entries;
+    const at = this.entryOf(h);
+    if (e[at] !== h || e[at + 1] !== len || len > HOT_CHARS) return HotWords.NONE;
+    for (let k = 0, p = at + 3; k < len; k += 2, p++) {
+      const pair = src.charCodeAt(start + k) | (k + 1 < len ? src.charCodeAt(start + k + 1) << 16 : 0);
+      if (e[p] !== pair) return HotWords.NONE;
+    }
+    return e[at + 2]!;
+  }
+
+  /** Keeps `value` for src[start, end) (hash h), in place of whatever shared its entry. */
+  set(src: string, start: number, end: number, h: number, value: number): void {
+    const len = end - start;
+    if (len <= 0 || len > HOT_CHARS) return;
+    const e = this.entries;
+    const at = this.entryOf(h);
+    e[at] = h;
+    e[at + 1] = len;
+    e[at + 2] = value;
+    for (let k = 0, p = at + 3; k < len; k += 2, p++) {
+      e[p] = src.charCodeAt(start + k) | (k + 1 < len ? src.charCodeAt(start + k + 1) << 16 : 0);
+    }
+  }
+
+  clear(): void {
+    this.entries.fill(0);
   }
 }
 

@@ -12,7 +12,7 @@ import { kthSmallestInPlace } from '../util/select.js';
 import type { Lang, SparseVector } from '../model.js';
 import { LANGS } from '../model.js';
 import { UserError } from '../util/errors.js';
-import { analyze, pickSurface, scanWords, STOP_STEM, stemById, stemIdOfSpan, stemMemoGeneration, WordSpans } from './text.js';
+import { analyze, HotWords, pickSurface, scanWords, STOP_STEM, stemById, stemIdOfSpan, stemMemoGeneration, WordSpans } from './text.js';
 
 /** Bag of words of one document: unique term ids (in order of first occurrence) and their counts. */
 export interface TermCounts {
@@ -64,6 +64,10 @@ export interface TfIdfState {
   df: Record<Lang, string>;
 }
 
+/** Answers of bodyTermOf besides term ids. */
+const STOP_TERM = -1;
+const UNKNOWN_TERM = -2;
+
 /** ln(count) for the small whole counts nearly every term has (the same doubles Math.log gives, read from a table). */
 const LOG_TABLE_SIZE = 256;
 const LOG_OF = Float64Array.from({ length: LOG_TABLE_SIZE }, (_, c) => Math.log(c));
@@ -86,8 +90,15 @@ export class TfIdfModel {
   private memoGeneration = -1;
   /** 1 for title features ("^stem"), which the classifier uses but keywords and stored vectors leave out. */
   private titleFlag = new Uint8Array(1024);
+  /** 1 for terms that start with a digit ("375m"): read for every keyword candidate, without reaching the term's string. */
+  private digitFlag = new Uint8Array(1024);
   /** Reused word spans (one document at a time). */
   private readonly spans = new WordSpans();
+  /**
+   * Body word → term id (or STOP_TERM) for the most frequent words, per language: most words of a text are
+   * answered here, without the stem memo's big table. Term ids never change, so entries never go stale.
+   */
+  private readonly hotWords: Record<Lang, HotWords> = { fr: new HotWords(), en: new HotWords() };
 
   /** `expectedTerms`: vocabulary size about to be loaded, so the stem maps start at about the right size. */
   constructor(expectedTerms = 0) {
@@ -134,6 +145,11 @@ export class TfIdfModel {
     return this.terms[id]!;
   }
 
+  /** Whether term `id` starts with a digit (an amount such as "375m"). */
+  startsWithDigit(id: number): boolean {
+    return this.digitFlag[id] === 1;
+  }
+
   /** Id of a stem; -1 when unknown and `add` is false. */
   termId(stem: string, add = true): number {
     let id = this.vocab.get(stem);
@@ -143,7 +159,9 @@ export class TfIdfModel {
     this.vocab.set(stem, id);
     this.terms.push(stem);
     if (id >= this.df.fr.length) this.grow(id + 1);
-    if (stem.charCodeAt(0) === TITLE_MARK) this.titleFlag[id] = 1;
+    const first = stem.charCodeAt(0);
+    if (first === TITLE_MARK) this.titleFlag[id] = 1;
+    if (first >= 48 && first <= 57) this.digitFlag[id] = 1;
     return id;
   }
 
@@ -161,6 +179,9 @@ export class TfIdfModel {
     const f = new Uint8Array(cap);
     f.set(this.titleFlag);
     this.titleFlag = f;
+    const d = new Uint8Array(cap);
+    d.set(this.digitFlag);
+    this.digitFlag = d;
   }
 
   /** Counts the stems of a document. Unknown stems are added to the vocabulary unless `add` is false. */
@@ -187,22 +208,19 @@ export class TfIdfModel {
     const starts = new Int32Array(nSpans);
     const ends = new Int32Array(nSpans);
     let n = 0;
-    this.syncStemMaps();
-    let map = this.termOfStem[lang];
+    const hot = this.hotWords[lang];
     for (let k = 0; k < nSpans; k++) {
-      const sid = stemIdOfSpan(src, spans.starts[k]!, spans.ends[k]!, spans.hashes[k]!, lang);
-      if (sid === STOP_STEM) continue;
-      if (sid >= map.length || this.memoGeneration !== stemMemoGeneration()) {
-        this.syncStemMaps();
-        map = this.stemMap(lang, false, sid);
-      }
-      let id = map[sid]! - 1;
-      if (id < 0) {
-        id = this.termId(stemById(sid, lang), add);
+      const start = spans.starts[k]!;
+      const end = spans.ends[k]!;
+      const h = spans.hashes[k]!;
+      let id = hot.get(src, start, end, h);
+      if (id === HotWords.NONE) {
+        id = this.bodyTermOf(src, start, end, h, lang, add);
         // Unknown stems are not remembered when not added: a later document may add them.
-        if (id < 0) continue;
-        map[sid] = id + 1;
+        if (id === UNKNOWN_TERM) continue;
+        hot.set(src, start, end, h, id);
       }
+      if (id === STOP_TERM) continue;
       ids[n] = id;
       starts[n] = spans.origStarts[k]!;
       ends[n] = spans.origEnds[k]!;
@@ -232,6 +250,21 @@ export class TfIdfModel {
       }
     }
     return { lang, text, tokenIds: ids.subarray(0, nBody), starts: starts.subarray(0, nBody), ends: ends.subarray(0, nBody), counts: this.countIds(ids, n) };
+  }
+
+  /** Term id of a body word (a span of a lower-case string with hash h): STOP_TERM for a stopword, UNKNOWN_TERM for a stem not added. */
+  private bodyTermOf(src: string, start: number, end: number, h: number, lang: Lang, add: boolean): number {
+    const sid = stemIdOfSpan(src, start, end, h, lang);
+    if (sid === STOP_STEM) return STOP_TERM;
+    this.syncStemMaps();
+    const map = this.stemMap(lang, false, sid);
+    let id = map[sid]! - 1;
+    if (id < 0) {
+      id = this.termId(stemById(sid, lang), add);
+      if (id < 0) return UNKNOWN_TERM;
+      map[sid] = id + 1;
+    }
+    return id;
   }
 
   /** A weighted vector without its title features, re-normalised (same as weighing the body-only bag). */

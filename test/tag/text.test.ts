@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, stemOf, surfaceForms, tokenize, WordTable } from '../../src/tag/text.js';
+import { analyze, clearStemMemo, detectLanguage, isStopword, normalizeLangHint, pickSurface, scanWords, stemOf, surfaceForms, tokenize, HotWords, WordTable } from '../../src/tag/text.js';
 
 describe('detectLanguage', () => {
   it('tells French from English on news sentences', () => {
@@ -132,6 +132,49 @@ describe('WordTable, short and long words', () => {
     expect(t.get('abcdefgx', 0, 8, 7)).toBeUndefined();
     expect(t.get('abcdefghx', 0, 9, 7)).toBeUndefined();
     expect(t.get('b', 0, 1, 7)).toBeUndefined();
+  });
+});
+
+describe('scanWords hashes', () => {
+  it("gives each word the hash of its own characters, whatever ends it, so one word is one entry in the word tables", () => {
+    const s = scanWords("The cat, the dog; the end. L'État et l'économie, porte-parole (covid-19) the", 'fr');
+    const words: string[] = [];
+    for (let k = 0; k < s.count; k++) {
+      words.push(s.src.slice(s.starts[k]!, s.ends[k]!));
+      expect(s.hashes[k]).toBe(WordTable.hash(s.src, s.starts[k]!, s.ends[k]!));
+    }
+    expect(words.filter((w) => w === 'the')).toHaveLength(4);
+  });
+});
+
+describe('HotWords', () => {
+  it('answers cached words by their characters, not only their hash, and forgets a word its entry is given to', () => {
+    const hot = new HotWords(4);
+    const text = 'le marché élections anticonstitutionnellement ab';
+    const span = (w: string): [number, number] => [text.indexOf(w), text.indexOf(w) + w.length];
+    const [a, b] = span('marché');
+    expect(hot.get(text, a, b, 42)).toBe(HotWords.NONE);
+    hot.set(text, a, b, 42, 7);
+    expect(hot.get(text, a, b, 42)).toBe(7);
+    // Same hash and length, other characters (an odd length: the last pair holds one character).
+    expect(hot.get('marchx', 0, 6, 42)).toBe(HotWords.NONE);
+    expect(hot.get('xarché', 0, 6, 42)).toBe(HotWords.NONE);
+    // Same hash and characters of another length.
+    expect(hot.get('march', 0, 5, 42)).toBe(HotWords.NONE);
+    // A word sharing the entry (same hash) replaces the first one.
+    const [c, d] = span('ab');
+    hot.set(text, c, d, 42, -1);
+    expect(hot.get(text, c, d, 42)).toBe(-1);
+    expect(hot.get(text, a, b, 42)).toBe(HotWords.NONE);
+    // Words over ten characters are never kept.
+    const [e, f] = span('anticonstitutionnellement');
+    hot.set(text, e, f, 9, 3);
+    expect(hot.get(text, e, f, 9)).toBe(HotWords.NONE);
+    const [g, h] = span('élections');
+    hot.set(text, g, h, 5, 0);
+    expect(hot.get(text, g, h, 5)).toBe(0);
+    hot.clear();
+    expect(hot.get(text, g, h, 5)).toBe(HotWords.NONE);
   });
 });
 

@@ -39,15 +39,19 @@ const FUNCTION_WORDS = new Set(
   ].map(foldToken),
 );
 
-/** A word of the text; its characters are sliced out only when asked for (most words never are). */
+/**
+ * A word of the text, as offsets: its characters are sliced out only when
+ * asked for (wordAt; most words never are). Tokens are recycled from one
+ * text to the next and live long, so they hold no reference to the text: a
+ * long-lived object pointing at a new string costs a write-barrier entry,
+ * and the next scavenge a visit, for each of the ~400 tokens of an article.
+ */
 export class Token {
-  private cached: string | undefined;
   /** FNV-1a of the folded word (foldToken), once asked for; NO_HASH before. */
   hash = NO_HASH;
   /** The folded word (foldToken), once asked for. */
   key: string | undefined;
   constructor(
-    private source: string,
     public start: number,
     public end: number,
     /** 0 lowercase/other, 1 Capitalized, 2 ALL CAPS (two letters or more). */
@@ -56,23 +60,23 @@ export class Token {
     public sentenceStart: boolean,
   ) {}
   /** Reuses this object for another word (the scanner recycles its tokens between texts). */
-  reset(source: string, start: number, end: number, cap: 0 | 1 | 2, sentenceStart: boolean): this {
-    this.source = source;
+  reset(start: number, end: number, cap: 0 | 1 | 2, sentenceStart: boolean): this {
     this.start = start;
     this.end = end;
     this.cap = cap;
     this.sentenceStart = sentenceStart;
-    this.cached = undefined;
     this.hash = NO_HASH;
     this.key = undefined;
     return this;
   }
-  get text(): string {
-    return (this.cached ??= this.source.slice(this.start, this.end));
-  }
   get length(): number {
     return this.end - this.start;
   }
+}
+
+/** The characters of a token of `text`. */
+function wordAt(text: string, t: Token): string {
+  return text.slice(t.start, t.end);
 }
 
 export interface Candidate {
@@ -213,6 +217,8 @@ interface GazetteerFilters {
   names: KeyFilter;
   lowerStarts: KeyFilter;
   lookups: LookupMemo;
+  /** admissibleFor's answers, by name and shape. */
+  admissible: Map<number, ListsByShape>;
 }
 
 /**
@@ -295,6 +301,7 @@ function filtersOf(gaz: Pick<Gazetteer, 'byKey' | 'prefixes' | 'lowerStarts'>): 
       names: new KeyFilter(concat(gaz.byKey.keys(), gaz.prefixes), 22),
       lowerStarts: new KeyFilter(gaz.lowerStarts, 16),
       lookups: lookupMemo(),
+      admissible: new Map(),
     };
     filtersByGazetteer.set(gaz, f);
   }
@@ -321,16 +328,20 @@ function charClass(code: number): number {
 
 /** Word tokens (letters, marks, digits) with their case shape; a char-code scan, no regex per word. */
 export function tokenize(text: string): Token[] {
-  return scanTokens(text, [], []);
+  const out: Token[] = [];
+  out.length = scanTokens(text, out, []);
+  return out;
 }
 
 /**
- * Fills `out` with the words of text, reusing Token objects from `pool`
- * (grown as needed): detection recycles them from one text to the next, which
- * spares the garbage collector a few hundred objects per article.
+ * Puts the words of text in out[0, count) and returns count, reusing Token
+ * objects from `pool` (grown as needed): detection recycles them from one
+ * text to the next, which spares the garbage collector a few hundred objects
+ * per article. Entries past count are left over from longer texts: `out` is
+ * never cut, since V8 trims an array cut to less than half its capacity and
+ * the next longer text regrew it push by push.
  */
-function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
-  // `out` is filled by index and cut to length at the end: emptying it first would drop its backing store, regrown push by push
+function scanTokens(text: string, out: Token[], pool: Token[]): number {
   let count = 0;
   const n = text.length;
   let i = 0;
@@ -343,25 +354,30 @@ function scanTokens(text: string, out: Token[], pool: Token[]): Token[] {
     const start = i;
     const firstUpper = k === 2;
     let anyLower = false;
-    while (i < n && (k = charClass(text.charCodeAt(i))) !== 0) {
-      if (k === 1 && !anyLower) {
-        const c = text.charCodeAt(i);
-        // digits are not lowercase letters ("A1" stays all caps)
-        if (!(c >= 48 && c <= 57)) anyLower = true;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      // most characters of a text are ASCII lowercase letters: no table lookup for them
+      if (c >= 97 && c <= 122) {
+        anyLower = true;
+        i++;
+        continue;
       }
+      k = charClass(c);
+      if (k === 0) break;
+      // digits are not lowercase letters ("A1" stays all caps)
+      if (k === 1 && !(c >= 48 && c <= 57)) anyLower = true;
       i++;
     }
     const cap: 0 | 1 | 2 = !firstUpper ? 0 : i - start >= 2 && !anyLower ? 2 : 1;
     // only capitalized words are ever asked whether they open a sentence
     const sentenceStart = cap > 0 && isSentenceStart(text, start);
     const slot = count++;
-    const t = slot < pool.length ? pool[slot]!.reset(text, start, i, cap, sentenceStart) : new Token(text, start, i, cap, sentenceStart);
+    const t = slot < pool.length ? pool[slot]!.reset(start, i, cap, sentenceStart) : new Token(start, i, cap, sentenceStart);
     if (slot >= pool.length) pool.push(t);
     if (slot < out.length) out[slot] = t;
     else out.push(t);
   }
-  out.length = count;
-  return out;
+  return count;
 }
 
 const TOKEN_POOL: Token[] = [];
@@ -447,10 +463,11 @@ export interface DetectOptions {
 /** Finds place mentions; candidates are the gazetteer entries each mention may refer to. */
 export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
   // recycled tokens: valid until the next call, never kept in the result
-  const tokens = scanTokens(text, TOKENS, TOKEN_POOL);
+  const tokens = TOKENS;
+  const nTokens = scanTokens(text, tokens, TOKEN_POOL);
   const keyOf = (i: number): string => {
     const t = tokens[i]!;
-    return (t.key ??= foldToken(t.text));
+    return (t.key ??= foldToken(wordAt(text, t)));
   };
   /** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
   const hashOf = (i: number): number => {
@@ -467,8 +484,8 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
   const memo = filters.lookups;
 
   /** Longest gazetteer name starting at token i. */
-  const longestFrom = (i: number): { j: number; key: string; list: number[] } | undefined => {
-    let best: { j: number; key: string; list: number[] } | undefined;
+  const longestFrom = (i: number): { j: number; key: string; value: number } | undefined => {
+    let best: { j: number; key: string; value: number } | undefined;
     // the key of words i..j and its hash; the string is built only for keys the filter lets through
     let h = hashOf(i);
     let key = '';
@@ -494,9 +511,9 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
         memo.values[slot] = found;
         memo.prefix[slot] = isPrefix ? 1 : 0;
       }
-      if (found !== NO_NAME) best = { j, key, list: expandNames(gaz, found) };
+      if (found !== NO_NAME) best = { j, key, value: found };
       // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
-      if (j + 1 >= tokens.length || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
+      if (j + 1 >= nTokens || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
       j++;
       const next = tokens[j]!;
       // continue the hash over a space and the next word's folded characters
@@ -507,7 +524,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     return best;
   };
 
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; i < nTokens; i++) {
     const t = tokens[i]!;
     if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
     if (t.cap === 0 && !(filters.lowerStarts.mayHave(hashOf(i)) && gaz.lowerStarts.has(keyOf(i)))) continue;
@@ -519,7 +536,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
       if (further && further.j > best.j) continue;
     }
     const last = tokens[best.j]!;
-    const candidates = admissible(best.list, gaz, text, tokens, i, best.j, fr);
+    const candidates = admissibleFor(best.value, matchShape(text, tokens, i, best.j, fr), gaz, filters.admissible);
     if (!candidates.length) continue;
     found.push({
       start: t.start,
@@ -535,9 +552,9 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     i = best.j;
   }
 
-  addCountyLists(found, tokens, gaz, keyOf, text);
+  addCountyLists(found, tokens, nTokens, gaz, keyOf, text);
   linkQualifiers(found, text);
-  scoreContext(found, tokens, gaz, keyOf, fr);
+  scoreContext(found, tokens, nTokens, gaz, keyOf, fr);
   return found.filter((d) => d.score >= 0.5);
 }
 
@@ -551,12 +568,12 @@ const COUNTY_PLURALS = new Map([
  * "counties" is a county. Walks back from the plural over capitalized words
  * separated by commas and "and", and reads each as "<name> County".
  */
-function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
-  for (let t = 1; t < tokens.length; t++) {
+function addCountyLists(found: Detection[], tokens: Token[], nTokens: number, gaz: Gazetteer, keyOf: (i: number) => string, text: string): void {
+  for (let t = 1; t < nTokens; t++) {
     const tok = tokens[t]!;
     // "counties" and "parishes" are both 8 letters: skip every other word without slicing it
     if (tok.cap !== 0 || tok.length !== 8) continue;
-    const suffix = COUNTY_PLURALS.get(tok.text);
+    const suffix = COUNTY_PLURALS.get(wordAt(text, tok));
     if (!suffix) continue;
     let k = t - 1;
     const added: Detection[] = [];
@@ -564,14 +581,15 @@ function addCountyLists(found: Detection[], tokens: Token[], gaz: Gazetteer, key
       const tok = tokens[k]!;
       const list = namesOf(gaz, `${keyOf(k)} ${suffix}`);
       if (!list) break;
-      const candidates = list.map((p) => ({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType }));
-      added.push({ start: tok.start, end: tok.end, surface: tok.text, key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
+      const candidates: Candidate[] = [];
+      for (const p of list) candidates.push({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType });
+      added.push({ start: tok.start, end: tok.end, surface: wordAt(text, tok), key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];
       if (!prev) break;
       const gap = text.slice(prev.end, tok.start);
       if (/^,\s*$/.test(gap)) k -= 1;
-      else if (/^\s+$/.test(gap) && (prev.text === 'and' || prev.text === 'or') && k >= 2 && /^,?\s+$/.test(text.slice(tokens[k - 2]!.end, prev.start))) k -= 2;
+      else if (/^\s+$/.test(gap) && (wordAt(text, prev) === 'and' || wordAt(text, prev) === 'or') && k >= 2 && /^,?\s+$/.test(text.slice(tokens[k - 2]!.end, prev.start))) k -= 2;
       else break;
     }
     if (!added.length) continue;
@@ -594,7 +612,7 @@ const NAME_CONNECTORS = new Set([
 
 /** Whether a name may go on from token a to token b: a capitalized word, a number or a connector, properly joined. */
 function continues(text: string, a: Token, b: Token): boolean {
-  if (b.cap === 0 && (b.length > 5 || !NAME_CONNECTORS.has(b.text))) {
+  if (b.cap === 0 && (b.length > 5 || !NAME_CONNECTORS.has(wordAt(text, b)))) {
     const c = text.charCodeAt(b.start);
     if (!(c >= 48 && c <= 57)) return false;
   }
@@ -613,36 +631,105 @@ function joinable(text: string, a: Token, b: Token): boolean {
   return false;
 }
 
-/** Candidates whose alias type fits how the words are written. */
-function admissible(list: number[], gaz: Gazetteer, text: string, tokens: Token[], i: number, j: number, fr: boolean): Candidate[] {
+/**
+ * How a match is written and placed, as the bits admissible() reads: the
+ * same name written the same way has the same candidates in any text, so
+ * the answer is kept per (name, shape) and shared.
+ */
+const enum Shape {
+  /** Bits 0-1: the first word's case (Token.cap). */
+  FirstCap = 3,
+  Single = 1 << 2,
+  /** The first word has three letters or fewer. */
+  ShortFirst = 1 << 3,
+  LastLower = 1 << 4,
+  French = 1 << 5,
+  /** A period right after the last word ("Ind.", "W.Va."). */
+  Dotted = 1 << 6,
+  /** Every word in capitals (or a single capital letter). */
+  AllCaps = 1 << 7,
+  LastTwoLetters = 1 << 8,
+  AfterComma = 1 << 9,
+}
+
+function matchShape(text: string, tokens: Token[], i: number, j: number, fr: boolean): number {
   const first = tokens[i]!;
   const last = tokens[j]!;
+  let shape: number = first.cap;
+  if (i === j) shape |= Shape.Single;
+  if (first.length <= 3) shape |= Shape.ShortFirst;
+  if (last.cap === 0) shape |= Shape.LastLower;
+  if (fr) shape |= Shape.French;
+  if (text.charCodeAt(last.end) === 46) shape |= Shape.Dotted;
+  let allCaps = true;
+  for (let t = i; t <= j && allCaps; t++) allCaps = tokens[t]!.cap === 2 || (tokens[t]!.length === 1 && tokens[t]!.cap === 1);
+  if (allCaps) shape |= Shape.AllCaps;
+  if (last.length === 2) shape |= Shape.LastTwoLetters;
+  if (afterComma(text, first.start)) shape |= Shape.AfterComma;
+  return shape;
+}
+
+/** Names kept in the admissible-candidates memo before it is emptied (news names a few thousand places a day). */
+const ADMISSIBLE_MEMO_LIMIT = 50_000;
+
+/** The candidate lists of one name, for each shape it was seen written in (usually one or two). */
+interface ListsByShape {
+  shapes: number[];
+  lists: Candidate[][];
+}
+
+/**
+ * Candidates of a gazetteer name (its byKey value) whose alias type fits how
+ * the words are written (matchShape). Memoized per gazetteer by name, then
+ * shape (two small-integer keys: one number for both would leave the small
+ * integer range and be boxed at every call). The lists are shared between
+ * detections and texts, so nobody may change them (a caller that narrows
+ * candidates builds a new array).
+ */
+function admissibleFor(value: number, shape: number, gaz: Gazetteer, memo: Map<number, ListsByShape>): Candidate[] {
+  let byShape = memo.get(value);
+  if (byShape === undefined) {
+    if (memo.size >= ADMISSIBLE_MEMO_LIMIT) memo.clear();
+    memo.set(value, (byShape = { shapes: [], lists: [] }));
+  }
+  const at = byShape.shapes.indexOf(shape);
+  if (at >= 0) return byShape.lists[at]!;
+  const list = admissible(expandNames(gaz, value), gaz, shape);
+  byShape.shapes.push(shape);
+  byShape.lists.push(list);
+  return list;
+}
+
+/** Candidates whose alias type fits how the words are written. */
+function admissible(list: number[], gaz: Gazetteer, shape: number): Candidate[] {
+  const firstCap = shape & Shape.FirstCap;
+  const single = (shape & Shape.Single) !== 0;
+  const fr = (shape & Shape.French) !== 0;
   const out: Candidate[] = [];
   for (const packed of list) {
     const type = (packed & 3) as AliasType;
     const entry = entryAt(gaz, packed >> 2);
     if (type === AliasType.Abbrev) {
       // "U.S.", "W.Va.", "Ind.", "UK", "TX": capital letters as written, and state abbreviations only after a comma
-      if (first.cap === 0) continue;
-      const surface = text.slice(first.start, last.end + 1);
-      const dotted = surface.endsWith('.');
-      const allCaps = tokens.slice(i, j + 1).every((t) => t.cap === 2 || (t.length === 1 && t.cap === 1));
+      if (firstCap === 0) continue;
+      const dotted = (shape & Shape.Dotted) !== 0;
+      const allCaps = (shape & Shape.AllCaps) !== 0;
       if (entry.kind === 'country' || entry.level === -1) {
         if (!dotted && !allCaps) continue;
       } else {
-        if (!dotted && !(allCaps && last.length === 2)) continue;
+        if (!dotted && !(allCaps && (shape & Shape.LastTwoLetters) !== 0)) continue;
         // "S.C.", "W.Va." are distinctive anywhere; "Ind.", "TX" only as "City, Ind."
-        if (!(dotted && j > i) && !afterComma(text, first.start)) continue;
+        if (!(dotted && !single) && (shape & Shape.AfterComma) === 0) continue;
       }
       out.push({ entry, type });
       continue;
     }
     // "US", "UN": a short all-caps word is not a small town spelled in capitals ("Us", France)
-    if (first.cap === 2 && i === j && first.length <= 3 && entry.kind === 'city') continue;
-    if (first.cap === 0) {
+    if (firstCap === 2 && single && (shape & Shape.ShortFirst) !== 0 && entry.kind === 'city') continue;
+    if (firstCap === 0) {
       // lowercase: only French adjectives of nationality ("le président français")
       if (!(fr && type === AliasType.Demonym)) continue;
-    } else if (last.cap === 0 && j > i && !fr) continue;
+    } else if ((shape & Shape.LastLower) !== 0 && !single && !fr) continue;
     out.push({ entry, type });
   }
   return out;
@@ -654,13 +741,30 @@ function afterComma(text: string, at: number): boolean {
   return text[k] === ',' || text[k] === '(';
 }
 
+/** Whether text[from, to) is one comma or opening parenthesis with white space around (/^\s*[,(]\s*$/, without slicing it out). */
+export function isQualifierGap(text: string, from: number, to: number): boolean {
+  let k = from;
+  while (k < to && isJsSpace(text.charCodeAt(k))) k++;
+  if (k >= to) return false;
+  const c = text.charCodeAt(k);
+  if (c !== 44 && c !== 40) return false;
+  for (k++; k < to; k++) if (!isJsSpace(text.charCodeAt(k))) return false;
+  return true;
+}
+
+/** The characters a regular expression's \s matches. */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** "Paris, Texas", "Portland (Maine)": a region or country right after a city narrows the city. */
 function linkQualifiers(found: Detection[], text: string): void {
   for (let k = 0; k + 1 < found.length; k++) {
     const a = found[k]!;
     const b = found[k + 1]!;
-    const between = text.slice(a.end, b.start);
-    if (!/^\s*[,(]\s*$/.test(between)) continue;
+    if (!isQualifierGap(text, a.end, b.start)) continue;
     const bAreas = b.candidates.filter((c) => c.entry.kind !== 'city' && c.entry.level >= 0 && c.type !== AliasType.Demonym);
     if (!bAreas.length) continue;
     const inside = a.candidates.filter((c) => bAreas.some((r) => contains(r.entry, c.entry)));
@@ -680,9 +784,56 @@ export function contains(area: GeoEntry, place: GeoEntry): boolean {
   return false;
 }
 
-function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
+/** What context scoring reads from a candidate list as a whole. */
+interface CandidateSummary {
+  /** Some candidate is not a city (a country, region, continent). */
+  hasArea: boolean;
+  /** Some candidate is a country or a first-level region. */
+  hasCountry: boolean;
+  /** Some candidate is a country named by more than an abbreviation. */
+  namesCountry: boolean;
+  hasCountryEntry: boolean;
+  onlyDemonym: boolean;
+  abbrev: boolean;
+  maxPop: number;
+  /** Some candidate is an area or a city of 50,000 or more. */
+  hasSizeablePlace: boolean;
+}
+
+function summarize(list: Candidate[]): CandidateSummary {
+  const s: CandidateSummary = { hasArea: false, hasCountry: false, namesCountry: false, hasCountryEntry: false, onlyDemonym: true, abbrev: false, maxPop: 0, hasSizeablePlace: false };
+  for (const c of list) {
+    const e = c.entry;
+    if (e.kind !== 'city') s.hasArea = true;
+    if (e.kind === 'country' || e.level === 1) s.hasCountry = true;
+    if (e.kind === 'country') s.hasCountryEntry = true;
+    if (e.kind === 'country' && c.type !== AliasType.Abbrev) s.namesCountry = true;
+    if (c.type !== AliasType.Demonym) s.onlyDemonym = false;
+    if (c.type === AliasType.Abbrev) s.abbrev = true;
+    if (e.population > s.maxPop) s.maxPop = e.population;
+    if (e.kind !== 'city' || e.population >= 50000) s.hasSizeablePlace = true;
+  }
+  return s;
+}
+
+/** Summaries by candidate list: lists are shared by every mention of a name written alike (admissibleFor) and never changed. */
+const summaryByList = new WeakMap<Candidate[], CandidateSummary>();
+
+function summaryOf(list: Candidate[]): CandidateSummary {
+  let s = summaryByList.get(list);
+  if (!s) summaryByList.set(list, (s = summarize(list)));
+  return s;
+}
+
+/** The last detection that starts at token `t` (an article has a few dozen: a scan beats building a map). */
+function lastStartingAt(found: Detection[], t: number): Detection | undefined {
+  for (let q = found.length - 1; q >= 0; q--) if (found[q]!.firstToken === t) return found[q];
+  return undefined;
+}
+
+function scoreContext(found: Detection[], tokens: Token[], nTokens: number, gaz: Gazetteer, keyOf: (i: number) => string, fr: boolean): void {
   const surnames = new Set<string>();
-  let startsAt: Map<number, Detection> | undefined; // built when first needed
+  const commonWords = fr ? COMMON_WORDS.fr : COMMON_WORDS.en;
   let prevDet: Detection | undefined;
   for (const d of found) {
     const before = prevDet;
@@ -692,27 +843,16 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       d.score = 0;
       continue;
     }
-    if (d.firstToken === d.lastToken && FUNCTION_WORDS.has(d.key) && !d.candidates.some((c) => c.entry.kind === 'country' && c.type !== AliasType.Abbrev)) {
+    const summary = summaryOf(d.candidates);
+    if (d.firstToken === d.lastToken && FUNCTION_WORDS.has(d.key) && !summary.namesCountry) {
       d.score = 0;
       continue;
     }
     const first = tokens[d.firstToken]!;
     const prev = d.firstToken > 0 ? tokens[d.firstToken - 1] : undefined;
-    const next = d.lastToken + 1 < tokens.length ? tokens[d.lastToken + 1] : undefined;
+    const next = d.lastToken + 1 < nTokens ? tokens[d.lastToken + 1] : undefined;
     const single = d.firstToken === d.lastToken;
-    let hasArea = false;
-    let hasCountry = false;
-    let onlyDemonym = true;
-    let abbrev = false;
-    let maxPop = 0;
-    for (const c of d.candidates) {
-      const e = c.entry;
-      if (e.kind !== 'city') hasArea = true;
-      if (e.kind === 'country' || e.level === 1) hasCountry = true;
-      if (c.type !== AliasType.Demonym) onlyDemonym = false;
-      if (c.type === AliasType.Abbrev) abbrev = true;
-      if (e.population > maxPop) maxPop = e.population;
-    }
+    const { hasArea, hasCountry, onlyDemonym, abbrev, maxPop } = summary;
     const prevKey = prev ? keyOf(d.firstToken - 1) : '';
     const nextKey = next ? keyOf(d.lastToken + 1) : '';
     const prevGap = prev ? first.start - prev.end : 99;
@@ -744,9 +884,8 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     // "Paris Hilton", "Linda Daily", "Chad Foster": a name followed by another capitalized name
     if (next && next.cap === 1 && single && nextGap === 1 && !onlyDemonym && !abbrev && !PLACE_FOLLOWERS.has(nextKey)) {
       const firstNameLike = FIRST_NAMES.has(d.key);
-      startsAt ??= new Map(found.map((x) => [x.firstToken, x]));
-      const nd = startsAt.get(d.lastToken + 1);
-      const nextIsPlace = nd !== undefined && nd.candidates.some((c) => c.entry.kind !== 'city' || c.entry.population >= 50000);
+      const nd = lastStartingAt(found, d.lastToken + 1);
+      const nextIsPlace = nd !== undefined && summaryOf(nd.candidates).hasSizeablePlace;
       if (firstNameLike && !nextIsPlace) {
         d.score = 0;
         d.personPart = true;
@@ -768,7 +907,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
       continue;
     }
     // common words: "Nice weather", "Reading is fun"
-    if (single && COMMON_WORDS[fr ? 'fr' : 'en'].has(d.key) && !onlyDemonym && !abbrev) {
+    if (single && commonWords.has(d.key) && !onlyDemonym && !abbrev) {
       const strong = prev !== undefined && STRONG_LOCATIVES.has(prevKey) && prevGap <= 2;
       if (first.cap === 2) d.score = hasCountry ? 0.6 : 0.3;
       else if (first.sentenceStart || d.inTitle) d.score = hasCountry ? 0.6 : 0.2;
@@ -800,7 +939,7 @@ function scoreContext(found: Detection[], tokens: Token[], gaz: Gazetteer, keyOf
     }
     for (const d of found) {
       if (d.score < 0.5 || !surnames.has(d.key) || placeLike.has(d.key)) continue;
-      if (d.candidates.some((c) => c.entry.kind === 'country')) continue;
+      if (summaryOf(d.candidates).hasCountryEntry) continue;
       d.score = 0.3;
     }
   }

@@ -63,11 +63,17 @@ export function extractOccurrences(text: string, opts: ExtractOptions): { occurr
   return { occurrences, mainCountry: mainCountry(resolved) };
 }
 
+/** What detectAndResolve answers for a text without places (never changed by its callers). */
+const NO_PLACES: Resolved[] = [];
+
 /** Population under which a place is kept only when the text supports it. */
 export const MINOR_POPULATION = 1000;
 
 function detectAndResolve(text: string, gaz: Gazetteer, opts: ExtractOptions, titleEnd: number): Resolved[] {
   const dets = detectPlaces(text, gaz, { lang: opts.lang, titleEnd });
+  // No place: nothing to resolve (and no empty array from filter() or map(), whose other hidden class sent code
+  // compiled for non-empty ones back to the interpreter).
+  if (dets.length === 0) return NO_PLACES;
   const resolved = resolveDetections(dets, gaz, { feedCountry: opts.feedCountry });
   return keepSupported(resolved);
 }
@@ -117,17 +123,17 @@ export function extractPlaces(text: string, opts: ExtractOptions): { places: Pla
   const gaz = getGazetteer();
   const { full, titleEnd } = fullText(text, opts);
   const resolved = detectAndResolve(full, gaz, opts, titleEnd);
+  if (resolved.length === 0) return { places: [] };
   const byId = new Map<string, { m: PlaceMention; n: number; first: number }>();
   for (const [k, r] of resolved.entries()) {
     // continents and multinational areas (Europe, the EU, the Caucasus) have no country: an article
     // mentioning them is not "near" anyone, so they stay out of the stored places
     if (!r.entry.countryCode) continue;
-    const m = toMention(r, opts.lang);
-    const seen = byId.get(m.geoId);
-    if (!seen) byId.set(m.geoId, { m, n: 1, first: k });
+    const seen = byId.get(r.entry.geoId);
+    if (!seen) byId.set(r.entry.geoId, { m: toMention(r, opts.lang), n: 1, first: k });
     else {
       seen.n++;
-      if (m.confidence > seen.m.confidence) seen.m.confidence = m.confidence;
+      if (r.confidence > seen.m.confidence) seen.m.confidence = r.confidence;
     }
   }
   const places = [...byId.values()].sort((a, b) => b.n - a.n || a.first - b.first).map((x) => x.m);

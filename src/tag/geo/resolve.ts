@@ -49,14 +49,21 @@ export function prior(c: Candidate): number {
 
 /** Candidates kept per mention (by prior) when weighing coherence. */
 const MAX_CANDIDATES = 25;
+/**
+ * Numbers kept per candidate are typed arrays: a plain array of numbers has one hidden class while every value is a
+ * small integer and another once one is not, and code compiled for one was sent back to the interpreter by the other.
+ */
+const NO_SUPPORT = new Float64Array(0);
+
+/** Room per group when a group and a candidate number are packed into one. */
+const CANDIDATE_SLOTS = 32;
 
 /** What one distinct mention says about where the text is: best weight per country and per first-level region. */
 interface Evidence {
-  key: string;
   countries: Map<string, number>;
   admin1s: Map<string, number>;
   /** Weight of each candidate as a witness for the others. */
-  weights: number[];
+  weights: Float64Array;
 }
 
 function admin1Key(e: GeoEntry): string | undefined {
@@ -68,7 +75,7 @@ function admin1Key(e: GeoEntry): string | undefined {
  * country and region, weighted by its share of the prior (floor 0.25, so a
  * small town still counts when its neighbours agree).
  */
-function evidenceOf(key: string, cands: Candidate[], regions: (string | undefined)[]): Evidence {
+function evidenceOf(cands: Candidate[], regions: (string | undefined)[]): Evidence {
   const n = cands.length;
   const priors = new Float64Array(n);
   let top = -Infinity;
@@ -82,16 +89,51 @@ function evidenceOf(key: string, cands: Candidate[], regions: (string | undefine
   const countries = new Map<string, number>();
   const admin1s = new Map<string, number>();
   const strength = n === 1 ? 1 : 0.8;
-  const weights: number[] = [];
+  const weights = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const w = strength * (0.25 + 0.75 * (priors[k]! / sum));
-    weights.push(w);
+    weights[k] = w;
     const cc = cands[k]!.entry.countryCode;
     if (cc && (countries.get(cc) ?? 0) < w) countries.set(cc, w);
     const a = regions[k];
     if (a && (admin1s.get(a) ?? 0) < w) admin1s.set(a, w);
   }
-  return { key, countries, admin1s, weights };
+  return { countries, admin1s, weights };
+}
+
+/** What resolution derives from a candidate list alone, whatever the text: the same in every article naming the place. */
+interface CandidateFacts {
+  /** The candidates weighed (the MAX_CANDIDATES of highest prior). */
+  cands: Candidate[];
+  /** Each candidate's first-level region key. */
+  regions: (string | undefined)[];
+  evidence: Evidence;
+  /** A national capital named like a region of its own country is meant as the capital ("Washington"). */
+  capitalBonus: Float64Array | undefined;
+}
+
+function candidateFacts(list: Candidate[]): CandidateFacts {
+  const cands = list.length > MAX_CANDIDATES ? [...list].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : list;
+  // filled by push: a packed array like every other (map() may give another elements kind, with its own hidden class)
+  const regions: (string | undefined)[] = [];
+  for (const c of cands) regions.push(admin1Key(c.entry));
+  const regionCcs = new Set(cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
+  const capitalBonus = regionCcs.size ? Float64Array.from(cands, (c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
+  return { cands, regions, evidence: evidenceOf(cands, regions), capitalBonus };
+}
+
+/**
+ * CandidateFacts by candidate list: detection shares one list between all
+ * mentions of a name written alike (detect.ts admissibleFor), so each is
+ * worked out once per process rather than once per article. Lists are never
+ * changed after they are made (narrowed lists are new arrays).
+ */
+const factsByList = new WeakMap<Candidate[], CandidateFacts>();
+
+function factsOf(list: Candidate[]): CandidateFacts {
+  let facts = factsByList.get(list);
+  if (!facts) factsByList.set(list, (facts = candidateFacts(list)));
+  return facts;
 }
 
 /** Grid cell (1° × 1°) of a point, as one number. */
@@ -103,16 +145,20 @@ const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 40
  * of different names that sit together ("Paris" and "Henry County" in
  * Tennessee) hold each other up even when neither is the most populous.
  */
-function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): number[][] {
-  const grid = new Map<number, [number, number][]>();
+function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): Float64Array[] {
+  // only names with several candidates read their support: most texts have none, and no grid is needed
+  if (!groups.some((g) => g.cands.length >= 2)) return groups.map(() => NO_SUPPORT);
+  // cell → candidates in it, each as group × CANDIDATE_SLOTS + candidate (no pair array per candidate)
+  const grid = new Map<number, number[]>();
   groups.forEach((g, gi) => {
     g.cands.forEach((c, ci) => {
       const e = c.entry;
       if (e.kind === 'country' || e.level === -1) return;
       const cell = cellOf(e.lat, e.lon);
+      const packed = gi * CANDIDATE_SLOTS + ci;
       const list = grid.get(cell);
-      if (list) list.push([gi, ci]);
-      else grid.set(cell, [[gi, ci]]);
+      if (list) list.push(packed);
+      else grid.set(cell, [packed]);
     });
   });
   const best = new Float64Array(groups.length);
@@ -120,8 +166,8 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
   return groups.map((g, gi) =>
     // a name with one candidate has nothing to decide: its support is never read
     g.cands.length < 2
-      ? []
-      : g.cands.map((c) => {
+      ? NO_SUPPORT
+      : Float64Array.from(g.cands, (c) => {
           const e = c.entry;
           if (e.kind === 'country' || e.level === -1) return 0;
           const la = Math.floor(e.lat);
@@ -130,7 +176,9 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
             for (let dx = -1; dx <= 1; dx++) {
               const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
               if (!list) continue;
-              for (const [gj, cj] of list) {
+              for (const packed of list) {
+                const gj = Math.floor(packed / CANDIDATE_SLOTS);
+                const cj = packed - gj * CANDIDATE_SLOTS;
                 const other = groups[gj]!;
                 if (gj === gi || other.key === g.key) continue;
                 const km = quickKm(e, other.cands[cj]!.entry);
@@ -156,7 +204,7 @@ function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence:
 export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
   const groupOf: number[] = [];
-  const groups: { key: string; rep: Detection; cands: Candidate[]; members: number[] }[] = [];
+  const groups: { key: string; rep: Detection; cands: Candidate[]; facts: CandidateFacts; members: number[] }[] = [];
   const byName = new Map<string, number>();
   dets.forEach((d, k) => {
     const name = d.qualifier !== undefined ? `${d.key}#${k}` : `${d.key}|${d.candidates.length}`;
@@ -164,33 +212,28 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     if (g === undefined) {
       g = groups.length;
       byName.set(name, g);
-      const cands = d.candidates.length > MAX_CANDIDATES ? [...d.candidates].sort((a, b) => prior(b) - prior(a)).slice(0, MAX_CANDIDATES) : d.candidates;
+      const facts = factsOf(d.candidates);
       // a qualified mention ("Paris, Texas") is evidence for the bare ones ("Paris") of the same text
-      groups.push({ key: d.qualifier !== undefined ? `${d.key}#${k}` : d.key, rep: d, cands, members: [] });
+      groups.push({ key: d.qualifier !== undefined ? `${d.key}#${k}` : d.key, rep: d, cands: facts.cands, facts, members: [] });
     }
     groups[g]!.members.push(k);
     groupOf.push(g);
   });
-  // each candidate's first-level region key, built once (evidence and scoring both read it)
-  const regions = groups.map((g) => g.cands.map((c) => admin1Key(c.entry)));
-  const evidence = groups.map((g, gi) => evidenceOf(g.key, g.cands, regions[gi]!));
+  const evidence = groups.map((g) => g.facts.evidence);
   const spatial = spatialSupport(groups, evidence);
-  // a national capital named like a region of its own country is meant as the capital ("Washington")
-  const capitalBonus = groups.map((g) => {
-    const regionCcs = new Set(g.cands.filter((c) => c.entry.level === 1).map((c) => c.entry.countryCode));
-    return regionCcs.size ? g.cands.map((c) => (c.entry.feature === 'PPLC' && regionCcs.has(c.entry.countryCode) ? 1.5 : 0)) : undefined;
-  });
   const scoreOf = (gi: number, ci: number): number => {
     const key = groups[gi]!.key;
-    const c = groups[gi]!.cands[ci]!;
+    const facts = groups[gi]!.facts;
+    const c = facts.cands[ci]!;
     const e = c.entry;
-    let s = prior(c) + (capitalBonus[gi]?.[ci] ?? 0);
+    let s = prior(c) + (facts.capitalBonus?.[ci] ?? 0);
     if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
     let cc = 0;
     let ad = 0;
-    const a = regions[gi]![ci];
-    for (const ev of evidence) {
-      if (ev.key === key) continue;
+    const a = facts.regions[ci];
+    for (let gj = 0; gj < groups.length; gj++) {
+      if (groups[gj]!.key === key) continue;
+      const ev = evidence[gj]!;
       if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
       if (a) ad += ev.admin1s.get(a) ?? 0;
     }
@@ -198,10 +241,10 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     return s;
   };
   const picks: GeoEntry[] = [];
-  const margins: number[] = [];
+  const margins = new Float64Array(groups.length);
   groups.forEach((g, gi) => {
     if (g.cands.length === 1) {
-      margins.push(10);
+      margins[gi] = 10;
       picks.push(g.cands[0]!.entry);
       return;
     }
@@ -216,7 +259,7 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
         best = c;
       } else if (sc > second) second = sc;
     });
-    margins.push(g.cands.length > 1 ? bestS - second : 10);
+    margins[gi] = g.cands.length > 1 ? bestS - second : 10;
     picks.push(best.entry);
   });
   return dets.map((d, k) => {
