@@ -43,7 +43,7 @@ import { editionMetrics } from './metrics.js';
 import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
 import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
-import { DEFAULT_SETTINGS, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
+import { DEFAULT_SETTINGS, LOCAL_TOPIC, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
 import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
@@ -543,6 +543,7 @@ export function planForSubscriber(
       section: sectionOf.get(i)!,
       position: pos + 1,
       placeIdx: home.placeIdx[i]!,
+      local: home.geo[i] === 0,
       ...(signalRows ? { signalRows, signalCovisit } : {}),
     }),
   );
@@ -714,6 +715,8 @@ interface RenderOpts {
   section: SectionId;
   position: number;
   placeIdx: number;
+  /** Near the reader's home (their local news). */
+  local: boolean;
 }
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -789,7 +792,8 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     }
     scratch.clear();
   }
-  const followedTopic = topics.find((t) => o.profile.followTopics.has(t));
+  // Following local news means one's own: a far story is not there for it.
+  const followedTopic = topics.find((t) => o.profile.followTopics.has(t) && (t !== LOCAL_TOPIC || o.local));
   const followedSource = c.feedIds.find((f) => o.profile.followSources.has(f));
   const reasons = explainItem({
     lang: o.lang,

@@ -12,7 +12,7 @@
  */
 import type { TopicScore, PlaceMention } from '../model.js';
 import type { Profile } from './profile.js';
-import { RELEVANCE_PARTS, type EditorSettings, type RelevancePart } from './settings.js';
+import { LOCAL_TOPIC, RELEVANCE_PARTS, type EditorSettings, type RelevancePart } from './settings.js';
 import type { PackedVector } from './vectors.js';
 
 export interface Postings {
@@ -200,8 +200,13 @@ export function featuresByKind(features: Map<string, Postings>): FeaturesByKind 
   return k;
 }
 
-/** Content part for every candidate. */
-export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array {
+/**
+ * Content part for every candidate. `localness` (the local part: closeness to
+ * the reader's home, 0–1) gates the local-news topic: a reader in Manchester
+ * who reads local news wants Manchester's, not Montréal's. Null (no home):
+ * the local-news topic counts for nothing.
+ */
+export function contentScores(ctx: ScoreContext, profile: Profile, localness: Float64Array | null = null): Float64Array {
   const n = ctx.n;
   const out = buffer(ctx, 'content');
   const cos = cosineAll(ctx, profile.terms);
@@ -214,7 +219,9 @@ export function contentScores(ctx: ScoreContext, profile: Profile): Float64Array
   const byKind = featuresByKind(ctx.features);
   for (const [t, aff] of profile.topicAffinity) {
     const p = byKind.topic.get(t);
-    if (p) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff;
+    if (!p) continue;
+    if (t !== LOCAL_TOPIC) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff;
+    else if (localness) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff * localness[p.idx[j]!]!;
   }
   for (const [g, aff] of profile.placeAffinity) {
     const p = byKind.place.get(g);
@@ -308,7 +315,7 @@ export function scoreCandidates(ctx: ScoreContext, settings: Pick<EditorSettings
   const zeros = buffer(ctx, 'zeros');
   const usePersonal = opts.personalized && !!opts.profile && !opts.profile.empty;
   const parts: ScoreParts = {
-    content: usePersonal ? contentScores(ctx, opts.profile!) : zeros,
+    content: usePersonal ? contentScores(ctx, opts.profile!, opts.local) : zeros,
     covisit: usePersonal ? covisitPart(ctx, opts.profile!.signals) : zeros,
     recency: ctx.recency,
     popularity: ctx.popularity,

@@ -21,6 +21,12 @@ export const TAXONOMY_TOPICS = [
   'local',
 ] as const;
 
+/**
+ * The topic of local and regional news: "local" means near the reader, so in
+ * ranking and explanations it counts only for stories near their home.
+ */
+export const LOCAL_TOPIC = 'local';
+
 /** Ids only used to mark sensitive content; the classifier may never emit them. */
 export const SENSITIVE_ONLY_TOPICS = ['religion', 'sexualite'] as const;
 

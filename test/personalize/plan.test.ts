@@ -151,6 +151,24 @@ describe('planEdition', () => {
     expect(short).toHaveLength(DEFAULT_SETTINGS.editionSize);
   });
 
+  it('reads "local news" as news near the reader: local stories of a far city get no boost and no "you follow"', () => {
+    const MARSEILLE = { ...LYON, name: 'Marseille', geoId: 'geonames:2995469', admin1: '93', lat: 43.2965, lon: 5.3698 };
+    const articles = corpus();
+    articles.push(article({ id: 'lyon-local', topic: 'local', places: [LYON], words: ['quartier', 'mairie', 'lyon'], title: 'À Lyon, un quartier change' }));
+    articles.push(article({ id: 'marseille-local', topic: 'local', places: [MARSEILLE], words: ['quartier', 'mairie', 'marseille'], title: 'À Marseille, un quartier change' }));
+    const build = prepareBuild({ articles, clicks: [], now: NOW });
+    const reader = subscriber({ home: LYON_HOME, prefs: { ...subscriber().prefs, followTopics: ['local'] } });
+    const plan = planForSubscriber(build, reader, [], seededRng(1));
+    const lyon = plan.items.find((i) => i.articleId === 'lyon-local');
+    expect(lyon?.reasons.some((r) => r.code === 'followed-topic')).toBe(true);
+    const far = plan.items.find((i) => i.articleId === 'marseille-local');
+    expect(far?.reasons.some((r) => r.code === 'followed-topic') ?? false).toBe(false);
+    if (far) expect(far.scoreParts.content!).toBeLessThan(lyon!.scoreParts.content!);
+    // Without a home, following local news boosts no story for it.
+    const nowhere = planForSubscriber(build, subscriber({ prefs: { ...subscriber().prefs, followTopics: ['local'] } }), [], seededRng(1));
+    expect(nowhere.items.every((i) => !i.reasons.some((r) => r.code === 'followed-topic'))).toBe(true);
+  });
+
   it('returns an empty plan, not an error, when there is nothing to show', () => {
     const plan = planEdition({ articles: [], now: NOW, subscriber: subscriber(), rng: seededRng(1) });
     expect(plan.items).toEqual([]);
