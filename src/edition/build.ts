@@ -65,6 +65,15 @@ const SAVE_BATCH = 500;
 const CLICK_HISTORY_DAYS = 60;
 
 /**
+ * Clicks a build reads one by one for co-visitation and popularity (the
+ * newest); past that many, popularity comes from hourly counts instead.
+ */
+export const CLICK_LIST_LIMIT = 100_000;
+
+/** Popularity looks back this many half-lives (a click then weighs 1/256). */
+const POPULARITY_HALF_LIVES = 8;
+
+/**
  * Builds (or rebuilds: the store replaces an edition of the same subscriber
  * and date) the editions of every subscriber, stores them with the settings
  * version that made them, and renders each once into editions/DATE/.
@@ -152,10 +161,16 @@ export async function prepareFromStore(
   store: Store,
   settings: EditorSettings,
   now: Date,
+  /** Clicks read one by one (the newest); tests lower it to see a busy window. */
+  clickListLimit = CLICK_LIST_LIMIT,
 ): Promise<{ prepared: PreparedBuild; clicks: Click[] }> {
   const since = new Date(now.getTime() - settings.candidateWindowHours * 3600_000).toISOString();
   const candidates = await store.listArticles({ since, limit: 50_000 });
-  const clicks = await store.listClicks({ since: new Date(now.getTime() - CLICK_HISTORY_DAYS * 86400_000).toISOString() });
+  const clicks = await store.listClicks({ since: new Date(now.getTime() - CLICK_HISTORY_DAYS * 86400_000).toISOString(), limit: clickListLimit });
+  // A full list is only the newest clicks of a busier window: popularity then counts every
+  // click on a candidate by the hour, back to where a click weighs less than 1/256.
+  const popularSince = now.getTime() - Math.min(CLICK_HISTORY_DAYS * 24, POPULARITY_HALF_LIVES * settings.popularityHalfLifeHours) * 3_600_000;
+  const clickHours = clicks.length >= clickListLimit ? await store.clickHistogram(candidates.map((a) => a.id), new Date(popularSince).toISOString()) : undefined;
   const have = new Set(candidates.map((a) => a.id));
   const clickedIds = [...new Set(clicks.map((c) => c.articleId))].filter((id) => !have.has(id));
   const clicked: Article[] = clickedIds.length ? await store.getArticles(clickedIds) : [];
@@ -163,7 +178,7 @@ export async function prepareFromStore(
   const clusters = await store.getClusters([...new Set(candidates.map((a) => a.clusterId))]);
   const sources: Record<string, SourceInfo> = {};
   for (const f of await store.listFeeds()) sources[f.id] = { title: f.title, ...(f.country ? { country: f.country } : {}) };
-  const prepared = prepareBuild({ articles, clusters, sources, clicks, settings, now });
+  const prepared = prepareBuild({ articles, clusters, sources, clicks, ...(clickHours ? { clickHours } : {}), settings, now });
   return { prepared, clicks };
 }
 

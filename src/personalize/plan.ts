@@ -40,7 +40,7 @@ import { explainItem } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
-import { ctrPopularity, normalizePopularity, popularityCounts } from './popularity.js';
+import { ctrPopularity, hourlyClickEvents, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
 import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, LOCAL_TOPIC, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
@@ -65,6 +65,12 @@ export interface BuildInput {
   sources?: ReadonlyMap<string, SourceInfo> | Readonly<Record<string, SourceInfo>>;
   /** Recent clicks of all subscribers (popularity, co-visitation); subscriberId null = anonymous. */
   clicks?: readonly Pick<Click, 'subscriberId' | 'articleId' | 'at'>[];
+  /**
+   * Hourly click counts of the candidates (Store.clickHistogram): when given,
+   * popularity comes from them, every click counted, and `clicks` (then only
+   * the newest of many) serve co-visitation alone.
+   */
+  clickHours?: readonly { articleId: string; hour: IsoTime; clicks: number }[];
   /**
    * Times each article was shown in editions (same window as clicks). When
    * given, popularity is a smoothed click-through rate rather than a click count.
@@ -166,7 +172,13 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   // Popularity and co-visitation are per story (cluster).
   const clusterOf = (articleId: string) => articles.get(articleId)?.clusterId ?? articleId;
   const clicks = (input.clicks ?? []).map((c) => ({ sub: c.subscriberId, key: clusterOf(c.articleId), atMs: toMs(c.at) }));
-  const pop = popularityCounts(clicks, now, settings.popularityHalfLifeHours);
+  const popularClicks = input.clickHours
+    ? hourlyClickEvents(
+        input.clickHours.map((h) => ({ key: clusterOf(h.articleId), hourMs: toMs(h.hour), clicks: h.clicks })),
+        now,
+      )
+    : clicks;
+  const pop = popularityCounts(popularClicks, now, settings.popularityHalfLifeHours);
   let popularity: Float64Array;
   if (input.shown && input.shown.size > 0) {
     const shownByCluster = new Map<string, number>();

@@ -38,7 +38,7 @@ import type {
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
-import type { ArticleQuery, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import type { ArticleQuery, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
 import {
   SUPPRESSION_REASONS,
   checkClaim,
@@ -150,6 +150,8 @@ export interface DocDatabase {
 // ───────────────────────── errors ─────────────────────────
 
 const DUPLICATE_KEY = 11000;
+/** Article ids per clickHistogram aggregation. */
+const HISTOGRAM_IDS_PER_QUERY = 1000;
 
 function isDuplicate(e: unknown): boolean {
   return (e as { code?: unknown })?.code === DUPLICATE_KEY || duplicateIndexes(e).size > 0;
@@ -656,6 +658,28 @@ export class MongoStore implements Store {
     const from = canonicalTime(since, 'clickCounts since');
     const rows = await this.clicks.c.aggregate([{ $match: { at: { $gte: from } } }, { $group: { _id: '$articleId', n: { $sum: 1 } } }]).toArray();
     return new Map(rows.map((r) => [r._id as string, r.n as number]));
+  }
+
+  async clickHistogram(articleIds: readonly string[], since: IsoTime): Promise<ClickHourCount[]> {
+    const ids = [...new Set(checkIds(articleIds, 'clickHistogram article ids'))];
+    const from = canonicalTime(since, 'clickHistogram since');
+    const out: ClickHourCount[] = [];
+    // In slices, so that no $in list grows with the candidate window.
+    for (let i = 0; i < ids.length; i += HISTOGRAM_IDS_PER_QUERY) {
+      const slice = ids.slice(i, i + HISTOGRAM_IDS_PER_QUERY);
+      // Stored times are canonical ISO strings: their first 13 characters name the UTC hour.
+      const rows = await this.clicks.c
+        .aggregate([
+          { $match: { articleId: { $in: slice }, at: { $gte: from } } },
+          { $group: { _id: { a: '$articleId', h: { $substrCP: ['$at', 0, 13] } }, n: { $sum: 1 } } },
+        ])
+        .toArray();
+      for (const r of rows) {
+        const k = r._id as { a: string; h: string };
+        out.push({ articleId: k.a, hour: `${k.h}:00:00.000Z`, clicks: r.n as number });
+      }
+    }
+    return out;
   }
 
   // ───── editions ─────

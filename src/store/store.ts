@@ -61,6 +61,13 @@ export interface EditionSummaryQuery {
   perSubscriber?: number;
 }
 
+export interface ClickHourCount {
+  articleId: string;
+  /** Start of the UTC hour, e.g. 2026-11-22T09:00:00.000Z. */
+  hour: IsoTime;
+  clicks: number;
+}
+
 export interface ClickQuery {
   subscriberId?: string;
   articleId?: string;
@@ -126,6 +133,12 @@ export interface Store {
   listClicks(q?: ClickQuery): Promise<Click[]>;
   /** Click counts per article since a time (popularity). */
   clickCounts(since: IsoTime): Promise<Map<string, number>>;
+  /**
+   * Click counts of these articles per UTC hour since a time, in no set
+   * order: a build's popularity at any traffic, one row per article-hour
+   * rather than one per click (a build reads only the newest clicks themselves).
+   */
+  clickHistogram(articleIds: readonly string[], since: IsoTime): Promise<ClickHourCount[]>;
   /**
    * The clicks of these subscribers (at most 1000 ids) since a time, ordered by
    * subscriber id, then newest first: a build loads its subscribers' histories

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Covisitation, covisitScores } from '../../src/personalize/covisit.js';
 import { haversineKm, geoClass, localMatch } from '../../src/personalize/geo.js';
-import { ctrPopularity, normalizePopularity, popularityCounts } from '../../src/personalize/popularity.js';
+import { ctrPopularity, hourlyClickEvents, normalizePopularity, popularityCounts } from '../../src/personalize/popularity.js';
 import { prepareBuild } from '../../src/personalize/plan.js';
 import { buildProfile } from '../../src/personalize/profile.js';
 import { scoreCandidates } from '../../src/personalize/score.js';
@@ -40,6 +40,27 @@ describe('popularity and co-visitation', () => {
     const ctr = ctrPopularity(new Map([['a', 0], ['b', 30]]), new Map([['a', 10], ['b', 100]]), ['a', 'b']);
     expect(ctr[1]).toBe(1);
     expect(ctr[0]).toBeLessThan(1);
+  });
+
+  it('weighs an hour of clicks as made at its middle, halfway to now for the hour under way', () => {
+    const hour = 3_600_000;
+    const start = NOW - (NOW % hour); // the hour under way
+    const events = hourlyClickEvents(
+      [
+        { key: 'a', hourMs: start - 24 * hour, clicks: 4 },
+        { key: 'b', hourMs: start, clicks: 2 },
+        { key: 'c', hourMs: start - hour, clicks: 0 },
+      ],
+      NOW,
+    );
+    expect(events).toEqual([
+      { key: 'a', atMs: start - 24 * hour + hour / 2, count: 4 },
+      { key: 'b', atMs: (start + NOW) / 2, count: 2 },
+    ]);
+    const counts = popularityCounts(events, NOW, 24);
+    expect(counts.get('a')).toBeCloseTo(4 * Math.pow(2, -(NOW - (start - 23.5 * hour)) / (24 * hour)), 12);
+    // Within 1.5 % of the clicks' own weights, wherever in the hour they were made.
+    for (const at of [start - 24 * hour, start - 23 * hour - 1]) expect(Math.abs(Math.pow(2, -(NOW - at) / (24 * hour)) * 4 / counts.get('a')! - 1)).toBeLessThan(0.015);
   });
 
   it('counts co-visits within the window, both ways, normalized', () => {

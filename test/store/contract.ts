@@ -273,6 +273,27 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.clickCounts('2027-01-01T00:00:00.000Z')).toEqual(new Map());
       });
 
+      it('counts clicks of given articles per UTC hour since a time', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.addClick(click('h1', { articleId: 'a1', at: '2026-11-22T09:05:00.000Z' }));
+        await store.addClick(click('h2', { articleId: 'a1', at: '2026-11-22T09:59:59.999Z' }));
+        await store.addClick(click('h3', { articleId: 'a1', at: '2026-11-22T10:00:00.000Z' }));
+        await store.addClick(click('h4', { articleId: 'a2', subscriberId: null, editionId: undefined, at: '2026-11-22T09:30:00.000Z' }));
+        await store.addClick(click('h5', { articleId: 'a2', at: '2026-11-21T23:00:00.000Z' }));
+        await store.addClick(click('h6', { articleId: 'a3', at: '2026-11-22T09:00:00.000Z' }));
+        const rows = await store.clickHistogram(['a1', 'a2', 'a1', 'a9'], '2026-11-22T00:00:00.000Z');
+        const key = (r: { articleId: string; hour: string }) => `${r.articleId} ${r.hour}`;
+        expect(rows.sort((x, y) => key(x).localeCompare(key(y)))).toEqual([
+          { articleId: 'a1', hour: '2026-11-22T09:00:00.000Z', clicks: 2 },
+          { articleId: 'a1', hour: '2026-11-22T10:00:00.000Z', clicks: 1 },
+          { articleId: 'a2', hour: '2026-11-22T09:00:00.000Z', clicks: 1 },
+        ]);
+        expect(await store.clickHistogram(['a1'], '2027-01-01T00:00:00.000Z')).toEqual([]);
+        expect(await store.clickHistogram([], '2026-11-22T00:00:00.000Z')).toEqual([]);
+        await expect(store.clickHistogram(['a1'], 'yesterday')).rejects.toThrow(/clickHistogram since/);
+        await expect(store.clickHistogram([{ $ne: 1 }] as never, '2026-11-22T00:00:00.000Z')).rejects.toThrow(/clickHistogram article ids/);
+      });
+
       it('lists the clicks of a set of subscribers since a time, by subscriber then newest first', async () => {
         await store.createSubscriber(subscriber('s1'));
         await store.createSubscriber(subscriber('s2', { email: 's2@example.org' }));
