@@ -104,6 +104,8 @@ export interface PreparedBuild {
   mainTopic: Int32Array;
   /** Language of each candidate's lead article: 1 + its index in LANGS, 0 unknown. */
   candidateLang: Uint8Array;
+  /** Candidates that are not pinned, by language code (as in candidateLang): excludeUnreadLanguages skips what cannot matter. */
+  unpinnedPerLang: Int32Array;
   /** Source (feed) of each candidate's lead article, numbered 0 … sourceCount − 1. */
   candidateSource: Int32Array;
   sourceCount: number;
@@ -272,6 +274,9 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const bsum = Object.values(settings.calibration.baseline).reduce((a, b) => a + b, 0);
   const baseline = new Map(Object.entries(settings.calibration.baseline).map(([k, v]) => [k, bsum > 0 ? v / bsum : 0]));
 
+  const candidateLang = Uint8Array.from(candidates, (c) => LANGS.indexOf(c.lead.article.tags?.lang as Lang) + 1);
+  const unpinnedPerLang = new Int32Array(LANGS.length + 1);
+  for (let i = 0; i < candidates.length; i++) if (!candidates[i]!.pinned) unpinnedPerLang[candidateLang[i]!]!++;
   return {
     settings,
     now,
@@ -281,7 +286,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     simScratch: new CachedSimilarity(dict.size, simVecs),
     accumulator: new SparseAccumulator(dict.size),
     mainTopic,
-    candidateLang: Uint8Array.from(candidates, (c) => LANGS.indexOf(c.lead.article.tags?.lang as Lang) + 1),
+    candidateLang,
+    unpinnedPerLang,
     candidateSource: Int32Array.from(candidates, (c) => sourceNumber(c.lead.feedId)),
     sourceCount: sourceNumbers.size,
     pinned: candidates.flatMap((c, i) => (c.pinned ? [i] : [])),
@@ -592,11 +598,20 @@ export function planForSubscriber(
  * worse than a full one with a few stories in another.
  */
 function excludeUnreadLanguages(build: PreparedBuild, reads: readonly Lang[], excluded: Uint8Array, size: number, maxPerSource: number): void {
-  const { candidateLang: langOf, candidateSource: sourceOf, candidates } = build;
+  const { candidateLang: langOf, candidateSource: sourceOf, candidates, unpinnedPerLang } = build;
   if (reads.length >= LANGS.length) return;
   const readable = new Uint8Array(LANGS.length + 1);
   readable[0] = 1;
   for (const l of reads) readable[LANGS.indexOf(l) + 1] = 1;
+  // From the build's counts alone: nothing to leave out (every unpinned candidate is readable), or
+  // too few readable and pinned candidates to fill an edition whatever the exclusions and caps.
+  let unreadable = 0;
+  let bound = build.pinned.length;
+  for (let l = 0; l < unpinnedPerLang.length; l++) {
+    if (readable[l]) bound += unpinnedPerLang[l]!;
+    else unreadable += unpinnedPerLang[l]!;
+  }
+  if (unreadable === 0 || bound < size) return;
   const perSource = build.arrays.int32('plan.langPerSource', build.sourceCount);
   let fillable = 0;
   for (let i = 0; i < langOf.length && fillable < size; i++) {

@@ -38,7 +38,7 @@ import type {
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
-import type { ArticleQuery, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import type { ArticleQuery, ClickHistoryEntry, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
 import {
   SUPPRESSION_REASONS,
   checkClaim,
@@ -263,7 +263,9 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
     { keys: { feedId: 1, publishedAt: -1 } },
   ],
   subscribers: [{ keys: { emailKey: 1 }, unique: true }, { keys: { status: 1, _id: 1 } }],
-  clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1 } }, { keys: { articleId: 1, at: -1 } }],
+  // clickHistoriesOf is covered by the second (listClicksOf's sort too); it supersedes { subscriberId: 1, at: -1 },
+  // which databases created before it keep (a redundant prefix: drop it at leisure).
+  clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1, _id: -1, articleId: 1 } }, { keys: { articleId: 1, at: -1 } }],
   editions: [{ keys: { id: 1 }, unique: true }, { keys: { subscriberId: 1, date: -1 } }, { keys: { date: -1, subscriberId: 1 } }],
   audit: [{ keys: { at: -1, _id: -1 } }],
   sends: [{ keys: { editionDate: -1, subscriberId: 1 } }, { keys: { subscriberId: 1, editionDate: -1 } }, { keys: { state: 1, editionDate: -1 } }],
@@ -652,6 +654,29 @@ export class MongoStore implements Store {
     const from = canonicalTime(since, 'listClicksOf since');
     if (!ids.length) return [];
     return this.clicks.many({ subscriberId: { $in: ids }, at: { $gte: from } }, { sort: { subscriberId: 1, at: -1, _id: -1 } });
+  }
+
+  async clickHistoriesOf(subscriberIds: readonly string[], since: IsoTime): Promise<Map<string, ClickHistoryEntry[]>> {
+    const ids = checkSubscriberIdList(subscriberIds);
+    const from = canonicalTime(since, 'clickHistoriesOf since');
+    const out = new Map<string, ClickHistoryEntry[]>();
+    if (!ids.length) return out;
+    // Projected to indexed fields only: answered from the { subscriberId, at, _id, articleId } index.
+    const docs = await this.clicks.c
+      .find({ subscriberId: { $in: ids }, at: { $gte: from } }, { sort: { subscriberId: 1, at: -1, _id: -1 }, projection: { _id: 0, subscriberId: 1, articleId: 1, at: 1 } })
+      .toArray();
+    let current: string | undefined;
+    let list: ClickHistoryEntry[] = [];
+    for (const d of docs) {
+      const sid = d.subscriberId as string;
+      if (sid !== current) {
+        current = sid;
+        list = [];
+        out.set(sid, list);
+      }
+      list.push({ articleId: d.articleId as string, at: d.at as string });
+    }
+    return out;
   }
 
   async clickCounts(since: IsoTime): Promise<Map<string, number>> {

@@ -310,6 +310,34 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await expect(store.listClicksOf([{ $gt: '' }] as unknown as string[], '2026-11-01T00:00:00.000Z')).rejects.toThrow(/subscriber ids/);
         await expect(store.listClicksOf(Array.from({ length: 1001 }, (_, i) => `x${i}`), '2026-11-01T00:00:00.000Z')).rejects.toThrow(/at most 1000/);
       });
+
+      it('gives the click histories of a set of subscribers: the same clicks as listClicksOf, article and time only, grouped', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2', { email: 's2@example.org' }));
+        await store.createSubscriber(subscriber('s3', { email: 's3@example.org' }));
+        await store.addClick(click('k1', { subscriberId: 's2', articleId: 'a1', at: '2026-11-20T09:00:00.000Z' }));
+        await store.addClick(click('k2', { subscriberId: 's1', articleId: 'a2', at: '2026-11-21T09:00:00.000Z' }));
+        await store.addClick(click('k3', { subscriberId: 's2', articleId: 'a2', at: '2026-11-22T09:00:00.000Z' }));
+        // Same time as k3: the id breaks the tie, descending, as in listClicksOf.
+        await store.addClick(click('k6', { subscriberId: 's2', articleId: 'a3', at: '2026-11-22T09:00:00.000Z' }));
+        await store.addClick(click('k4', { subscriberId: 's3', articleId: 'a1', at: '2026-11-22T10:00:00.000Z' }));
+        await store.addClick(click('k5', { subscriberId: 's1', articleId: 'a3', at: '2026-11-01T09:00:00.000Z' }));
+        const since = '2026-11-10T00:00:00.000Z';
+        const histories = await store.clickHistoriesOf(['s2', 's1', 's2', 'nobody'], since);
+        expect([...histories.keys()].sort()).toEqual(['s1', 's2']);
+        expect(histories.get('s2')).toEqual([
+          { articleId: 'a3', at: '2026-11-22T09:00:00.000Z' },
+          { articleId: 'a2', at: '2026-11-22T09:00:00.000Z' },
+          { articleId: 'a1', at: '2026-11-20T09:00:00.000Z' },
+        ]);
+        expect(histories.get('s1')).toEqual([{ articleId: 'a2', at: '2026-11-21T09:00:00.000Z' }]);
+        // Exactly listClicksOf's selection and order.
+        const full = await store.listClicksOf(['s1', 's2'], since);
+        expect([...histories.get('s1')!, ...histories.get('s2')!]).toEqual(full.map((c) => ({ articleId: c.articleId, at: c.at })));
+        expect(await store.clickHistoriesOf([], since)).toEqual(new Map());
+        await expect(store.clickHistoriesOf([{ $gt: '' }] as unknown as string[], since)).rejects.toThrow(/subscriber ids/);
+        await expect(store.clickHistoriesOf(Array.from({ length: 1001 }, (_, i) => `x${i}`), since)).rejects.toThrow(/at most 1000/);
+      });
     });
 
     describe('editions', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, migrate, openSqliteStore } from '../../src/store/sqlite.js';
+import { MIGRATIONS, NEW_FILE_PAGE_SIZE, migrate, openSqliteStore } from '../../src/store/sqlite.js';
 import { openStore } from '../../src/store/open.js';
 import { UserError } from '../../src/util/errors.js';
 import { storeContract } from './contract.js';
@@ -129,5 +129,58 @@ describe('sqlite store specifics', () => {
     const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT subscriber_id, date, article_ids, topic_entropy FROM editions WHERE subscriber_id IN ('s1') AND date < '2026-11-22'").all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/COVERING INDEX editions_summary/);
     await store.close();
+  });
+
+  it('upgrades a version-4 file to the click-history index without losing clicks (migration 5)', async () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    migrate(raw, MIGRATIONS.slice(0, 4));
+    const data = (x: object) => JSON.stringify(x);
+    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
+    const insert = raw.prepare('INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, ?, ?, ?)');
+    insert.run('k1', 's1', 'a1', 'e1', '2026-11-20T09:00:00.000Z', data({ position: 2, section: 'une', reason: 'top-story' }));
+    insert.run('k2', 's1', 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
+    raw.close();
+    const store = openSqliteStore(file);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clicks'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes).toContain('clicks_history');
+    expect(indexes).not.toContain('clicks_subscriber');
+    expect(await store.listClicksOf(['s1'], '2026-11-01T00:00:00.000Z')).toEqual([
+      { id: 'k2', subscriberId: 's1', articleId: 'a2', at: '2026-11-21T09:00:00.000Z' },
+      { id: 'k1', subscriberId: 's1', articleId: 'a1', editionId: 'e1', position: 2, section: 'une', reason: 'top-story', at: '2026-11-20T09:00:00.000Z' },
+    ]);
+    expect(await store.clickHistoriesOf(['s1'], '2026-11-01T00:00:00.000Z')).toEqual(
+      new Map([['s1', [{ articleId: 'a2', at: '2026-11-21T09:00:00.000Z' }, { articleId: 'a1', at: '2026-11-20T09:00:00.000Z' }]]]),
+    );
+    // The build's read is answered from the index alone, and listClicksOf needs no sort.
+    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((p) => p.detail).join(' ');
+    expect(plan("SELECT subscriber_id, article_id, at FROM clicks WHERE subscriber_id IN ('s1') AND at >= '' ORDER BY subscriber_id, at DESC, id DESC")).toMatch(/COVERING INDEX clicks_history/);
+    expect(plan("SELECT data FROM clicks WHERE subscriber_id IN ('s1') AND at >= '' ORDER BY subscriber_id, at DESC, id DESC")).not.toMatch(/TEMP B-TREE/);
+    await store.close();
+  });
+
+  it('creates new files with large pages (one page per edition row) and keeps the page size of existing files', async () => {
+    const fresh = openSqliteStore(freshFile());
+    expect(fresh.db.pragma('page_size', { simple: true })).toBe(NEW_FILE_PAGE_SIZE);
+    await fresh.close();
+    const file = freshFile();
+    const raw = new Database(file);
+    raw.pragma('page_size = 4096');
+    raw.pragma('journal_mode = WAL');
+    migrate(raw, MIGRATIONS.slice(0, 2));
+    raw.close();
+    const old = openSqliteStore(file);
+    expect(old.db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(old.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    await old.createSubscriber(subscriber('s1'));
+    await old.saveEdition(edition('e1', 's1', '2026-11-22'));
+    expect((await old.getEdition('s1', '2026-11-22'))?.id).toBe('e1');
+    expect(old.integrityCheck()).toBe('ok');
+    await old.close();
+    // Reopened: still its own page size.
+    const again = openSqliteStore(file);
+    expect(again.db.pragma('page_size', { simple: true })).toBe(4096);
+    await again.close();
   });
 });

@@ -4,8 +4,8 @@
  * thread (its own store connection) and in-process, so both give the same
  * editions as the single-thread build for the same inputs.
  */
-import type { Click, Edition, Subscriber } from '../../model.js';
-import type { Store } from '../../store/store.js';
+import type { Edition, Subscriber } from '../../model.js';
+import type { ClickHistoryEntry, Store } from '../../store/store.js';
 import type { EditorSettings } from '../../personalize/settings.js';
 import { planForSubscriber, toEdition, type PreparedBuild } from '../../personalize/plan.js';
 import type { Taxonomy } from '../../tag/taxonomy.js';
@@ -85,15 +85,15 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
     const raw = await store.listSubscribers({ limit: PAGE, ...(after !== undefined ? { afterId: after } : {}) });
     const page = range.through === undefined ? raw : raw.filter((s) => s.id <= range.through!);
     if (!page.length) break;
-    const clicks = await store.listClicksOf(
+    // Article and time of each click, grouped by subscriber, newest first (what the profiles read).
+    const bySubscriber = await store.clickHistoriesOf(
       page.map((s) => s.id),
       since,
     );
     const dated = page.map((s) => ({ id: s.id, date: spec.date ?? localDate(now, s.timezone) }));
     // Exposure and the bubble guard's recent entropy, from the page's past editions.
     const past = await pastEditionOptions(store, dated, spec.settings);
-    await addMissingArticles(store, prepared, [...clickedArticleIds(clicks), ...exposureArticleIds(past.values())]);
-    const bySubscriber = groupBySubscriber(clicks);
+    await addMissingArticles(store, prepared, [...clickedArticleIds(bySubscriber.values()), ...exposureArticleIds(past.values())]);
     out.readMs += performance.now() - tr;
     // Planned, stored and rendered SAVE_BATCH at a time: fewer finished editions
     // wait in memory for their write (they would outlive young-generation
@@ -131,18 +131,6 @@ async function renderAll(ctx: PartitionContext, subs: readonly Subscriber[], edi
   for (let i = 0; i < editions.length; i++) await writeEditionFiles(r, subs[i]!, editions[i]!, ctx.taxonomy);
 }
 
-/** The store orders clicks by subscriber, newest first: the same order the single-thread build sees. */
-function groupBySubscriber(clicks: readonly Click[]): Map<string, Click[]> {
-  const m = new Map<string, Click[]>();
-  for (const c of clicks) {
-    if (!c.subscriberId) continue;
-    const l = m.get(c.subscriberId);
-    if (l) l.push(c);
-    else m.set(c.subscriberId, [c]);
-  }
-  return m;
-}
-
-function* clickedArticleIds(clicks: readonly Click[]): Iterable<string> {
-  for (const c of clicks) yield c.articleId;
+function* clickedArticleIds(histories: Iterable<readonly ClickHistoryEntry[]>): Iterable<string> {
+  for (const h of histories) for (const c of h) yield c.articleId;
 }
