@@ -16,7 +16,7 @@ import { renderEdition } from './render.js';
 import { writeFilesAtomic } from './files.js';
 import { topicLabel } from '../personalize/labels.js';
 import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
-import { addMissingArticles, exposureArticleIds, pastEditionOptions } from './history.js';
+import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from './history.js';
 
 export interface BuildDeps {
   store: Store;
@@ -61,8 +61,6 @@ export interface BuildReport {
 /** Editions written per store call. */
 const SAVE_BATCH = 500;
 
-/** How far back clicks count for profiles, popularity and co-visitation. */
-const CLICK_HISTORY_DAYS = 60;
 
 /**
  * Clicks a build reads one by one for co-visitation and popularity (the
@@ -88,7 +86,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   const taxonomy = await currentTaxonomy(store);
 
   const subscribers = await loadSubscribers(store, opts.subscriberIds);
-  const clicksBySubscriber = groupClicks(build.clicks);
+  const since = new Date(now.getTime() - HISTORY_DAYS * 86400_000).toISOString();
   const progress = deps.progress?.('build', subscribers.length);
   const dates = new Set<string>();
   let editions = 0;
@@ -103,12 +101,17 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
   };
   for (let p = 0; p < subscribers.length; p += SAVE_BATCH) {
     const page = subscribers.slice(p, p + SAVE_BATCH).map((sub) => ({ sub, id: sub.id, date: opts.date ?? localDate(now, sub.timezone) }));
+    // Each subscriber's whole click history (the build's own click list is only the newest clicks of everyone).
+    const histories = await store.clickHistoriesOf(
+      page.map((x) => x.id),
+      since,
+    );
     // Exposure and the bubble guard's recent entropy, from the page's past editions.
     const past = await pastEditionOptions(store, page, settings);
-    await addMissingArticles(store, build.prepared, exposureArticleIds(past.values()));
+    await addMissingArticles(store, build.prepared, [...clickedArticleIds(histories.values()), ...exposureArticleIds(past.values())]);
     for (const { sub, date } of page) {
       dates.add(date);
-      const plan = planForSubscriber(build.prepared, sub, clicksBySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
+      const plan = planForSubscriber(build.prepared, sub, histories.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
       const edition = toEdition(plan, {
         id: stableId(`edition:${sub.id}:${date}`),
         date,
@@ -166,10 +169,10 @@ export async function prepareFromStore(
 ): Promise<{ prepared: PreparedBuild; clicks: Click[] }> {
   const since = new Date(now.getTime() - settings.candidateWindowHours * 3600_000).toISOString();
   const candidates = await store.listArticles({ since, limit: 50_000 });
-  const clicks = await store.listClicks({ since: new Date(now.getTime() - CLICK_HISTORY_DAYS * 86400_000).toISOString(), limit: clickListLimit });
+  const clicks = await store.listClicks({ since: new Date(now.getTime() - HISTORY_DAYS * 86400_000).toISOString(), limit: clickListLimit });
   // A full list is only the newest clicks of a busier window: popularity then counts every
   // click on a candidate by the hour, back to where a click weighs less than 1/256.
-  const popularSince = now.getTime() - Math.min(CLICK_HISTORY_DAYS * 24, POPULARITY_HALF_LIVES * settings.popularityHalfLifeHours) * 3_600_000;
+  const popularSince = now.getTime() - Math.min(HISTORY_DAYS * 24, POPULARITY_HALF_LIVES * settings.popularityHalfLifeHours) * 3_600_000;
   const clickHours = clicks.length >= clickListLimit ? await store.clickHistogram(candidates.map((a) => a.id), new Date(popularSince).toISOString()) : undefined;
   const have = new Set(candidates.map((a) => a.id));
   const clickedIds = [...new Set(clicks.map((c) => c.articleId))].filter((id) => !have.has(id));
@@ -180,17 +183,6 @@ export async function prepareFromStore(
   for (const f of await store.listFeeds()) sources[f.id] = { title: f.title, ...(f.country ? { country: f.country } : {}) };
   const prepared = prepareBuild({ articles, clusters, sources, clicks, ...(clickHours ? { clickHours } : {}), settings, now });
   return { prepared, clicks };
-}
-
-function groupClicks(clicks: Click[]): Map<string, Click[]> {
-  const m = new Map<string, Click[]>();
-  for (const c of clicks) {
-    if (!c.subscriberId) continue;
-    const list = m.get(c.subscriberId);
-    if (list) list.push(c);
-    else m.set(c.subscriberId, [c]);
-  }
-  return m;
 }
 
 /** The click-tracking link of an item on the web edition: a signed token naming the article, never a URL. */

@@ -5,7 +5,7 @@
  * summaries (Store.listEditionSummaries), never as whole editions.
  */
 import type { Article } from '../model.js';
-import type { Store } from '../store/store.js';
+import type { ClickHistoryEntry, Store } from '../store/store.js';
 import type { EditorSettings } from '../personalize/settings.js';
 import type { PlanOptions, PreparedBuild } from '../personalize/plan.js';
 import type { ProfileClickInput } from '../personalize/profile.js';
@@ -18,8 +18,13 @@ import { prepareArticle } from '../personalize/articles.js';
  */
 export const EXPOSURE_EDITIONS = 14;
 
-/** How far back past editions are looked for (the click history's horizon). */
+/** How far back clicks count for profiles, popularity and co-visitation, and past editions are looked for. */
 export const HISTORY_DAYS = 60;
+
+/** The articles of click histories (Store.clickHistoriesOf), for addMissingArticles. */
+export function* clickedArticleIds(histories: Iterable<readonly ClickHistoryEntry[]>): Iterable<string> {
+  for (const h of histories) for (const c of h) yield c.articleId;
+}
 
 const DAY_MS = 86_400_000;
 

@@ -5,7 +5,7 @@
  * editions as the single-thread build for the same inputs.
  */
 import type { Edition, Subscriber } from '../../model.js';
-import type { ClickHistoryEntry, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import type { EditorSettings } from '../../personalize/settings.js';
 import { planForSubscriber, toEdition, type PreparedBuild } from '../../personalize/plan.js';
 import type { Taxonomy } from '../../tag/taxonomy.js';
@@ -14,7 +14,7 @@ import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { fnv1a } from '../../ingest/dedupe.js';
 import { prepareFromStore, writeEditionFiles } from '../build.js';
-import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../history.js';
+import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from '../history.js';
 
 /** Subscribers with id > after and ≤ through (either end open when absent). */
 export interface IdRange {
@@ -45,8 +45,6 @@ export interface PartitionResult {
   renderMs: number;
 }
 
-/** How far back clicks count for profiles (same as the single-thread build). */
-export const CLICK_HISTORY_DAYS = 60;
 /** Subscribers read per step (their clicks and past editions in one store call each). */
 export const PAGE = 500;
 /** Editions planned and then stored per store call (one atomic write each). */
@@ -74,7 +72,7 @@ export async function preparePartitionContext(store: Store, spec: BuildSpec, tax
 export async function buildPartition(ctx: PartitionContext, range: IdRange, shouldStop: () => boolean = () => false): Promise<PartitionResult> {
   const { store, spec, prepared } = ctx;
   const now = new Date(spec.nowMs);
-  const since = new Date(spec.nowMs - CLICK_HISTORY_DAYS * 86400_000).toISOString();
+  const since = new Date(spec.nowMs - HISTORY_DAYS * 86400_000).toISOString();
   const createdAt = now.toISOString();
   const dates = new Set<string>();
   const out: PartitionResult = { editions: 0, dates: [], readMs: 0, planMs: 0, storeMs: 0, renderMs: 0 };
@@ -131,6 +129,3 @@ async function renderAll(ctx: PartitionContext, subs: readonly Subscriber[], edi
   for (let i = 0; i < editions.length; i++) await writeEditionFiles(r, subs[i]!, editions[i]!, ctx.taxonomy);
 }
 
-function* clickedArticleIds(histories: Iterable<readonly ClickHistoryEntry[]>): Iterable<string> {
-  for (const h of histories) for (const c of h) yield c.articleId;
-}
