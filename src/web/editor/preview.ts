@@ -4,15 +4,16 @@
  * candidates, same random seeds) and reports which items come in and go out
  * and the diversity metrics before and after. Nothing is saved.
  */
-import type { Click, DiversityMetrics, Subscriber } from '../../model.js';
-import type { Store } from '../../store/store.js';
+import type { DiversityMetrics, Subscriber } from '../../model.js';
+import type { ClickHistoryEntry, Store } from '../../store/store.js';
+import { MAX_CLICK_SUBSCRIBERS } from '../../store/common.js';
 import { fnv1a } from '../../ingest/dedupe.js';
 import { planForSubscriber, type EditionPlan } from '../../personalize/plan.js';
 import type { EditorSettings } from '../../personalize/settings.js';
 import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { preparedFor } from '../shared.js';
-import { addMissingArticles, exposureArticleIds, pastEditionOptions } from '../../edition/history.js';
+import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from '../../edition/history.js';
 
 export interface PreviewItem {
   articleId: string;
@@ -64,11 +65,12 @@ export async function previewSettings(
 ): Promise<PreviewResult> {
   const subs = opts.subscribers ?? (await sampleSubscribers(store, opts.sampleSize ?? 25));
   const [a, b] = await Promise.all([preparedFor(store, current, now), preparedFor(store, candidate, now)]);
-  const clicksBy = group(a.clicks);
+  // Each subscriber's whole history, as the build reads it (the prepared click list is only everyone's newest).
+  const clicksBy = await clickHistories(store, subs, now);
   // As the build plans: each subscriber's past editions feed exposure and the bubble guard (whose window may differ between the two settings).
   const page = subs.map((s) => ({ id: s.id, date: localDate(now, s.timezone) }));
   const [pastA, pastB] = await Promise.all([pastEditionOptions(store, page, current), pastEditionOptions(store, page, candidate)]);
-  const needed = [...subs.flatMap((s) => (clicksBy.get(s.id) ?? []).map((c) => c.articleId)), ...exposureArticleIds(pastA.values())];
+  const needed = [...clickedArticleIds(clicksBy.values()), ...exposureArticleIds(pastA.values())];
   await Promise.all([addMissingArticles(store, a.prepared, needed), addMissingArticles(store, b.prepared, needed)]);
   const result: SubscriberPreview[] = [];
   const sumBefore = zeros();
@@ -119,10 +121,13 @@ function orderChanged(a: EditionPlan, b: EditionPlan): boolean {
   return a.items.map((i) => i.clusterId).join() !== b.items.map((i) => i.clusterId).join();
 }
 
-function group(clicks: Click[]): Map<string, Click[]> {
-  const m = new Map<string, Click[]>();
-  for (const c of clicks) if (c.subscriberId) (m.get(c.subscriberId) ?? m.set(c.subscriberId, []).get(c.subscriberId)!).push(c);
-  return m;
+async function clickHistories(store: Store, subs: readonly Subscriber[], now: Date): Promise<Map<string, ClickHistoryEntry[]>> {
+  const since = new Date(now.getTime() - HISTORY_DAYS * 86_400_000).toISOString();
+  const out = new Map<string, ClickHistoryEntry[]>();
+  for (let i = 0; i < subs.length; i += MAX_CLICK_SUBSCRIBERS) {
+    for (const [id, h] of await store.clickHistoriesOf(subs.slice(i, i + MAX_CLICK_SUBSCRIBERS).map((s) => s.id), since)) out.set(id, h);
+  }
+  return out;
 }
 
 const zeros = () => Object.fromEntries(METRIC_KEYS.map((k) => [k, 0])) as Record<MetricKey, number>;
