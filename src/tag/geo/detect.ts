@@ -106,6 +106,25 @@ export interface Detection {
   personPart?: boolean;
 }
 
+/**
+ * A detection with every field present from the start, in one order: fields added later (locative, personPart,
+ * qualifier…) gave detections half a dozen hidden classes, and the code reading them in scoring, resolution and
+ * filtering went from one to many shapes per property read.
+ */
+export function newDetection(
+  start: number,
+  end: number,
+  surface: string,
+  key: string,
+  firstToken: number,
+  lastToken: number,
+  candidates: Candidate[],
+  inTitle: boolean | undefined,
+  locative: boolean | undefined,
+): Detection {
+  return { start, end, surface, key, firstToken, lastToken, candidates, score: 1, qualifier: undefined, isQualifier: undefined, inTitle, locative, personPart: undefined };
+}
+
 /** Capitalized words that are never taken as places in running text. */
 const NOT_PLACES = new Set([
   'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november',
@@ -551,17 +570,7 @@ export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions):
     const last = tokens[best.j]!;
     const candidates = admissibleFor(best.value, matchShape(text, tokens, i, best.j, fr), gaz, filters.admissible);
     if (!candidates.length) continue;
-    found.push({
-      start: t.start,
-      end: last.end,
-      surface: text.slice(t.start, last.end),
-      key: best.key,
-      firstToken: i,
-      lastToken: best.j,
-      candidates,
-      score: 1,
-      inTitle: t.start < titleEnd,
-    });
+    found.push(newDetection(t.start, last.end, text.slice(t.start, last.end), best.key, i, best.j, candidates, t.start < titleEnd, undefined));
     i = best.j;
   }
 
@@ -599,7 +608,7 @@ function addCountyLists(found: Detection[], tokens: Token[], nTokens: number, ga
       if (!list) break;
       const candidates: Candidate[] = [];
       for (const p of list) candidates.push({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType });
-      added.push({ start: tok.start, end: tok.end, surface: wordAt(text, tok), key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
+      added.push(newDetection(tok.start, tok.end, wordAt(text, tok), `${keyOf(k)} ${suffix}`, k, k, candidates, undefined, true));
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];
       if (!prev) break;

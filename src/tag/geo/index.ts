@@ -10,7 +10,7 @@
  * The gazetteer loads on first use (getGazetteer) and stays in memory.
  */
 import type { Lang, PlaceMention } from '../../model.js';
-import { detectPlaces, type Candidate, type Detection } from './detect.js';
+import { detectPlaces, newDetection, type Candidate, type Detection } from './detect.js';
 import { AliasType, entryAt, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
 import { nameKey } from './normalize.js';
 import { mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
@@ -194,7 +194,7 @@ function spanDetection(text: string, start: number, end: number, gaz: Gazetteer,
     if (inner) return { ...inner, start, end, surface, candidates: [...inner.candidates] };
     return null;
   }
-  return { start, end, surface, key: nameKey(surface), firstToken: -1, lastToken: -1, candidates, score: 1 };
+  return newDetection(start, end, surface, nameKey(surface), -1, -1, candidates, undefined, undefined);
 }
 
 function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {
