@@ -13,7 +13,7 @@ import type { Progress } from '../util/progress.js';
 import { extractPlaces } from './geo/index.js';
 import { detectLanguage, stemOf, tokenize } from './text.js';
 import { rankTerms, TfIdfModel, type DocTerms, type TermCounts, type WeightedTerms } from './tfidf.js';
-import { LinearTopicModel, type ClassifierOptions } from './topics.js';
+import { byScoreThenLabel, LinearTopicModel, type ClassifierOptions } from './topics.js';
 import { currentTaxonomy, type Taxonomy } from './taxonomy.js';
 
 /** Bumped when tagging output changes meaning (stored tags from older versions deserve a retag). */
@@ -510,11 +510,6 @@ function round(x: number): number {
 
 /** What topics() starts from for a text without content words (never changed). */
 const NO_SCORES: readonly { label: string; score: number }[] = [];
-
-/** Best first, ties by label (module-level: an arrow per call loses its optimised code at each full collection). */
-function byScoreThenLabel(a: { label: string; score: number }, b: { label: string; score: number }): number {
-  return b.score - a.score || (a.label < b.label ? -1 : 1);
-}
 
 /**
  * Scores with the feed's or the editor's topic mixed in: what they say counts `1 - keep` (the editor: everything,

@@ -63,7 +63,7 @@ export interface ScoredLabel {
  * Best first, ties by label. A module-level comparator rather than an arrow written in predict(): an arrow is a new
  * closure per call, and its optimised code is dropped by the first full collection after the call that made it.
  */
-function byScoreThenLabel(a: ScoredLabel, b: ScoredLabel): number {
+export function byScoreThenLabel(a: { label: string; score: number }, b: { label: string; score: number }): number {
   return b.score - a.score || (a.label < b.label ? -1 : 1);
 }
 
