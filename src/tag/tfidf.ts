@@ -159,7 +159,9 @@ export class TfIdfModel {
     this.vocab.set(stem, id);
     this.terms.push(stem);
     if (id >= this.df.fr.length) this.grow(id + 1);
-    const first = stem.charCodeAt(0);
+    // 0 for an empty stem, not charCodeAt's NaN: a double here sent this hot function's optimised code back to the
+    // interpreter (it happened while a stored model was loaded, and was compiled again during the next tagging)
+    const first = stem.length > 0 ? stem.charCodeAt(0) : 0;
     if (first === TITLE_MARK) this.titleFlag[id] = 1;
     if (first >= 48 && first <= 57) this.digitFlag[id] = 1;
     return id;

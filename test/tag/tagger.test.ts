@@ -141,6 +141,21 @@ describe('TaggingEngine.tag', () => {
     expect(b).toEqual(a);
   });
 
+  it('tags a batch as it tags each article alone, whatever the shape of the call options', () => {
+    const engine = trainedEngine();
+    const inputs: TagInput[] = [
+      { id: 'b1', title: 'Vaccin', text: 'Un vaccin contre le virus est recommandé par les médecins à Lyon.', section: 'Santé' },
+      { id: 'b2', title: 'Stocks', text: 'Stock markets in London fell as inflation rose.', feedRegion: 'Greater London' },
+      { id: 'b3', title: '', text: '' },
+    ];
+    const batch = engine.tag(inputs, { updateFrequencies: false, learn: false });
+    const alone = inputs.map((input) => engine.tag([input], { learn: false, updateFrequencies: false })[0]!);
+    expect(alone).toEqual(batch);
+    expect(batch[0]!.topics[0]!.id).toBe('sante');
+    expect(batch[1]!.topics.some((t) => t.id === 'local')).toBe(true);
+    expect(batch[2]!.topics).toEqual([]);
+  });
+
   it('keeps the saved vocabulary bounded', async () => {
     const engine = new TaggingEngine(taxonomy, undefined, { clock, maxVocabulary: 10, places: false });
     engine.tag(SNIPPETS.map((s, i) => ({ id: `p${i}`, title: s.title, text: s.text, section: s.section })));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TfIdfModel, featureStems } from '../../src/tag/tfidf.js';
-import { LinearTopicModel } from '../../src/tag/topics.js';
+import { byScoreThenLabel, LinearTopicModel } from '../../src/tag/topics.js';
 
 const TRAIN: [string, string, 'fr' | 'en'][] = [
   ['sport', "L'équipe de France a gagné le match de football contre l'Italie, deux buts à zéro.", 'fr'],
@@ -96,5 +96,16 @@ describe('LinearTopicModel', () => {
       3,
     );
     expect(model.predictLabel(x)).toBe('b');
+  });
+});
+
+describe('byScoreThenLabel', () => {
+  it('puts the best score first and breaks ties by label', () => {
+    const scores = [
+      { label: 'sport', score: 0.2 },
+      { label: 'economie', score: 0.5 },
+      { label: 'culture', score: 0.2 },
+    ];
+    expect(scores.sort(byScoreThenLabel).map((s) => s.label)).toEqual(['economie', 'culture', 'sport']);
   });
 });

@@ -106,6 +106,25 @@ export interface Detection {
   personPart?: boolean;
 }
 
+/**
+ * A detection with every field present from the start, in one order: fields added later (locative, personPart,
+ * qualifier…) gave detections half a dozen hidden classes, and the code reading them in scoring, resolution and
+ * filtering went from one to many shapes per property read.
+ */
+export function newDetection(
+  start: number,
+  end: number,
+  surface: string,
+  key: string,
+  firstToken: number,
+  lastToken: number,
+  candidates: Candidate[],
+  inTitle: boolean | undefined,
+  locative: boolean | undefined,
+): Detection {
+  return { start, end, surface, key, firstToken, lastToken, candidates, score: 1, qualifier: undefined, isQualifier: undefined, inTitle, locative, personPart: undefined };
+}
+
 /** Capitalized words that are never taken as places in running text. */
 const NOT_PLACES = new Set([
   'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november',
@@ -460,102 +479,108 @@ export interface DetectOptions {
   titleEnd?: number;
 }
 
+/**
+ * The text detectPlaces is reading, for the token helpers below (its tokens are TOKENS). They are module-level
+ * functions rather than arrows written inside detectPlaces: an arrow is a new closure per call, and the full
+ * collections that come every few batches drop the optimised code of closures no longer alive, so the hottest
+ * lookups of detection were compiled again and again in a long run.
+ */
+let scanText = '';
+
+/** Folded word of token i of scanText (kept on the token). */
+function keyOf(i: number): string {
+  const t = TOKENS[i]!;
+  return (t.key ??= foldToken(wordAt(scanText, t)));
+}
+
+/** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
+function hashOf(i: number): number {
+  const t = TOKENS[i]!;
+  if (t.hash !== NO_HASH) return t.hash;
+  const h = foldedHash(FNV_OFFSET, scanText, t.start, t.end);
+  return (t.hash = h !== NO_HASH ? h : fnvString(FNV_OFFSET, keyOf(i)));
+}
+
+/** Longest gazetteer name starting at token i of scanText. */
+function longestFrom(i: number, nTokens: number, gaz: Gazetteer, filters: GazetteerFilters, fr: boolean): { j: number; key: string; value: number } | undefined {
+  const text = scanText;
+  const tokens = TOKENS;
+  const memo = filters.lookups;
+  let best: { j: number; key: string; value: number } | undefined;
+  // the key of words i..j and its hash; the string is built only for keys the filter lets through
+  let h = hashOf(i);
+  let key = '';
+  for (let j = i; ; ) {
+    // neither a name nor the start of a longer one
+    if (!filters.names.mayHave(h)) break;
+    // the memo knows this name when the words spell its key; else the key is built and looked up
+    const slot = Math.imul(h, 0x9e3779b1) >>> LOOKUP_SHIFT;
+    let found: number;
+    let isPrefix: boolean;
+    const known = memo.keys[slot];
+    if (memo.hashes[slot] === h && known !== undefined && spellsKey(known, text, tokens, i, j)) {
+      key = known;
+      found = memo.values[slot]!;
+      isPrefix = memo.prefix[slot] === 1;
+    } else {
+      key = j === i ? keyOf(i) : key + ' ' + keyOf(j);
+      const v = gaz.byKey.get(key);
+      found = v === undefined ? NO_NAME : v;
+      isPrefix = gaz.prefixes.has(key);
+      memo.hashes[slot] = h;
+      memo.keys[slot] = key;
+      memo.values[slot] = found;
+      memo.prefix[slot] = isPrefix ? 1 : 0;
+    }
+    if (found !== NO_NAME) best = { j, key, value: found };
+    // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
+    if (j + 1 >= nTokens || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
+    j++;
+    const next = tokens[j]!;
+    // continue the hash over a space and the next word's folded characters
+    h = Math.imul(h ^ 32, FNV_PRIME);
+    const hn = foldedHash(h, text, next.start, next.end);
+    h = hn !== NO_HASH ? hn : fnvString(h, keyOf(j));
+  }
+  return best;
+}
+
 /** Finds place mentions; candidates are the gazetteer entries each mention may refer to. */
 export function detectPlaces(text: string, gaz: Gazetteer, opts: DetectOptions): Detection[] {
   // recycled tokens: valid until the next call, never kept in the result
   const tokens = TOKENS;
   const nTokens = scanTokens(text, tokens, TOKEN_POOL);
-  const keyOf = (i: number): string => {
-    const t = tokens[i]!;
-    return (t.key ??= foldToken(wordAt(text, t)));
-  };
-  /** FNV-1a of the folded word i, from its characters when ASCII (folding is then lower-casing), else from its folded string. */
-  const hashOf = (i: number): number => {
-    const t = tokens[i]!;
-    if (t.hash !== NO_HASH) return t.hash;
-    const h = foldedHash(FNV_OFFSET, text, t.start, t.end);
-    return (t.hash = h !== NO_HASH ? h : fnvString(FNV_OFFSET, keyOf(i)));
-  };
+  scanText = text;
   const filters = filtersOf(gaz);
   const found: Detection[] = [];
   const fr = opts.lang === 'fr';
   const titleEnd = opts.titleEnd ?? 0;
 
-  const memo = filters.lookups;
-
-  /** Longest gazetteer name starting at token i. */
-  const longestFrom = (i: number): { j: number; key: string; value: number } | undefined => {
-    let best: { j: number; key: string; value: number } | undefined;
-    // the key of words i..j and its hash; the string is built only for keys the filter lets through
-    let h = hashOf(i);
-    let key = '';
-    for (let j = i; ; ) {
-      // neither a name nor the start of a longer one
-      if (!filters.names.mayHave(h)) break;
-      // the memo knows this name when the words spell its key; else the key is built and looked up
-      const slot = Math.imul(h, 0x9e3779b1) >>> LOOKUP_SHIFT;
-      let found: number;
-      let isPrefix: boolean;
-      const known = memo.keys[slot];
-      if (memo.hashes[slot] === h && known !== undefined && spellsKey(known, text, tokens, i, j)) {
-        key = known;
-        found = memo.values[slot]!;
-        isPrefix = memo.prefix[slot] === 1;
-      } else {
-        key = j === i ? keyOf(i) : key + ' ' + keyOf(j);
-        const v = gaz.byKey.get(key);
-        found = v === undefined ? NO_NAME : v;
-        isPrefix = gaz.prefixes.has(key);
-        memo.hashes[slot] = h;
-        memo.keys[slot] = key;
-        memo.values[slot] = found;
-        memo.prefix[slot] = isPrefix ? 1 : 0;
-      }
-      if (found !== NO_NAME) best = { j, key, value: found };
-      // French names go on with lowercase adjectives ("Union européenne"); English ones only with connectors
-      if (j + 1 >= nTokens || !(fr ? joinable(text, tokens[j]!, tokens[j + 1]!) : continues(text, tokens[j]!, tokens[j + 1]!)) || !isPrefix) break;
-      j++;
-      const next = tokens[j]!;
-      // continue the hash over a space and the next word's folded characters
-      h = Math.imul(h ^ 32, FNV_PRIME);
-      const hn = foldedHash(h, text, next.start, next.end);
-      h = hn !== NO_HASH ? hn : fnvString(h, keyOf(j));
-    }
-    return best;
-  };
-
   for (let i = 0; i < nTokens; i++) {
     const t = tokens[i]!;
     if (t.cap === 0 && !fr) continue; // English place names and demonyms are capitalized
     if (t.cap === 0 && !(filters.lowerStarts.mayHave(hashOf(i)) && gaz.lowerStarts.has(keyOf(i)))) continue;
-    const best = longestFrom(i);
+    const best = longestFrom(i, nTokens, gaz, filters, fr);
     if (!best) continue;
     // "L'Union européenne": a match starting at the next word that reaches further wins
     if (best.j > i && tokens[i + 1]!.cap > 0) {
-      const further = longestFrom(i + 1);
+      const further = longestFrom(i + 1, nTokens, gaz, filters, fr);
       if (further && further.j > best.j) continue;
     }
     const last = tokens[best.j]!;
     const candidates = admissibleFor(best.value, matchShape(text, tokens, i, best.j, fr), gaz, filters.admissible);
     if (!candidates.length) continue;
-    found.push({
-      start: t.start,
-      end: last.end,
-      surface: text.slice(t.start, last.end),
-      key: best.key,
-      firstToken: i,
-      lastToken: best.j,
-      candidates,
-      score: 1,
-      inTitle: t.start < titleEnd,
-    });
+    found.push(newDetection(t.start, last.end, text.slice(t.start, last.end), best.key, i, best.j, candidates, t.start < titleEnd, undefined));
     i = best.j;
   }
 
   addCountyLists(found, tokens, nTokens, gaz, keyOf, text);
   linkQualifiers(found, text);
   scoreContext(found, tokens, nTokens, gaz, keyOf, fr);
-  return found.filter((d) => d.score >= 0.5);
+  scanText = '';
+  const kept: Detection[] = [];
+  for (let k = 0; k < found.length; k++) if (found[k]!.score >= 0.5) kept.push(found[k]!);
+  return kept;
 }
 
 const COUNTY_PLURALS = new Map([
@@ -583,7 +608,7 @@ function addCountyLists(found: Detection[], tokens: Token[], nTokens: number, ga
       if (!list) break;
       const candidates: Candidate[] = [];
       for (const p of list) candidates.push({ entry: entryAt(gaz, p >> 2), type: (p & 3) as AliasType });
-      added.push({ start: tok.start, end: tok.end, surface: wordAt(text, tok), key: `${keyOf(k)} ${suffix}`, firstToken: k, lastToken: k, candidates, score: 1, locative: true });
+      added.push(newDetection(tok.start, tok.end, wordAt(text, tok), `${keyOf(k)} ${suffix}`, k, k, candidates, undefined, true));
       // step over ", " or " and " to the previous name
       const prev = tokens[k - 1];
       if (!prev) break;
@@ -759,19 +784,36 @@ function isJsSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** Whether some area of `areas` contains candidate c. */
+function containsAny(areas: Candidate[], c: Candidate): boolean {
+  for (const r of areas) if (contains(r.entry, c.entry)) return true;
+  return false;
+}
+
+/** Whether area r contains some candidate of `cands`. */
+function containsSomeOf(r: Candidate, cands: Candidate[]): boolean {
+  for (const c of cands) if (contains(r.entry, c.entry)) return true;
+  return false;
+}
+
 /** "Paris, Texas", "Portland (Maine)": a region or country right after a city narrows the city. */
 function linkQualifiers(found: Detection[], text: string): void {
   for (let k = 0; k + 1 < found.length; k++) {
     const a = found[k]!;
     const b = found[k + 1]!;
     if (!isQualifierGap(text, a.end, b.start)) continue;
-    const bAreas = b.candidates.filter((c) => c.entry.kind !== 'city' && c.entry.level >= 0 && c.type !== AliasType.Demonym);
+    // loops rather than filter()/some() with arrows: closures made per call lose their optimised code at each full collection
+    const bAreas: Candidate[] = [];
+    for (const c of b.candidates) if (c.entry.kind !== 'city' && c.entry.level >= 0 && c.type !== AliasType.Demonym) bAreas.push(c);
     if (!bAreas.length) continue;
-    const inside = a.candidates.filter((c) => bAreas.some((r) => contains(r.entry, c.entry)));
+    const inside: Candidate[] = [];
+    for (const c of a.candidates) if (containsAny(bAreas, c)) inside.push(c);
     if (!inside.length) continue;
     a.candidates = inside;
     a.qualifier = k + 1;
-    b.candidates = bAreas.filter((r) => inside.some((c) => contains(r.entry, c.entry)));
+    const narrowed: Candidate[] = [];
+    for (const r of bAreas) if (containsSomeOf(r, inside)) narrowed.push(r);
+    b.candidates = narrowed;
     b.isQualifier = true;
   }
 }

@@ -10,7 +10,7 @@
  * The gazetteer loads on first use (getGazetteer) and stays in memory.
  */
 import type { Lang, PlaceMention } from '../../model.js';
-import { detectPlaces, type Candidate, type Detection } from './detect.js';
+import { detectPlaces, newDetection, type Candidate, type Detection } from './detect.js';
 import { AliasType, entryAt, entryByGeoId, expandNames, getGazetteer, namesOf, type Gazetteer, type GeoEntry, type PlaceKind } from './gazetteer.js';
 import { nameKey } from './normalize.js';
 import { mainCountry, resolveDetections, toMention, type Resolved } from './resolve.js';
@@ -97,20 +97,32 @@ function keepSupported(resolved: Resolved[]): Resolved[] {
     if (names) names.add(r.detection.key);
     else byRegion.set(k, new Set([r.detection.key]));
   }
-  const supported = (r: Resolved): boolean => {
-    const names = byRegion.get(`${r.entry.countryCode}.${r.entry.admin1}`);
-    if (!names) return false;
-    return names.size > 1 || !names.has(r.detection.key);
-  };
-  return resolved.filter((r) => {
+  // a loop, not filter() with arrows: closures made per call lose their optimised code at each full collection
+  const kept: Resolved[] = [];
+  for (let k = 0; k < resolved.length; k++) {
+    const r = resolved[k]!;
     const e = r.entry;
     const d = r.detection;
-    if (e.kind !== 'city' || d.qualifier !== undefined) return true;
-    if (e.population < MINOR_POPULATION) return d.score >= 1 && (d.locative === true || d.firstToken !== d.lastToken) && supported(r);
-    if (e.population < SMALL_POPULATION && !d.locative && d.firstToken !== d.lastToken) return true;
-    if (e.population < SMALL_POPULATION && !d.locative) return supported(r);
-    return true;
-  });
+    let keep = true;
+    if (e.kind === 'city' && d.qualifier === undefined) {
+      if (e.population < MINOR_POPULATION) keep = d.score >= 1 && (d.locative === true || d.firstToken !== d.lastToken) && supported(byRegion, r);
+      else if (e.population < SMALL_POPULATION && !d.locative) keep = d.firstToken !== d.lastToken || supported(byRegion, r);
+    }
+    if (keep) kept.push(r);
+  }
+  return kept;
+}
+
+/** Whether another name of the text lies in r's first-level region. */
+function supported(byRegion: Map<string, Set<string>>, r: Resolved): boolean {
+  const names = byRegion.get(`${r.entry.countryCode}.${r.entry.admin1}`);
+  if (!names) return false;
+  return names.size > 1 || !names.has(r.detection.key);
+}
+
+/** Most mentioned first, then first mentioned. */
+function byMentionsThenFirst(a: { n: number; first: number }, b: { n: number; first: number }): number {
+  return b.n - a.n || a.first - b.first;
 }
 
 /**
@@ -136,7 +148,9 @@ export function extractPlaces(text: string, opts: ExtractOptions): { places: Pla
       if (r.confidence > seen.m.confidence) seen.m.confidence = r.confidence;
     }
   }
-  const places = [...byId.values()].sort((a, b) => b.n - a.n || a.first - b.first).map((x) => x.m);
+  const ranked = [...byId.values()].sort(byMentionsThenFirst);
+  const places: PlaceMention[] = [];
+  for (let k = 0; k < ranked.length; k++) places.push(ranked[k]!.m);
   const main = mainCountry(resolved);
   return main ? { places, mainCountry: main } : { places };
 }
@@ -180,7 +194,7 @@ function spanDetection(text: string, start: number, end: number, gaz: Gazetteer,
     if (inner) return { ...inner, start, end, surface, candidates: [...inner.candidates] };
     return null;
   }
-  return { start, end, surface, key: nameKey(surface), firstToken: -1, lastToken: -1, candidates, score: 1 };
+  return newDetection(start, end, surface, nameKey(surface), -1, -1, candidates, undefined, undefined);
 }
 
 function lookupCandidates(gaz: Gazetteer, surface: string): Candidate[] {

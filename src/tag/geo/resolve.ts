@@ -139,74 +139,125 @@ function factsOf(list: Candidate[]): CandidateFacts {
 /** Grid cell (1° × 1°) of a point, as one number. */
 const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 400 + (Math.floor(lon) + 180);
 
+/** Mentions of one name in one text, decided together. */
+interface Group {
+  key: string;
+  rep: Detection;
+  cands: Candidate[];
+  facts: CandidateFacts;
+  members: number[];
+}
+
 /**
  * Spatial support of every candidate: for each other name, the best weight of
  * one of its candidates lying within 120 km (full within 40 km). Candidates
  * of different names that sit together ("Paris" and "Henry County" in
  * Tennessee) hold each other up even when neither is the most populous.
+ *
+ * This module's per-text work is written as loops over indices, without arrow
+ * functions: an arrow made per call is a new closure each time, and the full
+ * collections that come every few batches drop the optimised code of closures
+ * no longer alive, so it was compiled again and again in a long run.
  */
-function spatialSupport(groups: { key: string; cands: Candidate[] }[], evidence: Evidence[]): Float64Array[] {
+function spatialSupport(groups: Group[], evidence: Evidence[]): Float64Array[] {
+  const support: Float64Array[] = [];
   // only names with several candidates read their support: most texts have none, and no grid is needed
-  if (!groups.some((g) => g.cands.length >= 2)) return groups.map(() => NO_SUPPORT);
+  let several = false;
+  for (let gi = 0; gi < groups.length; gi++) if (groups[gi]!.cands.length >= 2) several = true;
+  if (!several) {
+    for (let gi = 0; gi < groups.length; gi++) support.push(NO_SUPPORT);
+    return support;
+  }
   // cell → candidates in it, each as group × CANDIDATE_SLOTS + candidate (no pair array per candidate)
   const grid = new Map<number, number[]>();
-  groups.forEach((g, gi) => {
-    g.cands.forEach((c, ci) => {
-      const e = c.entry;
-      if (e.kind === 'country' || e.level === -1) return;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const cands = groups[gi]!.cands;
+    for (let ci = 0; ci < cands.length; ci++) {
+      const e = cands[ci]!.entry;
+      if (e.kind === 'country' || e.level === -1) continue;
       const cell = cellOf(e.lat, e.lon);
       const packed = gi * CANDIDATE_SLOTS + ci;
       const list = grid.get(cell);
       if (list) list.push(packed);
       else grid.set(cell, [packed]);
-    });
-  });
+    }
+  }
   const best = new Float64Array(groups.length);
   const touched: number[] = [];
-  return groups.map((g, gi) =>
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
     // a name with one candidate has nothing to decide: its support is never read
-    g.cands.length < 2
-      ? NO_SUPPORT
-      : Float64Array.from(g.cands, (c) => {
-          const e = c.entry;
-          if (e.kind === 'country' || e.level === -1) return 0;
-          const la = Math.floor(e.lat);
-          const lo = Math.floor(e.lon);
-          for (let dy = -1; dy <= 1; dy++) {
-            for (let dx = -1; dx <= 1; dx++) {
-              const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
-              if (!list) continue;
-              for (const packed of list) {
-                const gj = Math.floor(packed / CANDIDATE_SLOTS);
-                const cj = packed - gj * CANDIDATE_SLOTS;
-                const other = groups[gj]!;
-                if (gj === gi || other.key === g.key) continue;
-                const km = quickKm(e, other.cands[cj]!.entry);
-                if (km >= 120) continue;
-                const w = evidence[gj]!.weights[cj]! * (km < 40 ? 1 : 0.5);
-                if (best[gj] === 0) touched.push(gj);
-                if (best[gj]! < w) best[gj] = w;
-              }
-            }
+    if (g.cands.length < 2) {
+      support.push(NO_SUPPORT);
+      continue;
+    }
+    const sums = new Float64Array(g.cands.length);
+    for (let ci = 0; ci < g.cands.length; ci++) {
+      const e = g.cands[ci]!.entry;
+      if (e.kind === 'country' || e.level === -1) continue;
+      const la = Math.floor(e.lat);
+      const lo = Math.floor(e.lon);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
+          if (!list) continue;
+          for (let p = 0; p < list.length; p++) {
+            const packed = list[p]!;
+            const gj = Math.floor(packed / CANDIDATE_SLOTS);
+            const cj = packed - gj * CANDIDATE_SLOTS;
+            const other = groups[gj]!;
+            if (gj === gi || other.key === g.key) continue;
+            const km = quickKm(e, other.cands[cj]!.entry);
+            if (km >= 120) continue;
+            const w = evidence[gj]!.weights[cj]! * (km < 40 ? 1 : 0.5);
+            if (best[gj] === 0) touched.push(gj);
+            if (best[gj]! < w) best[gj] = w;
           }
-          let sum = 0;
-          for (const gj of touched) {
-            sum += best[gj]!;
-            best[gj] = 0;
-          }
-          touched.length = 0;
-          return sum;
-        }),
-  );
+        }
+      }
+      let sum = 0;
+      for (let t = 0; t < touched.length; t++) {
+        const gj = touched[t]!;
+        sum += best[gj]!;
+        best[gj] = 0;
+      }
+      touched.length = 0;
+      sums[ci] = sum;
+    }
+    support.push(sums);
+  }
+  return support;
+}
+
+/** Score of candidate ci of group gi in this text: prior, capital bonus, feed country, other names' countries and regions, nearby places. */
+function scoreOf(groups: Group[], evidence: Evidence[], spatial: Float64Array[], feedCountry: string | undefined, gi: number, ci: number): number {
+  const key = groups[gi]!.key;
+  const facts = groups[gi]!.facts;
+  const c = facts.cands[ci]!;
+  const e = c.entry;
+  let s = prior(c) + (facts.capitalBonus?.[ci] ?? 0);
+  if (feedCountry && e.countryCode === feedCountry) s += 1.0;
+  let cc = 0;
+  let ad = 0;
+  const a = facts.regions[ci];
+  for (let gj = 0; gj < groups.length; gj++) {
+    if (groups[gj]!.key === key) continue;
+    const ev = evidence[gj]!;
+    if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
+    if (a) ad += ev.admin1s.get(a) ?? 0;
+  }
+  s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4) + 1.0 * Math.min(spatial[gi]![ci]!, 4);
+  return s;
 }
 
 /** Resolves every detection; returns one entry per detection, in text order. */
 export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
   const groupOf: number[] = [];
-  const groups: { key: string; rep: Detection; cands: Candidate[]; facts: CandidateFacts; members: number[] }[] = [];
+  const groups: Group[] = [];
   const byName = new Map<string, number>();
-  dets.forEach((d, k) => {
+  for (let k = 0; k < dets.length; k++) {
+    const d = dets[k]!;
     const name = d.qualifier !== undefined ? `${d.key}#${k}` : `${d.key}|${d.candidates.length}`;
     let g = byName.get(name);
     if (g === undefined) {
@@ -218,55 +269,42 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
     }
     groups[g]!.members.push(k);
     groupOf.push(g);
-  });
-  const evidence = groups.map((g) => g.facts.evidence);
+  }
+  const evidence: Evidence[] = [];
+  for (let gi = 0; gi < groups.length; gi++) evidence.push(groups[gi]!.facts.evidence);
   const spatial = spatialSupport(groups, evidence);
-  const scoreOf = (gi: number, ci: number): number => {
-    const key = groups[gi]!.key;
-    const facts = groups[gi]!.facts;
-    const c = facts.cands[ci]!;
-    const e = c.entry;
-    let s = prior(c) + (facts.capitalBonus?.[ci] ?? 0);
-    if (opts.feedCountry && e.countryCode === opts.feedCountry) s += 1.0;
-    let cc = 0;
-    let ad = 0;
-    const a = facts.regions[ci];
-    for (let gj = 0; gj < groups.length; gj++) {
-      if (groups[gj]!.key === key) continue;
-      const ev = evidence[gj]!;
-      if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
-      if (a) ad += ev.admin1s.get(a) ?? 0;
-    }
-    s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4) + 1.0 * Math.min(spatial[gi]![ci]!, 4);
-    return s;
-  };
+  const feedCountry = opts.feedCountry;
   const picks: GeoEntry[] = [];
   const margins = new Float64Array(groups.length);
-  groups.forEach((g, gi) => {
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
     if (g.cands.length === 1) {
       margins[gi] = 10;
       picks.push(g.cands[0]!.entry);
-      return;
+      continue;
     }
     let best = g.cands[0]!;
     let bestS = -Infinity;
     let second = -Infinity;
-    g.cands.forEach((c, ci) => {
-      const sc = scoreOf(gi, ci);
+    for (let ci = 0; ci < g.cands.length; ci++) {
+      const sc = scoreOf(groups, evidence, spatial, feedCountry, gi, ci);
       if (sc > bestS) {
         second = bestS;
         bestS = sc;
-        best = c;
+        best = g.cands[ci]!;
       } else if (sc > second) second = sc;
-    });
+    }
     margins[gi] = g.cands.length > 1 ? bestS - second : 10;
     picks.push(best.entry);
-  });
-  return dets.map((d, k) => {
+  }
+  const resolved: Resolved[] = [];
+  for (let k = 0; k < dets.length; k++) {
+    const d = dets[k]!;
     const gi = groupOf[k]!;
     const conf = 1 / (1 + Math.exp(-margins[gi]! * 1.5));
-    return { detection: d, entry: picks[gi]!, confidence: Math.round(conf * Math.min(1, d.score) * 1000) / 1000 };
-  });
+    resolved.push({ detection: d, entry: picks[gi]!, confidence: Math.round(conf * Math.min(1, d.score) * 1000) / 1000 });
+  }
+  return resolved;
 }
 
 /** Equirectangular distance: accurate enough under a few hundred km, and cheap. */
