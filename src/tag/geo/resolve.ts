@@ -286,6 +286,9 @@ function scoreOf(groups: Group[], evidence: Evidence[], spatial: Float64Array | 
   return s;
 }
 
+/** Each group's margin between its best and second candidate, for the text being resolved (one array for all texts). */
+let marginBuf = new Float64Array(64);
+
 /** Resolves every detection; returns one entry per detection, in text order. */
 export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
   // mentions of the same name share one decision (ten "Paris" are one question); a qualified one is its own
@@ -311,7 +314,8 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
   const spatial = spatialSupport(groups, evidence);
   const feedCountry = opts.feedCountry;
   const picks: GeoEntry[] = [];
-  const margins = new Float64Array(groups.length);
+  if (marginBuf.length < groups.length) marginBuf = new Float64Array(Math.max(groups.length, marginBuf.length * 2));
+  const margins = marginBuf;
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     if (g.cands.length === 1) {
