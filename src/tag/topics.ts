@@ -75,8 +75,13 @@ export class LinearTopicModel {
    */
   private readonly packed: Float32Array;
   private readonly dim: number;
-  private marginScratch = new Float64Array(0);
-  private expScratch = new Float64Array(0);
+  /**
+   * predict()'s margins and exponentials, read before it returns: two arrays per document were allocated outside the
+   * heap (more than 64 bytes each). Made with the model, not on first use: a model's first prediction then constructed
+   * them inside predict's optimised code, which had never seen that construct and went back to the interpreter.
+   */
+  private readonly marginScratch: Float64Array;
+  private readonly expScratch: Float64Array;
 
   private constructor(
     readonly labels: string[],
@@ -88,6 +93,8 @@ export class LinearTopicModel {
     const L = labels.length;
     this.dim = weights.reduce((m, w) => Math.max(m, w.length), 0);
     this.packed = new Float32Array(this.dim * L);
+    this.marginScratch = new Float64Array(L);
+    this.expScratch = new Float64Array(L);
     for (let c = 0; c < L; c++) {
       const w = weights[c]!;
       for (let id = 0; id < w.length; id++) this.packed[id * L + c] = w[id]!;
@@ -161,12 +168,6 @@ export class LinearTopicModel {
   predict(x: WeightedTerms): ScoredLabel[] {
     if (!this.isTrained) return [];
     const L = this.labels.length;
-    // Margins and exponentials in scratch kept by the model, read before this call returns: two arrays per document
-    // were allocated outside the heap (more than 64 bytes each), and views of one would be allocations too.
-    if (this.marginScratch.length < L) {
-      this.marginScratch = new Float64Array(L);
-      this.expScratch = new Float64Array(L);
-    }
     const m = this.marginsInto(x, this.marginScratch);
     let max = -Infinity;
     for (let c = 0; c < L; c++) if (m[c]! > max) max = m[c]!;
