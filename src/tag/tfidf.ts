@@ -295,8 +295,10 @@ export class TfIdfModel {
         norm += vec.weights[k]! * vec.weights[k]!;
       }
     }
-    const ids = new Int32Array(n);
-    const weights = new Float32Array(n);
+    // ids and weights share one backing store (one allocation outside the heap instead of two)
+    const store = new ArrayBuffer(n * 8);
+    const ids = new Int32Array(store, 0, n);
+    const weights = new Float32Array(store, n * 4, n);
     const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     let m = 0;
     for (let k = 0; k < vec.ids.length; k++) {
@@ -367,10 +369,13 @@ export class TfIdfModel {
       }
       scratch[id]! += 1;
     }
-    const unique = touched.slice(0, nTouched);
-    const counts = new Float32Array(nTouched);
+    // ids and counts share one backing store: one allocation outside the heap per document instead of two
+    const store = new ArrayBuffer(nTouched * 8);
+    const unique = new Int32Array(store, 0, nTouched);
+    const counts = new Float32Array(store, nTouched * 4, nTouched);
     for (let k = 0; k < nTouched; k++) {
-      const id = unique[k]!;
+      const id = touched[k]!;
+      unique[k] = id;
       counts[k] = scratch[id]!;
       scratch[id] = 0;
     }
