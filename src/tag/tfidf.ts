@@ -206,9 +206,13 @@ export class TfIdfModel {
     const spans = scanWords(text, lang, this.spans);
     const src = spans.src;
     const nSpans = spans.count;
-    let ids = new Int32Array(nSpans + 64);
-    const starts = new Int32Array(nSpans);
-    const ends = new Int32Array(nSpans);
+    // Ids (room for the title's too), start and end offsets in one array, three regions of it: one backing store per
+    // document instead of three (each outside the heap, a malloc and a sweep).
+    let idRoom = nSpans + 64;
+    const positions = new Int32Array(idRoom + 2 * nSpans);
+    const startsAt = idRoom;
+    const endsAt = idRoom + nSpans;
+    let ids = positions;
     let n = 0;
     const hot = this.hotWords[lang];
     for (let k = 0; k < nSpans; k++) {
@@ -224,8 +228,8 @@ export class TfIdfModel {
       }
       if (id === STOP_TERM) continue;
       ids[n] = id;
-      starts[n] = spans.origStarts[k]!;
-      ends[n] = spans.origEnds[k]!;
+      positions[startsAt + n] = spans.origStarts[k]!;
+      positions[endsAt + n] = spans.origEnds[k]!;
       n++;
     }
     const nBody = n;
@@ -247,11 +251,22 @@ export class TfIdfModel {
           if (id < 0) continue;
           tmap[sid] = id + 1;
         }
-        if (n === ids.length) ids = grown(ids);
+        if (n === idRoom) {
+          // a title longer than the room left: ids move to an array of their own (the body's stay in positions)
+          ids = grown(ids.slice(0, n));
+          idRoom = ids.length;
+        }
         ids[n++] = id;
       }
     }
-    return { lang, text, tokenIds: ids.subarray(0, nBody), starts: starts.subarray(0, nBody), ends: ends.subarray(0, nBody), counts: this.countIds(ids, n) };
+    return {
+      lang,
+      text,
+      tokenIds: positions.subarray(0, nBody),
+      starts: positions.subarray(startsAt, startsAt + nBody),
+      ends: positions.subarray(endsAt, endsAt + nBody),
+      counts: this.countIds(ids, n),
+    };
   }
 
   /** Term id of a body word (a span of a lower-case string with hash h): STOP_TERM for a stopword, UNKNOWN_TERM for a stem not added. */
@@ -280,8 +295,10 @@ export class TfIdfModel {
         norm += vec.weights[k]! * vec.weights[k]!;
       }
     }
-    const ids = new Int32Array(n);
-    const weights = new Float32Array(n);
+    // ids and weights share one backing store (one allocation outside the heap instead of two)
+    const store = new ArrayBuffer(n * 8);
+    const ids = new Int32Array(store, 0, n);
+    const weights = new Float32Array(store, n * 4, n);
     const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     let m = 0;
     for (let k = 0; k < vec.ids.length; k++) {
@@ -352,10 +369,13 @@ export class TfIdfModel {
       }
       scratch[id]! += 1;
     }
-    const unique = touched.slice(0, nTouched);
-    const counts = new Float32Array(nTouched);
+    // ids and counts share one backing store: one allocation outside the heap per document instead of two
+    const store = new ArrayBuffer(nTouched * 8);
+    const unique = new Int32Array(store, 0, nTouched);
+    const counts = new Float32Array(store, nTouched * 4, nTouched);
     for (let k = 0; k < nTouched; k++) {
-      const id = unique[k]!;
+      const id = touched[k]!;
+      unique[k] = id;
       counts[k] = scratch[id]!;
       scratch[id] = 0;
     }

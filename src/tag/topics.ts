@@ -75,6 +75,13 @@ export class LinearTopicModel {
    */
   private readonly packed: Float32Array;
   private readonly dim: number;
+  /**
+   * predict()'s margins and exponentials, read before it returns: two arrays per document were allocated outside the
+   * heap (more than 64 bytes each). Made with the model, not on first use: a model's first prediction then constructed
+   * them inside predict's optimised code, which had never seen that construct and went back to the interpreter.
+   */
+  private readonly marginScratch: Float64Array;
+  private readonly expScratch: Float64Array;
 
   private constructor(
     readonly labels: string[],
@@ -86,6 +93,8 @@ export class LinearTopicModel {
     const L = labels.length;
     this.dim = weights.reduce((m, w) => Math.max(m, w.length), 0);
     this.packed = new Float32Array(this.dim * L);
+    this.marginScratch = new Float64Array(L);
+    this.expScratch = new Float64Array(L);
     for (let c = 0; c < L; c++) {
       const w = weights[c]!;
       for (let id = 0; id < w.length; id++) this.packed[id * L + c] = w[id]!;
@@ -136,8 +145,13 @@ export class LinearTopicModel {
 
   /** Decision value per label (same order as `labels`). */
   margins(x: WeightedTerms): Float64Array {
+    return this.marginsInto(x, new Float64Array(this.labels.length));
+  }
+
+  /** margins() written into `out` (at least one slot per label), for callers that read them at once. */
+  private marginsInto(x: WeightedTerms, out: Float64Array): Float64Array {
     const L = this.labels.length;
-    const out = Float64Array.from(this.bias);
+    out.set(this.bias);
     const packed = this.packed;
     const dim = this.dim;
     for (let k = 0; k < x.ids.length; k++) {
@@ -153,17 +167,18 @@ export class LinearTopicModel {
   /** Every label with a softmax score, best first. */
   predict(x: WeightedTerms): ScoredLabel[] {
     if (!this.isTrained) return [];
-    const m = this.margins(x);
+    const L = this.labels.length;
+    const m = this.marginsInto(x, this.marginScratch);
     let max = -Infinity;
-    for (const v of m) if (v > max) max = v;
+    for (let c = 0; c < L; c++) if (m[c]! > max) max = m[c]!;
     let sum = 0;
-    const e = new Float64Array(m.length);
-    for (let c = 0; c < m.length; c++) {
+    const e = this.expScratch;
+    for (let c = 0; c < L; c++) {
       e[c] = Math.exp(this.temperature * (m[c]! - max));
       sum += e[c]!;
     }
     const out: ScoredLabel[] = [];
-    for (let c = 0; c < m.length; c++) out.push({ label: this.labels[c]!, score: e[c]! / sum, margin: m[c]! });
+    for (let c = 0; c < L; c++) out.push({ label: this.labels[c]!, score: e[c]! / sum, margin: m[c]! });
     out.sort(byScoreThenLabel);
     return out;
   }

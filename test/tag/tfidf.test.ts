@@ -76,6 +76,21 @@ describe('TfIdfModel', () => {
     expect(doc.text.slice(doc.starts[i]!, doc.ends[i]!)).toBe('économie');
   });
 
+  it('analyzeDocument keeps body spans and counts when the title has more words than the body has room for', () => {
+    // a title given apart from a short body: its ids outgrow the room kept after the body's
+    const title = Array.from({ length: 150 }, (_, k) => `word${String.fromCharCode(97 + (k % 26))}${String.fromCharCode(97 + Math.floor(k / 26))}`).join(' ');
+    const body = 'Economy resists';
+    const a = new TfIdfModel();
+    const doc = a.analyzeDocument(body, 'en', true, title);
+    const b = new TfIdfModel();
+    const viaStems = b.countTerms(featureStems(title, body, 'en'));
+    const asMap = (m: TfIdfModel, c: { ids: Int32Array; counts: Float32Array }) =>
+      Object.fromEntries(Array.from(c.ids, (id, k) => [m.term(id), c.counts[k]]));
+    expect(asMap(a, doc.counts)).toEqual(asMap(b, viaStems));
+    expect(doc.tokenIds.length).toBe(2);
+    expect(Array.from(doc.tokenIds, (_, i) => body.slice(doc.starts[i]!, doc.ends[i]!))).toEqual(['Economy', 'resists']);
+  });
+
   it('ranks terms by weight, ties by id, and keeps k', () => {
     const vec = { ids: Int32Array.from([3, 5, 7, 9]), weights: Float32Array.from([0.5, 0.1, 0.5, 0.7]) };
     expect(Array.from(rankTerms(vec, 3))).toEqual([3, 0, 2]);

@@ -49,11 +49,6 @@ export function prior(c: Candidate): number {
 
 /** Candidates kept per mention (by prior) when weighing coherence. */
 const MAX_CANDIDATES = 25;
-/**
- * Numbers kept per candidate are typed arrays: a plain array of numbers has one hidden class while every value is a
- * small integer and another once one is not, and code compiled for one was sent back to the interpreter by the other.
- */
-const NO_SUPPORT = new Float64Array(0);
 
 /** Room per group when a group and a candidate number are packed into one. */
 const CANDIDATE_SLOTS = 32;
@@ -136,9 +131,6 @@ function factsOf(list: Candidate[]): CandidateFacts {
   return facts;
 }
 
-/** Grid cell (1° × 1°) of a point, as one number. */
-const cellOf = (lat: number, lon: number): number => (Math.floor(lat) + 90) * 400 + (Math.floor(lon) + 180);
-
 /** Mentions of one name in one text, decided together. */
 interface Group {
   key: string;
@@ -149,60 +141,104 @@ interface Group {
 }
 
 /**
+ * The grid of spatialSupport, kept between texts: one slot per 1° × 1° cell
+ * (rows and columns one wider on each side, so a neighbour of a cell on the
+ * edge is still a slot), holding the first point in the cell, or -1. Points
+ * of one text are chained through POINT_NEXT. Only the cells a text filled
+ * are set back to -1 after it, so a text costs its own points, not the grid.
+ * A Map of arrays per text was a tenth of resolution's time, most of it
+ * allocation and hashing. Numbers are kept in typed arrays: a plain array of
+ * numbers has one hidden class while every value is a small integer and
+ * another once one is not, and code compiled for one was sent back to the
+ * interpreter by the other.
+ */
+const GRID_COLS = 400;
+const GRID_OFFSET = GRID_COLS + 1;
+const GRID_SIZE = 184 * GRID_COLS;
+const gridHead = new Int32Array(GRID_SIZE).fill(-1);
+/** Per point of the current text: next point in its cell, its cell, group × CANDIDATE_SLOTS + candidate. Grown on demand. */
+let pointNext = new Int32Array(256);
+let pointCell = new Int32Array(256);
+let pointPacked = new Int32Array(256);
+/** Per group of the current text: best weight of a nearby candidate, 0 between uses. */
+let bestOfGroup = new Float64Array(64);
+/** Spatial support of the current text, candidate ci of group gi at gi × CANDIDATE_SLOTS + ci. */
+let supportBuf = new Float64Array(64 * CANDIDATE_SLOTS);
+const touchedGroups: number[] = [];
+
+/** Grid slot of a point, or -1 when it lies off the map (never for a valid latitude and longitude). */
+function gridSlot(lat: number, lon: number): number {
+  const slot = (Math.floor(lat) + 90) * GRID_COLS + (Math.floor(lon) + 180) + GRID_OFFSET;
+  return slot >= 0 && slot < GRID_SIZE ? slot : -1;
+}
+
+/**
  * Spatial support of every candidate: for each other name, the best weight of
  * one of its candidates lying within 120 km (full within 40 km). Candidates
  * of different names that sit together ("Paris" and "Henry County" in
  * Tennessee) hold each other up even when neither is the most populous.
+ * Returns a buffer reused by the next text: candidate ci of group gi at
+ * gi × CANDIDATE_SLOTS + ci, or undefined when no name has several candidates
+ * (then no support is ever read).
  *
  * This module's per-text work is written as loops over indices, without arrow
  * functions: an arrow made per call is a new closure each time, and the full
  * collections that come every few batches drop the optimised code of closures
  * no longer alive, so it was compiled again and again in a long run.
  */
-function spatialSupport(groups: Group[], evidence: Evidence[]): Float64Array[] {
-  const support: Float64Array[] = [];
+function spatialSupport(groups: Group[], evidence: Evidence[]): Float64Array | undefined {
   // only names with several candidates read their support: most texts have none, and no grid is needed
   let several = false;
-  for (let gi = 0; gi < groups.length; gi++) if (groups[gi]!.cands.length >= 2) several = true;
-  if (!several) {
-    for (let gi = 0; gi < groups.length; gi++) support.push(NO_SUPPORT);
-    return support;
-  }
-  // cell → candidates in it, each as group × CANDIDATE_SLOTS + candidate (no pair array per candidate)
-  const grid = new Map<number, number[]>();
+  let points = 0;
   for (let gi = 0; gi < groups.length; gi++) {
+    const n = groups[gi]!.cands.length;
+    if (n >= 2) several = true;
+    points += n;
+  }
+  if (!several) return undefined;
+  if (points > pointNext.length) {
+    const size = Math.max(points, pointNext.length * 2);
+    pointNext = new Int32Array(size);
+    pointCell = new Int32Array(size);
+    pointPacked = new Int32Array(size);
+  }
+  if (groups.length > bestOfGroup.length) {
+    bestOfGroup = new Float64Array(Math.max(groups.length, bestOfGroup.length * 2));
+    supportBuf = new Float64Array(bestOfGroup.length * CANDIDATE_SLOTS);
+  }
+  // points put in last to first, each at the head of its cell's chain: every chain reads in text order, as the
+  // order in which other names are first met decides the order of the sum below (and so its last bits)
+  let count = 0;
+  for (let gi = groups.length - 1; gi >= 0; gi--) {
     const cands = groups[gi]!.cands;
-    for (let ci = 0; ci < cands.length; ci++) {
+    for (let ci = cands.length - 1; ci >= 0; ci--) {
       const e = cands[ci]!.entry;
       if (e.kind === 'country' || e.level === -1) continue;
-      const cell = cellOf(e.lat, e.lon);
-      const packed = gi * CANDIDATE_SLOTS + ci;
-      const list = grid.get(cell);
-      if (list) list.push(packed);
-      else grid.set(cell, [packed]);
+      const slot = gridSlot(e.lat, e.lon);
+      if (slot < 0) continue;
+      pointNext[count] = gridHead[slot]!;
+      pointCell[count] = slot;
+      pointPacked[count] = gi * CANDIDATE_SLOTS + ci;
+      gridHead[slot] = count++;
     }
   }
-  const best = new Float64Array(groups.length);
-  const touched: number[] = [];
+  const best = bestOfGroup;
+  const touched = touchedGroups;
+  const support = supportBuf;
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     // a name with one candidate has nothing to decide: its support is never read
-    if (g.cands.length < 2) {
-      support.push(NO_SUPPORT);
-      continue;
-    }
-    const sums = new Float64Array(g.cands.length);
+    if (g.cands.length < 2) continue;
     for (let ci = 0; ci < g.cands.length; ci++) {
+      support[gi * CANDIDATE_SLOTS + ci] = 0;
       const e = g.cands[ci]!.entry;
       if (e.kind === 'country' || e.level === -1) continue;
-      const la = Math.floor(e.lat);
-      const lo = Math.floor(e.lon);
-      for (let dy = -1; dy <= 1; dy++) {
+      const slot = gridSlot(e.lat, e.lon);
+      if (slot < 0) continue;
+      for (let dy = -GRID_COLS; dy <= GRID_COLS; dy += GRID_COLS) {
         for (let dx = -1; dx <= 1; dx++) {
-          const list = grid.get((la + dy + 90) * 400 + (lo + dx + 180));
-          if (!list) continue;
-          for (let p = 0; p < list.length; p++) {
-            const packed = list[p]!;
+          for (let p = gridHead[slot + dy + dx]!; p >= 0; p = pointNext[p]!) {
+            const packed = pointPacked[p]!;
             const gj = Math.floor(packed / CANDIDATE_SLOTS);
             const cj = packed - gj * CANDIDATE_SLOTS;
             const other = groups[gj]!;
@@ -222,15 +258,15 @@ function spatialSupport(groups: Group[], evidence: Evidence[]): Float64Array[] {
         best[gj] = 0;
       }
       touched.length = 0;
-      sums[ci] = sum;
+      support[gi * CANDIDATE_SLOTS + ci] = sum;
     }
-    support.push(sums);
   }
+  for (let p = 0; p < count; p++) gridHead[pointCell[p]!] = -1;
   return support;
 }
 
 /** Score of candidate ci of group gi in this text: prior, capital bonus, feed country, other names' countries and regions, nearby places. */
-function scoreOf(groups: Group[], evidence: Evidence[], spatial: Float64Array[], feedCountry: string | undefined, gi: number, ci: number): number {
+function scoreOf(groups: Group[], evidence: Evidence[], spatial: Float64Array | undefined, feedCountry: string | undefined, gi: number, ci: number): number {
   const key = groups[gi]!.key;
   const facts = groups[gi]!.facts;
   const c = facts.cands[ci]!;
@@ -246,9 +282,12 @@ function scoreOf(groups: Group[], evidence: Evidence[], spatial: Float64Array[],
     if (e.countryCode) cc += ev.countries.get(e.countryCode) ?? 0;
     if (a) ad += ev.admin1s.get(a) ?? 0;
   }
-  s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4) + 1.0 * Math.min(spatial[gi]![ci]!, 4);
+  s += 0.7 * Math.min(cc, 5) + 1.2 * Math.min(ad, 4) + 1.0 * Math.min(spatial ? spatial[gi * CANDIDATE_SLOTS + ci]! : 0, 4);
   return s;
 }
+
+/** Each group's margin between its best and second candidate, for the text being resolved (one array for all texts). */
+let marginBuf = new Float64Array(64);
 
 /** Resolves every detection; returns one entry per detection, in text order. */
 export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: ResolveOptions): Resolved[] {
@@ -275,7 +314,8 @@ export function resolveDetections(dets: Detection[], _gaz: Gazetteer, opts: Reso
   const spatial = spatialSupport(groups, evidence);
   const feedCountry = opts.feedCountry;
   const picks: GeoEntry[] = [];
-  const margins = new Float64Array(groups.length);
+  if (marginBuf.length < groups.length) marginBuf = new Float64Array(Math.max(groups.length, marginBuf.length * 2));
+  const margins = marginBuf;
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     if (g.cands.length === 1) {
