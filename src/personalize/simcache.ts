@@ -79,14 +79,7 @@ export class CachedSimilarity extends DenseScratch {
   override cosine(v: PackedVector): number {
     if (this.loadedIdx >= 0) {
       const j = this.indexOf(v);
-      if (j >= 0) {
-        const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
-        const k = this.loadedIdx + this.slot(j);
-        const known = table[k]!;
-        if (known === known) return known;
-        this.materialize();
-        return (table[k] = super.cosine(v));
-      }
+      if (j >= 0) return this.tabledCosine(j, v);
       this.materialize();
     }
     return super.cosine(v);
@@ -103,15 +96,18 @@ export class CachedSimilarity extends DenseScratch {
    */
   cosineOfCandidate(j: number): number {
     const v = this.vecs[j]!;
-    if (this.loadedIdx >= 0 && this.tabled && v.norm > 0) {
-      const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
-      const k = this.loadedIdx + this.slot(j);
-      const known = table[k]!;
-      if (known === known) return known;
-      this.materialize();
-      return (table[k] = super.cosine(v));
-    }
+    if (this.loadedIdx >= 0 && this.tabled && v.norm > 0) return this.tabledCosine(j, v);
     return this.cosine(v);
+  }
+
+  /** The loaded candidate's cosine with candidate j (vector v): from the table, or computed once and kept. */
+  private tabledCosine(j: number, v: PackedVector): number {
+    const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));
+    const k = this.loadedIdx + this.slot(j);
+    const known = table[k]!;
+    if (known === known) return known;
+    this.materialize();
+    return (table[k] = super.cosine(v));
   }
 
   override clear(): void {
