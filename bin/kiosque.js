@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `kiosque` command: TypeScript sources run through tsx's loader.
+// Entry point of the `kiosque` command: TypeScript sources run through the project's loader (src/runtime).
 process.env.DOTENV_CONFIG_QUIET ??= 'true';
-const { register } = await import('tsx/esm/api');
-register();
+const { registerTypeScript } = await import('../src/runtime/typescript.mjs');
+registerTypeScript();
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv);
 // Long-running commands (start, serve, demo) keep the event loop alive themselves.
