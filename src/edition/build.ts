@@ -113,7 +113,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
       dates.add(date);
       const plan = planForSubscriber(build.prepared, sub, histories.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
       const edition = toEdition(plan, {
-        id: stableId(`edition:${sub.id}:${date}`),
+        id: editionId(sub.id, date),
         date,
         settingsVersion: version,
         createdAt: now.toISOString(),
@@ -157,6 +157,19 @@ export async function currentSettings(store: Store, log?: Logger): Promise<{ set
   const good = lastGoodSettings(versions);
   for (const s of good.skipped) log?.warn(`settings version ${s.version} refused: ${s.error}`);
   return { settings: good.settings, version: good.version };
+}
+
+/**
+ * An edition's id: its date, then its subscriber's id. Stable, so a rebuild
+ * replaces the edition; and ordered as a build goes (subscribers in id
+ * order), so each insert lands beside the last in the id index. A hashed id
+ * sent every insert to a random page of that index, which then went to the
+ * write-ahead log whole: as many bytes again as the editions themselves.
+ * An id too long for the store (a subscriber id near 256 characters) is hashed.
+ */
+export function editionId(subscriberId: string, date: string): string {
+  const id = `${date}.${subscriberId}`;
+  return id.length <= 200 ? id : `${date}.${stableId(`edition:${subscriberId}:${date}`)}`;
 }
 
 /** Loads what every edition of a build shares: candidates, clusters, sources, clicks. */

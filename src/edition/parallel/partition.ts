@@ -9,11 +9,10 @@ import type { Store } from '../../store/store.js';
 import type { EditorSettings } from '../../personalize/settings.js';
 import { planForSubscriber, toEdition, type PreparedBuild } from '../../personalize/plan.js';
 import type { Taxonomy } from '../../tag/taxonomy.js';
-import { stableId } from '../../util/ids.js';
 import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { fnv1a } from '../../ingest/dedupe.js';
-import { prepareFromStore, writeEditionFiles } from '../build.js';
+import { editionId, prepareFromStore, writeEditionFiles } from '../build.js';
 import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from '../history.js';
 
 /** Subscribers with id > after and ≤ through (either end open when absent). */
@@ -105,7 +104,7 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
         const date = dated[b + k]!.date;
         dates.add(date);
         const plan = planForSubscriber(prepared, sub, bySubscriber.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));
-        editions.push(toEdition(plan, { id: stableId(`edition:${sub.id}:${date}`), date, settingsVersion: spec.settingsVersion, createdAt }));
+        editions.push(toEdition(plan, { id: editionId(sub.id, date), date, settingsVersion: spec.settingsVersion, createdAt }));
       }
       const t1 = performance.now();
       await store.saveEditions(editions);
