@@ -294,6 +294,19 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await expect(store.clickHistogram([{ $ne: 1 }] as never, '2026-11-22T00:00:00.000Z')).rejects.toThrow(/clickHistogram article ids/);
       });
 
+      it('counts per hour from a time inside an hour, across the end of a day and over gaps of hours', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        const at = ['2026-11-21T22:10:00.000Z', '2026-11-21T22:40:00.000Z', '2026-11-21T22:50:00.000Z', '2026-11-21T23:59:59.999Z', '2026-11-22T00:00:00.000Z', '2026-11-22T05:00:00.000Z', '2026-11-22T05:00:00.000Z'];
+        for (let i = 0; i < at.length; i++) await store.addClick(click(`d${i}`, { articleId: 'b1', at: at[i]! }));
+        const rows = await store.clickHistogram(['b1'], '2026-11-21T22:30:00.000Z');
+        expect(rows.sort((x, y) => x.hour.localeCompare(y.hour))).toEqual([
+          { articleId: 'b1', hour: '2026-11-21T22:00:00.000Z', clicks: 2 },
+          { articleId: 'b1', hour: '2026-11-21T23:00:00.000Z', clicks: 1 },
+          { articleId: 'b1', hour: '2026-11-22T00:00:00.000Z', clicks: 1 },
+          { articleId: 'b1', hour: '2026-11-22T05:00:00.000Z', clicks: 2 },
+        ]);
+      });
+
       it('lists the clicks of a set of subscribers since a time, by subscriber then newest first', async () => {
         await store.createSubscriber(subscriber('s1'));
         await store.createSubscriber(subscriber('s2', { email: 's2@example.org' }));
