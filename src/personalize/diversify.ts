@@ -22,6 +22,8 @@ export interface DiversifyInput {
   vecs: readonly PackedVector[];
   clusterIds: readonly string[];
   feedIds: readonly string[];
+  /** The feeds as numbers 0 … sourceCount − 1 by candidate (a build numbers them once); derived from feedIds when absent. */
+  sources?: { of: Int32Array; count: number };
   /** Topic distribution per candidate: topicDist[i * topicCount + g], rows sum to 1 or 0. */
   topicDist: Float64Array;
   topicCount: number;
@@ -111,6 +113,18 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, alpha: 
   return kl;
 }
 
+/** The feeds of the given candidates as numbers 0 … count − 1 (by candidate index; −1 for the others). */
+function numberSources(feedIds: readonly string[], candidates: readonly number[], arrays: ArraySource): { of: Int32Array; count: number } {
+  const ids = new Map<string, number>();
+  const of = arrays.int32('diversify.srcOf', feedIds.length, -1);
+  for (const i of candidates) {
+    let id = ids.get(feedIds[i]!);
+    if (id === undefined) ids.set(feedIds[i]!, (id = ids.size));
+    of[i] = id;
+  }
+  return { of, count: ids.size };
+}
+
 export function diversify(input: DiversifyInput): DiversifyResult {
   const { relevance, vecs, clusterIds, feedIds, topicDist, topicCount: T, geo, size } = input;
   const order: number[] = [];
@@ -120,14 +134,8 @@ export function diversify(input: DiversifyInput): DiversifyResult {
   const arrays = input.arrays ?? FRESH_ARRAYS;
   const chosen = arrays.uint8('diversify.chosen', relevance.length);
   // Sources as small integers: the cap is checked for every candidate at every step.
-  const sourceId = new Map<string, number>();
-  const srcOf = arrays.int32('diversify.srcOf', relevance.length, -1);
-  for (const i of [...input.pool, ...(input.fixed ?? [])]) {
-    let id = sourceId.get(feedIds[i]!);
-    if (id === undefined) sourceId.set(feedIds[i]!, (id = sourceId.size));
-    srcOf[i] = id;
-  }
-  const perSource = arrays.int32('diversify.perSource', sourceId.size + 1);
+  const { of: srcOf, count: sourceCount } = input.sources ?? numberSources(feedIds, [...input.pool, ...(input.fixed ?? [])], arrays);
+  const perSource = arrays.int32('diversify.perSource', sourceCount + 1);
   const topicSum = arrays.float64('diversify.topicSum', T);
   const geoSum = new Float64Array(3);
   const pool = input.pool.filter((i) => Number.isFinite(relevance[i]!));

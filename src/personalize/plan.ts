@@ -473,6 +473,7 @@ export function planForSubscriber(
       vecs: build.simVecs,
       clusterIds: build.clusterIds,
       feedIds: ctx.feedIds,
+      sources: { of: build.candidateSource, count: build.sourceCount },
       topicDist,
       topicCount: T,
       geo: home.geo,

@@ -236,19 +236,23 @@ export class SparseAccumulator {
     let threshold = -1;
     // The maxTerms-th largest magnitude (the value a quickselect of all n would give), by a min-heap of maxTerms.
     if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms, n);
-    // Positions (in touched order) of the first maxTerms at or above the threshold, then ordered by term id.
-    const kept: number[] = [];
-    for (let k = 0; k < n && kept.length < maxTerms; k++) {
-      if (Math.abs(vals[k]!) >= threshold) kept.push(k);
+    // The first maxTerms (in touched order) at or above the threshold, their values put back in the
+    // row for a moment: the ids are then sorted as numbers (no comparator) and the values read back.
+    let m = 0;
+    for (let k = 0; k < n && m < maxTerms; k++) if (Math.abs(vals[k]!) >= threshold) m++;
+    const ids = new Int32Array(m);
+    for (let k = 0, j = 0; j < m; k++) {
+      if (Math.abs(vals[k]!) >= threshold) {
+        ids[j++] = touched[k]!;
+        row[touched[k]!] = vals[k]!;
+      }
     }
-    kept.sort((a, b) => touched[a]! - touched[b]!);
-    const ids = new Int32Array(kept.length);
-    const weights = new Float64Array(kept.length);
+    ids.sort();
+    const weights = new Float64Array(m);
     let sq = 0;
-    for (let j = 0; j < kept.length; j++) {
-      const k = kept[j]!;
-      const w = vals[k]!;
-      ids[j] = touched[k]!;
+    for (let j = 0; j < m; j++) {
+      const w = row[ids[j]!]!;
+      row[ids[j]!] = 0;
       weights[j] = w;
       sq += w * w;
     }
