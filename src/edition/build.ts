@@ -16,7 +16,7 @@ import { renderEdition } from './render.js';
 import { writeFilesAtomic } from './files.js';
 import { topicLabel } from '../personalize/labels.js';
 import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
-import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from './history.js';
+import { HISTORY_DAYS, pageEntries, pastEditionOptions, resolveArticles } from './history.js';
 
 export interface BuildDeps {
   store: Store;
@@ -108,7 +108,7 @@ export async function buildEditions(deps: BuildDeps, opts: BuildOptions = {}): P
     );
     // Exposure and the bubble guard's recent entropy, from the page's past editions.
     const past = await pastEditionOptions(store, page, settings);
-    await addMissingArticles(store, build.prepared, [...clickedArticleIds(histories.values()), ...exposureArticleIds(past.values())]);
+    await resolveArticles(store, build.prepared, pageEntries(histories.values(), past.values()));
     for (const { sub, date } of page) {
       dates.add(date);
       const plan = planForSubscriber(build.prepared, sub, histories.get(sub.id) ?? [], seededRng(fnv1a(`${sub.id}:${date}`)), past.get(sub.id));

@@ -108,6 +108,38 @@ export async function addMissingArticles(store: Store, prepared: PreparedBuild, 
   }
 }
 
+/**
+ * addMissingArticles for entries the page owns: each entry gets its prepared
+ * article (`article`), those the build lacks being fetched first. The
+ * profile then reads the article off the entry instead of looking its id up
+ * again (two hash lookups per click and shown item become one). Only for
+ * entries planned against this same build.
+ */
+export async function resolveArticles(store: Store, prepared: PreparedBuild, entries: Iterable<ProfileClickInput>): Promise<void> {
+  const unresolved: ProfileClickInput[] = [];
+  for (const e of entries) {
+    const a = prepared.articles.get(e.articleId);
+    if (a) e.article = a;
+    else unresolved.push(e);
+  }
+  if (!unresolved.length) return;
+  await addMissingArticles(
+    store,
+    prepared,
+    unresolved.map((e) => e.articleId),
+  );
+  for (const e of unresolved) {
+    const a = prepared.articles.get(e.articleId);
+    if (a) e.article = a;
+  }
+}
+
+/** Every click and shown item of a page (what resolveArticles resolves). */
+export function* pageEntries(histories: Iterable<ProfileClickInput[]>, options: Iterable<PlanOptions>): Iterable<ProfileClickInput> {
+  for (const h of histories) yield* h;
+  for (const o of options) if (o.exposure) yield* o.exposure as ProfileClickInput[];
+}
+
 /** Every article id a page's planner options refer to. */
 export function* exposureArticleIds(options: Iterable<PlanOptions>): Iterable<string> {
   for (const o of options) for (const e of o.exposure ?? []) yield e.articleId;

@@ -14,6 +14,8 @@ export interface ProfileClickInput {
   at: IsoTime | number;
   editionId?: string;
   position?: number;
+  /** The article, already found among the build's (resolveArticles): then it is not looked up again. */
+  article?: PreparedArticle;
 }
 
 export interface ProfileInput {
@@ -166,7 +168,7 @@ export function buildProfile(input: ProfileInput): Profile {
   const clickedClusterIds = new Set<string>();
   for (const c of input.clicks) {
     clickedArticleIds.add(c.articleId);
-    const a = input.lookup(c.articleId);
+    const a = c.article ?? input.lookup(c.articleId);
     if (!a) continue;
     clickedClusterIds.add(a.clusterId);
     const at = toMs(c.at);
@@ -286,7 +288,7 @@ function exposureRates(
   let lastAt: IsoTime | number | undefined;
   let lastW = NaN;
   for (const e of input.exposure ?? []) {
-    const a = input.lookup(e.articleId);
+    const a = e.article ?? input.lookup(e.articleId);
     if (e.at !== lastAt || lastAt === undefined) {
       lastAt = e.at;
       const at = toMs(e.at);

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.js';
 import { buildEditions } from '../../src/edition/build.js';
 import { runPartitionedBuild } from '../../src/edition/parallel/run.js';
-import { EXPOSURE_EDITIONS, pastEditionOptions } from '../../src/edition/history.js';
+import { EXPOSURE_EDITIONS, pageEntries, pastEditionOptions, resolveArticles } from '../../src/edition/history.js';
+import { prepareFromStore } from '../../src/edition/build.js';
+import type { ProfileClickInput } from '../../src/personalize/profile.js';
 import { DEFAULT_SETTINGS } from '../../src/personalize/settings.js';
 import { silentLogger } from '../../src/util/log.js';
 import { fixedClock } from '../../src/util/clock.js';
@@ -111,6 +113,21 @@ describe('past editions in the build', () => {
     const preview = await previewSettings(store, DEFAULT_SETTINGS, DEFAULT_SETTINGS, new Date(NOW), { subscribers: subs });
     expect(preview.changedEditions).toBe(0);
     subs.forEach((s, k) => expect(preview.subscribers[k]!.before).toEqual(built.get(s.id)!.metrics));
+  });
+
+  it('resolves a page’s clicks and shown items to the build’s articles, fetching those it lacks', async () => {
+    const { prepared } = await prepareFromStore(store, DEFAULT_SETTINGS, new Date(NOW));
+    const [held, dropped] = [...prepared.articles.keys()];
+    // As if the build had never read this one (clicked before the candidate window).
+    prepared.articles.delete(dropped!);
+    const clicks: ProfileClickInput[] = [{ articleId: held!, at: NOW }, { articleId: dropped!, at: NOW }, { articleId: 'no-such-article', at: NOW }];
+    const shown: ProfileClickInput[] = [{ articleId: held!, at: NOW }];
+    await resolveArticles(store, prepared, pageEntries([clicks], [{ exposure: shown }]));
+    expect(clicks[0]!.article).toBe(prepared.articles.get(held!));
+    expect(shown[0]!.article).toBe(prepared.articles.get(held!));
+    expect(clicks[1]!.article?.id).toBe(dropped);
+    expect(prepared.articles.get(dropped!)).toBe(clicks[1]!.article);
+    expect(clicks[2]!.article).toBeUndefined();
   });
 
   it('what past editions showed corrects the profile (exposure)', async () => {

@@ -13,7 +13,7 @@ import { seededRng } from '../../util/random.js';
 import { localDate } from '../../util/time.js';
 import { fnv1a } from '../../ingest/dedupe.js';
 import { editionId, prepareFromStore, writeEditionFiles } from '../build.js';
-import { addMissingArticles, clickedArticleIds, exposureArticleIds, HISTORY_DAYS, pastEditionOptions } from '../history.js';
+import { HISTORY_DAYS, pageEntries, pastEditionOptions, resolveArticles } from '../history.js';
 
 /** Subscribers with id > after and ≤ through (either end open when absent). */
 export interface IdRange {
@@ -90,7 +90,7 @@ export async function buildPartition(ctx: PartitionContext, range: IdRange, shou
     const dated = page.map((s) => ({ id: s.id, date: spec.date ?? localDate(now, s.timezone) }));
     // Exposure and the bubble guard's recent entropy, from the page's past editions.
     const past = await pastEditionOptions(store, dated, spec.settings);
-    await addMissingArticles(store, prepared, [...clickedArticleIds(bySubscriber.values()), ...exposureArticleIds(past.values())]);
+    await resolveArticles(store, prepared, pageEntries(bySubscriber.values(), past.values()));
     out.readMs += performance.now() - tr;
     // Planned, stored and rendered SAVE_BATCH at a time: fewer finished editions
     // wait in memory for their write (they would outlive young-generation
