@@ -128,6 +128,9 @@ export type BulkOp =
 /** The part of the driver's Collection that MongoStore uses. */
 export interface DocCollection {
   createIndex(keys: SortSpec, opts?: { unique?: boolean; name?: string }): Promise<string>;
+  /** Names of the collection's indexes (none when the collection does not exist yet). */
+  listIndexNames(): Promise<string[]>;
+  dropIndex(name: string): Promise<unknown>;
   findOne(filter: Doc, opts?: FindOptions): Promise<Doc | null>;
   find(filter: Doc, opts?: FindOptions): { toArray(): Promise<Doc[]> };
   countDocuments(filter: Doc): Promise<number>;
@@ -263,14 +266,22 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
     { keys: { feedId: 1, publishedAt: -1 } },
   ],
   subscribers: [{ keys: { emailKey: 1 }, unique: true }, { keys: { status: 1, _id: 1 } }],
-  // clickHistoriesOf is covered by the second (listClicksOf's sort too); it supersedes { subscriberId: 1, at: -1 },
-  // which databases created before it keep (a redundant prefix: drop it at leisure).
+  // clickHistoriesOf is covered by the second (listClicksOf's sort too); it supersedes { subscriberId: 1, at: -1 } (OBSOLETE_INDEXES).
   clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1, _id: -1, articleId: 1 } }, { keys: { articleId: 1, at: -1 } }],
   editions: [{ keys: { id: 1 }, unique: true }, { keys: { subscriberId: 1, date: -1 } }, { keys: { date: -1, subscriberId: 1 } }],
   audit: [{ keys: { at: -1, _id: -1 } }],
   sends: [{ keys: { editionDate: -1, subscriberId: 1 } }, { keys: { subscriberId: 1, editionDate: -1 } }, { keys: { state: 1, editionDate: -1 } }],
   editors: [{ keys: { email: 1 }, unique: true }],
   cooldowns: [{ keys: { untilMs: 1 } }],
+};
+
+/**
+ * Indexes that databases created by earlier versions hold and a newer one
+ * supersedes (by the driver's default name): dropped at start, as SQLite's
+ * migrations drop theirs. Each costs a write per insert and buys nothing.
+ */
+export const OBSOLETE_INDEXES: Record<string, string[]> = {
+  clicks: ['subscriberId_1_at_-1'],
 };
 
 export interface MongoStoreOptions {
@@ -317,6 +328,11 @@ export class MongoStore implements Store {
   async ensureIndexes(): Promise<void> {
     for (const [name, list] of Object.entries(INDEXES)) {
       for (const ix of list) await this.db.collection(name).createIndex(ix.keys, ix.unique ? { unique: true } : {});
+    }
+    for (const [name, obsolete] of Object.entries(OBSOLETE_INDEXES)) {
+      const coll = this.db.collection(name);
+      const present = await coll.listIndexNames();
+      for (const ix of obsolete) if (present.includes(ix)) await coll.dropIndex(ix);
     }
   }
 
@@ -1091,6 +1107,9 @@ type DriverCollection = ReturnType<ReturnType<MongoClient['db']>['collection']>;
 function driverCollection(c: DriverCollection): DocCollection {
   return {
     createIndex: (keys, opts) => c.createIndex(keys, opts ?? {}),
+    // listIndexes fails on a collection that does not exist yet: it has no index then.
+    listIndexNames: async () => (await c.listIndexes().toArray().catch(() => [])).map((ix) => String(ix.name)),
+    dropIndex: (name) => c.dropIndex(name),
     findOne: (filter, opts) => c.findOne(filter, opts ?? {}),
     find: (filter, opts) => c.find(filter, opts ?? {}),
     countDocuments: (filter) => c.countDocuments(filter),

@@ -54,6 +54,20 @@ class FakeCollection implements DocCollection {
 
   constructor(readonly name: string) {}
 
+  async listIndexNames(): Promise<string[]> {
+    await tick();
+    return [...this.indexNames];
+  }
+
+  async dropIndex(name: string): Promise<void> {
+    await tick();
+    const k = this.indexNames.indexOf(name);
+    if (k < 0 || name === '_id_') throw new Error(`index not found with name [${name}]`);
+    this.indexNames.splice(k, 1);
+    const u = this.uniques.findIndex((ix) => ix.name === name);
+    if (u >= 0) this.uniques.splice(u, 1);
+  }
+
   async createIndex(keys: SortSpec, opts: { unique?: boolean; name?: string } = {}): Promise<string> {
     await tick();
     const name = opts.name ?? Object.entries(keys).map(([k, d]) => `${k}_${d}`).join('_');

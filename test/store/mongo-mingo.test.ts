@@ -26,6 +26,20 @@ describe('mongo store on the fake: server-side rules', () => {
     });
   });
 
+  it('drops the indexes a newer one superseded, once, and keeps the others', async () => {
+    const db = new MingoDb();
+    // A database from before the covering click index.
+    await db.collection('clicks').createIndex({ subscriberId: 1, at: -1 });
+    await db.collection('clicks').createIndex({ campaign: 1 });
+    await createMongoStore(db);
+    const names = db.collection('clicks').indexNames;
+    expect(names).not.toContain('subscriberId_1_at_-1');
+    expect(names).toEqual(expect.arrayContaining(['subscriberId_1_at_-1__id_-1_articleId_1', 'articleId_1_at_-1', 'at_-1', 'campaign_1']));
+    // Starting again finds nothing to drop.
+    await createMongoStore(db);
+    expect(db.collection('clicks').indexNames).toEqual(names);
+  });
+
   it('stores records as plain documents keyed by _id, payloads as JSON text', async () => {
     const db = new MingoDb();
     const store = await createMongoStore(db);
