@@ -1027,6 +1027,16 @@ export class MongoStore implements Store {
     return doc ? (JSON.parse(doc.value as string) as T) : null;
   }
 
+  async pruneState(prefix: string, before: IsoTime): Promise<{ kv: number; leases: number }> {
+    const p = checkId(prefix, 'state prefix', 200);
+    const t = canonicalTime(before, 'pruneState before');
+    // An anchored regex of the escaped prefix: answered from the _id index.
+    const startsWith = { $regex: `^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` };
+    const kv = await this.kv.deleteMany({ _id: startsWith, updatedAt: { $lt: t } });
+    const leases = await this.leases.deleteMany({ _id: startsWith, expiresAt: { $lt: new Date(t) } });
+    return { kv: kv.deletedCount, leases: leases.deletedCount };
+  }
+
   async setKv<T>(key: string, value: T): Promise<void> {
     const k = checkId(key, 'kv key', 200);
     const update = { $set: { value: toJsonText(value, `kv ${k}`), updatedAt: this.clock.now().toISOString() } };

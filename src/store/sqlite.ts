@@ -1043,6 +1043,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  async pruneState(prefix: string, before: IsoTime): Promise<{ kv: number; leases: number }> {
+    const p = checkId(prefix, 'state prefix', 200);
+    const t = canonicalTime(before, 'pruneState before');
+    return this.write(() => ({
+      kv: this.stmt('DELETE FROM kv WHERE substr(key, 1, ?) = ? AND updated_at < ?').run(p.length, p, t).changes,
+      // Lease times are this machine's milliseconds (see acquireLease).
+      leases: this.stmt('DELETE FROM leases WHERE substr(name, 1, ?) = ? AND expires_at < ?').run(p.length, p, Date.parse(t)).changes,
+    }));
+  }
+
   async setKv<T>(key: string, value: T): Promise<void> {
     const k = checkId(key, 'kv key', 200);
     const text = toJsonText(value, `kv ${k}`);

@@ -233,4 +233,11 @@ export interface Store {
   // small documents: models (TF-IDF document frequencies, topic weights), job marks
   getKv<T>(key: string): Promise<T | null>;
   setKv<T>(key: string, value: T): Promise<void>;
+  /**
+   * Forgets finished coordination state: kv entries whose key starts with
+   * `prefix` and were last set before `before`, and leases whose name starts
+   * with `prefix` that expired before then. Only for names never used again
+   * (a deleted lease's next token starts over). Counts what went.
+   */
+  pruneState(prefix: string, before: IsoTime): Promise<{ kv: number; leases: number }>;
 }

@@ -490,6 +490,33 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await expect(store.setKv('bad', undefined)).rejects.toThrow(/JSON/);
       });
 
+      it('prunes finished state by prefix and age: kv marks and expired leases, nothing else', async () => {
+        await store.setKv('build:r1:0:done', { by: 'a' });
+        await store.setKv('build:r1:run', { id: 'r1' });
+        await store.setKv('model:tfidf', { docs: 1 });
+        await store.setKv('b.x:1', 1);
+        await store.setKv('bqx:1', 1);
+        const gone = await store.acquireLease('build:r1:0', 'w1', 200);
+        const live = await store.acquireLease('build:r2:0', 'w1', 60_000);
+        await store.acquireLease('ingest', 'w1', 200);
+        expect(gone && live).toBeTruthy();
+        await sleep(300);
+        const now = new Date().toISOString();
+        // Nothing was set before an hour ago.
+        expect(await store.pruneState('build:', new Date(Date.now() - 3600_000).toISOString())).toEqual({ kv: 0, leases: 0 });
+        expect(await store.pruneState('build:', now)).toEqual({ kv: 2, leases: 1 });
+        expect(await store.getKv('build:r1:run')).toBeNull();
+        expect(await store.getKv('model:tfidf')).toEqual({ docs: 1 });
+        // The live lease stays held; the expired one is simply free (its token starts over).
+        expect(await store.acquireLease('build:r2:0', 'w2', 1000)).toBeNull();
+        expect((await store.acquireLease('build:r1:0', 'w2', 1000))?.token).toBe(1);
+        // A prefix is a literal: "b.x" is not a pattern.
+        expect(await store.pruneState('b.x', now)).toEqual({ kv: 1, leases: 0 });
+        expect(await store.getKv('bqx:1')).toBe(1);
+        await expect(store.pruneState('', now)).rejects.toThrow(/state prefix/);
+        await expect(store.pruneState('build:', 'last week')).rejects.toThrow(/pruneState before/);
+      });
+
       it('STO-04: an own __proto__ key read back pollutes nothing', async () => {
         const poisoned = JSON.parse('{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"isAdmin": true}}, "x": 1}');
         await store.setKv('poison', poisoned);

@@ -105,6 +105,9 @@ interface DoneMark {
   at: string;
 }
 
+/** How long a run's coordination state (plan, done marks, leases) is kept after it was planned. */
+export const RUN_STATE_DAYS = 7;
+
 const runKey = (day: string) => `build:${day}:run`;
 const doneKey = (runId: string, p: number) => `build:${runId}:${p}:done`;
 const completeKey = (runId: string) => `build:${runId}:complete`;
@@ -306,6 +309,8 @@ async function joinOrCreateRun(
         if (again && again.id !== current?.id && !(await isComplete(store, again))) return { plan: again, created: false };
         const plan = await planRun(store, clock, day, o);
         await store.setKv(runKey(day), plan);
+        // Runs of over a week ago are over: their plans, done marks and leases go (P + 3 rows a run).
+        await store.pruneState('build:', new Date(plan.nowMs - RUN_STATE_DAYS * 86_400_000).toISOString());
         return { plan, created: true };
       } finally {
         await store.releaseLease(lease);

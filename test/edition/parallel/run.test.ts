@@ -129,6 +129,35 @@ describe('a failing partition', () => {
   }, 120_000);
 });
 
+describe('run state', () => {
+  const file = join(dir, 'state.db');
+  beforeAll(() => seedFile(file, 30), 120_000);
+
+  it('a new run forgets the plans, marks and leases of runs planned over a week before', async () => {
+    const at = (days: number) => fixedClock(new Date(Date.parse(NOW) - days * 86_400_000).toISOString());
+    const old = openSqliteStore(file, { clock: at(10) });
+    await old.setKv('build:2026-11-12:run', { id: 'old' });
+    await old.setKv('build:old:0:done', { by: 'x' });
+    await old.acquireLease('build:old:0', 'gone', 1000);
+    await old.close();
+    const recent = openSqliteStore(file, { clock: at(2) });
+    await recent.setKv('build:recent:0:done', { by: 'y' });
+    await recent.close();
+    const store = openSqliteStore(file, { clock: fixedClock(NOW) });
+    try {
+      const r = await runPartitionedBuild(deps(store, 'state'), { date: DATE, partitionSize: 10, owner: 'solo', inProcess: true, render: false });
+      expect(r.editions).toBe(30);
+      expect(await store.getKv('build:2026-11-12:run')).toBeNull();
+      expect(await store.getKv('build:old:0:done')).toBeNull();
+      expect(store.db.prepare("SELECT count(*) AS n FROM leases WHERE name = 'build:old:0'").get()).toEqual({ n: 0 });
+      expect(await store.getKv('build:recent:0:done')).toEqual({ by: 'y' });
+      expect(await store.getKv(`build:${r.runId}:0:done`)).toMatchObject({ by: 'solo' });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
 type ChildEvent = BuildEvent | ({ type: 'report' } & PartitionedBuildReport);
 
 function child(file: string, owner: string, leaseMs: number, partitionSize: number, holdMs = 0) {
