@@ -6,7 +6,7 @@ import { createMailer, type Mailer } from '../../src/mail/mailer.js';
 import { sendDueEditions, withSendLease, type SendDeps } from '../../src/newsletter/send.js';
 import { confirmSubscription } from '../../src/newsletter/web.js';
 import { suppressionHash } from '../../src/newsletter/message.js';
-import { fixedClock } from '../../src/util/clock.js';
+import { fixedClock, type Clock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import { smtpError, startSmtpSink, type SinkOptions, type SmtpSink } from '../mail/smtp-sink.js';
 import { editionFor, subscriberFor } from './fixtures.js';
@@ -18,8 +18,8 @@ let sink: SmtpSink;
 let mailer: Mailer;
 const clock = fixedClock('2026-11-22T07:30:00.000Z'); // 08:30 in Paris: 07:00 editions are due
 
-async function setUp(n: number, sinkOpts: SinkOptions = {}): Promise<void> {
-  store = openSqliteStore(':memory:', { clock });
+async function setUp(n: number, sinkOpts: SinkOptions = {}, storeClock: Clock = clock): Promise<void> {
+  store = openSqliteStore(':memory:', { clock: storeClock });
   for (let i = 1; i <= n; i++) {
     const s = await store.createSubscriber(subscriberFor(`s${i}`, { name: `Lecteur ${i}` }));
     await store.saveEdition(editionFor(s, DATE));
@@ -182,6 +182,34 @@ describe('sending due editions over SMTP', () => {
     const r = await sendDueEditions(deps({ fence: 4 }));
     expect(r.skipped['claimed-elsewhere']).toBe(1);
     expect(recipients()).toEqual(['s2@exemple.fr']);
+  });
+});
+
+describe('clock steps (OPS-09)', () => {
+  it('an hour forward mid-run, then an hour back: every edition still goes out once', async () => {
+    // This machine's clock, stepped by NTP: SQLite leases follow it (every user of the file shares it).
+    let step = 0;
+    const machine: Clock = { now: () => new Date(Date.parse('2026-11-22T07:30:00.000Z') + step) };
+    await setUp(3, {}, machine);
+    await withSendLease(store, 'inst-a', async (fenceA) => {
+      // Forward past the lease's 5 minutes: instance B finds the lease lapsed and takes it with a newer token.
+      step = 3600_000;
+      const b = await withSendLease(store, 'inst-b', async (fenceB) => {
+        expect(fenceB).toBeGreaterThan(fenceA);
+        return sendDueEditions(deps({ clock: machine, fence: fenceB }));
+      });
+      expect(b).toMatchObject({ sent: 3, failed: 0 });
+      // A's run goes on with its older token: the ledger rows are B's, so it sends nothing.
+      const a = await sendDueEditions(deps({ clock: machine, fence: fenceA }));
+      expect(a.sent).toBe(0);
+      expect(a.skipped['already-sent']).toBe(3);
+    });
+    // Back an hour before the first send (07:30 in Paris, still past the edition time): nothing is due again.
+    step = -3600_000;
+    const later = await withSendLease(store, 'inst-a', (fence) => sendDueEditions(deps({ clock: machine, fence })));
+    expect(later).toMatchObject({ sent: 0 });
+    expect(recipients()).toEqual(['s1@exemple.fr', 's2@exemple.fr', 's3@exemple.fr']);
+    expect((await store.listSends({ editionDate: DATE })).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
   });
 });
 

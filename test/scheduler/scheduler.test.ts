@@ -6,7 +6,9 @@ import { Scheduler, type JobDefinition } from '../../src/scheduler/scheduler.js'
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
 import { silentLogger } from '../../src/util/log.js';
-import { systemClock } from '../../src/util/clock.js';
+import { systemClock, type Clock } from '../../src/util/clock.js';
+import { createMongoStore } from '../../src/store/mongo.js';
+import { MingoDb } from '../store/mingo-db.js';
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -48,6 +50,22 @@ describe('Scheduler', () => {
     // Once released, the other instance may run it.
     const again = await (runs[0] === 'a' ? b : a).runNow('ingest');
     expect(again.status).toBe('ran');
+  });
+
+  it('OPS-09: instances whose clocks are 5 minutes apart still run a job one at a time (MongoDB leases use the server time)', async () => {
+    const db = new MingoDb();
+    const skewed = (ms: number): Clock => ({ now: () => new Date(Date.now() + ms) });
+    const runs: string[] = [];
+    const job = (who: string): JobDefinition => ({ ...slowJob(200, runs, who), leaseTtlMs: 60_000 });
+    const a = new Scheduler({ store: await createMongoStore(db, { clock: skewed(0) }), log: silentLogger, clock: skewed(0), owner: 'a' }, [job('a')]);
+    const b = new Scheduler({ store: await createMongoStore(db, { clock: skewed(5 * 60_000) }), log: silentLogger, clock: skewed(5 * 60_000), owner: 'b' }, [job('b')]);
+    const first = a.runNow('ingest');
+    await new Promise((r) => setTimeout(r, 50));
+    // B's clock is past A's lease by its own reckoning; the server's is not.
+    expect(await b.runNow('ingest')).toMatchObject({ status: 'skipped', reason: 'not-elected' });
+    expect(await first).toMatchObject({ status: 'ran' });
+    expect(await b.runNow('ingest')).toMatchObject({ status: 'ran' });
+    expect(runs).toEqual(['a', 'b']);
   });
 
   it('skips a tick while the previous run is still going', async () => {
