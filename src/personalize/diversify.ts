@@ -153,11 +153,14 @@ export function diversify(input: DiversifyInput): DiversifyResult {
     geoSum[geo[i]!]! += 1;
     if (scratch) scratch.load(vecs[i]!);
     const cluster = clusterIds[i];
-    for (let pi = 0; pi < pool.length; pi++) {
-      const j = pool[pi]!;
-      if (chosen[j]) continue;
-      const s = clusterIds[j] === cluster ? 1 : cached ? cached.cosineOfCandidate(j) : scratch ? scratch.cosine(vecs[j]!) : cosine(vecs[i]!, vecs[j]!);
-      if (s > maxSim[j]!) maxSim[j] = s;
+    if (cached) cached.raiseMaxSim(pool, chosen, clusterIds, cluster, maxSim);
+    else {
+      for (let pi = 0; pi < pool.length; pi++) {
+        const j = pool[pi]!;
+        if (chosen[j]) continue;
+        const s = clusterIds[j] === cluster ? 1 : scratch ? scratch.cosine(vecs[j]!) : cosine(vecs[i]!, vecs[j]!);
+        if (s > maxSim[j]!) maxSim[j] = s;
+      }
     }
     if (scratch) scratch.clear();
   };

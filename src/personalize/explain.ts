@@ -11,8 +11,12 @@ export interface ExplainInput {
   explore: boolean;
   /** Swapped in to keep a narrowing edition broad (another of the subscriber's topics). */
   broaden?: boolean;
-  /** The clicked (or liked) article that contributed most, if any. */
-  becauseOf?: { articleId: string; title: string; kind: 'click' | 'like' };
+  /**
+   * The clicked (or liked) article that contributed most, if any; or a function
+   * that finds it, called only when the reason would be shown (finding it
+   * compares the item with the subscriber's latest reads).
+   */
+  becauseOf?: BecauseOf | (() => BecauseOf | undefined);
   followedTopic?: { id: string; label: string };
   followedSource?: string;
   /** Exploration topic, readable. */
@@ -21,6 +25,12 @@ export interface ExplainInput {
   /** Number of sources covering the story. */
   sources: number;
   max?: number;
+}
+
+export interface BecauseOf {
+  articleId: string;
+  title: string;
+  kind: 'click' | 'like';
 }
 
 const T = {
@@ -68,14 +78,16 @@ function share(input: ExplainInput, ...keys: RelevancePart[]): number {
  */
 export function explainItem(input: ExplainInput): Reason[] {
   const t = T[input.lang] ?? T.en;
+  const max = input.max ?? 3;
   const out: Reason[] = [];
   if (input.pinned) out.push({ code: 'editors-pick', text: t.pick });
   if (input.explore) out.push({ code: 'explore', text: t.explore(input.topicLabel), ref: input.topicLabel });
   else if (input.broaden) out.push({ code: 'broaden', text: t.broaden(input.topicLabel), ref: input.topicLabel });
   if (input.followedTopic) out.push({ code: 'followed-topic', text: t.topic(input.followedTopic.label), ref: input.followedTopic.id });
   if (input.followedSource) out.push({ code: 'followed-source', text: t.source(input.followedSource), ref: input.followedSource });
-  if (input.becauseOf && !input.explore && share(input, 'content', 'covisit') >= 0.2) {
-    const b = input.becauseOf;
+  // Past `max` reasons it would be cut off anyway.
+  const b = input.becauseOf && !input.explore && out.length < max && share(input, 'content', 'covisit') >= 0.2 ? (typeof input.becauseOf === 'function' ? input.becauseOf() : input.becauseOf) : undefined;
+  if (b) {
     out.push(
       b.kind === 'like'
         ? { code: 'more-like-this', text: t.like(b.title), ref: b.articleId }
@@ -87,5 +99,5 @@ export function explainItem(input: ExplainInput): Reason[] {
   if (!input.pinned && (input.parts.editorial >= 0.5 || out.length === 0)) {
     out.push({ code: 'top-story', text: t.top(input.sources) });
   }
-  return out.slice(0, input.max ?? 3);
+  return out.slice(0, max);
 }

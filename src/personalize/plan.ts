@@ -36,7 +36,7 @@ import { prepareArticle, type PreparedArticle } from './articles.js';
 import { selectCandidates, type Candidate } from './candidates.js';
 import { Covisitation } from './covisit.js';
 import { bubbleGuard, diversify, editionFloorBits } from './diversify.js';
-import { explainItem } from './explain.js';
+import { explainItem, type BecauseOf } from './explain.js';
 import { GEO_CLASSES, geoClass, localMatch, type GeoClass } from './geo.js';
 import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
@@ -793,8 +793,10 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
   const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
   const mainPlace = place ?? facts.mostConfidentPlace;
 
-  let becauseOf: { articleId: string; title: string; kind: 'click' | 'like' } | undefined;
-  if (o.personalized && o.profile.signals.length) {
+  // Called by explainItem only when "because you read …" would be shown.
+  const becauseOf = (): BecauseOf | undefined => {
+    if (!o.personalized || !o.profile.signals.length) return undefined;
+    let found: BecauseOf | undefined;
     let best = 0;
     // The similarity cache: signals on stories that are themselves candidates are pairs other editions already compared.
     const scratch = build.simScratch;
@@ -815,11 +817,12 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
       const v = s.weight * (sim + cv + topicMatch);
       if (v > best) {
         best = v;
-        becauseOf = { articleId: s.article.id, title: s.article.article.title, kind: s.kind };
+        found = { articleId: s.article.id, title: s.article.article.title, kind: s.kind };
       }
     }
     scratch.clear();
-  }
+    return found;
+  };
   // Following local news means one's own: a far story is not there for it.
   const followedTopic = topics.find((t) => o.profile.followTopics.has(t) && (t !== LOCAL_TOPIC || o.local));
   const followedSource = c.feedIds.find((f) => o.profile.followSources.has(f));

@@ -100,6 +100,37 @@ export class CachedSimilarity extends DenseScratch {
     return this.cosine(v);
   }
 
+  /**
+   * The loaded candidate's similarity with each pool candidate not yet chosen,
+   * raised into maxSim (the diversity re-ranking's redundancy): 1 within the
+   * loaded story (`cluster`), cosineOfCandidate(j) otherwise. One call per
+   * chosen item, so the pairs are looked up in one loop (no call per pair).
+   */
+  raiseMaxSim(pool: readonly number[], chosen: Uint8Array, clusterIds: readonly string[], cluster: string | undefined, maxSim: Float64Array): void {
+    const useTable = this.loadedIdx >= 0 && this.tabled;
+    const table = useTable ? (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN)) : null;
+    const row = this.loadedIdx;
+    const vecs = this.vecs;
+    for (let pi = 0; pi < pool.length; pi++) {
+      const j = pool[pi]!;
+      if (chosen[j]) continue;
+      let s: number;
+      if (clusterIds[j] === cluster) s = 1;
+      else {
+        const v = vecs[j]!;
+        if (table && v.norm > 0) {
+          const k = row + this.slot(j);
+          s = table[k]!;
+          if (s !== s) {
+            this.materialize();
+            s = table[k] = super.cosine(v);
+          }
+        } else s = this.cosine(v);
+      }
+      if (s > maxSim[j]!) maxSim[j] = s;
+    }
+  }
+
   /** The loaded candidate's cosine with candidate j (vector v): from the table, or computed once and kept. */
   private tabledCosine(j: number, v: PackedVector): number {
     const table = (this.table ??= new Float64Array(this.n * this.n).fill(Number.NaN));

@@ -195,6 +195,21 @@ describe('explanations', () => {
     );
     expect(explainItem({ lang: 'en', parts: zero, weights, pinned: false, explore: false, sources: 3 })[0]!.code).toBe('top-story');
   });
+  it('looks for the article read only when that reason would be shown', () => {
+    let calls = 0;
+    const find = () => (calls++, { articleId: 'x', title: 'Read before', kind: 'click' as const });
+    const base = { lang: 'en' as const, parts, weights, pinned: false, explore: false, sources: 1, becauseOf: find };
+    expect(explainItem(base)[0]).toEqual({ code: 'because-you-read', text: 'Because you read “Read before”', ref: 'x' });
+    expect(calls).toBe(1);
+    // Exploration, a story that owes little to content and co-visitation, and three stronger reasons already: not called.
+    explainItem({ ...base, explore: true });
+    explainItem({ ...base, parts: { ...parts, content: 0.05, covisit: 0 } });
+    const three = explainItem({ ...base, pinned: true, followedTopic: { id: 'sport', label: 'Sport' }, followedSource: 'Le Monde' });
+    expect(three.map((r) => r.code)).toEqual(['editors-pick', 'followed-topic', 'followed-source']);
+    expect(calls).toBe(1);
+    // Nothing found: the other reasons follow as before.
+    expect(explainItem({ ...base, becauseOf: () => undefined, nearPlace: 'Lyon' }).map((r) => r.code)).toEqual(['near-you', 'popular']);
+  });
   it('says when a story keeps a narrowing edition broad, exploration first', () => {
     const zero = { content: 0, covisit: 0, recency: 0, popularity: 0, local: 0, editorial: 0 };
     const b = { parts: zero, weights, pinned: false, explore: false, broaden: true, sources: 1, topicLabel: 'Sport' };

@@ -38,4 +38,34 @@ describe('CachedSimilarity', () => {
     expect(cached.cosine(cands[0]!)).toBeCloseTo(1, 12);
     expect((cached as unknown as { table: unknown }).table).toBeNull();
   });
+
+  it('raises maxSim to exactly the plain cosines (1 within a story), skipping chosen candidates, tabled or not', () => {
+    const rng = seededRng(7);
+    const cands = [...Array.from({ length: 24 }, () => randomVec(rng)), EMPTY_VECTOR];
+    const clusters = cands.map((_, i) => (i % 5 === 0 ? 'story' : `c${i}`));
+    const pool = cands.map((_, i) => i).filter((i) => i !== 3);
+    for (const bound of [4000, 4]) {
+      const plain = new DenseScratch(10);
+      const cached = new CachedSimilarity(10, cands, bound);
+      const chosen = new Uint8Array(cands.length);
+      const got = new Float64Array(cands.length).fill(-1);
+      const want = new Float64Array(cands.length).fill(-1);
+      // Three rounds: the later ones answer from the table.
+      for (const i of [0, 7, 12, 0, 7, 12, 19]) {
+        cached.load(cands[i]!);
+        cached.raiseMaxSim(pool, chosen, clusters, clusters[i], got);
+        cached.clear();
+        plain.load(cands[i]!);
+        for (const j of pool) {
+          if (chosen[j]) continue;
+          const s = clusters[j] === clusters[i] ? 1 : plain.cosine(cands[j]!);
+          if (s > want[j]!) want[j] = s;
+        }
+        plain.clear();
+        if (i === 12) chosen[5] = chosen[6] = 1;
+      }
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got[3]).toBe(-1);
+    }
+  });
 });
