@@ -47,6 +47,7 @@ import { DEFAULT_SETTINGS, LOCAL_TOPIC, RELEVANCE_PARTS, TAXONOMY_TOPICS, type E
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
 import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
+import { sortIndicesByValueDesc } from '../util/select.js';
 
 /** Clicks considered when naming "because you read …". */
 const BECAUSE_SIGNALS = 25;
@@ -713,7 +714,7 @@ export function selectPool(
       if (!take[i]) (take[i] = 1), out.push(i);
     }
   }
-  out.sort((a, b) => rel[b]! - rel[a]! || a - b);
+  sortIndicesByValueDesc(out, rel, { a: arrays.int32('selectPool.sortA', out.length), b: arrays.int32('selectPool.sortB', out.length) });
   return out;
 }
 

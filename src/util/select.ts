@@ -32,3 +32,48 @@ export function kthSmallestInPlace(a: Float32Array | Float64Array, k: number): n
   }
   return a[k]!;
 }
+
+/**
+ * Sorts candidate indices by value, largest first, equal values by index
+ * (what `ids.sort((a, b) => values[b] - values[a] || a - b)` gives when no
+ * value is NaN), by a bottom-up merge sort on typed arrays: no comparator
+ * call and no boxed number per comparison. With a NaN that comparator is not
+ * a consistent order, so the built-in sort is left to decide, as before.
+ */
+export function sortIndicesByValueDesc(ids: number[], values: ArrayLike<number>, work?: { a: Int32Array; b: Int32Array }): void {
+  const n = ids.length;
+  if (n < 2) return;
+  for (let k = 0; k < n; k++) {
+    if (Number.isNaN(values[ids[k]!]!)) {
+      ids.sort((a, b) => values[b]! - values[a]! || a - b);
+      return;
+    }
+  }
+  let src = work && work.a.length >= n ? work.a : new Int32Array(n);
+  let dst = work && work.b.length >= n ? work.b : new Int32Array(n);
+  for (let k = 0; k < n; k++) src[k] = ids[k]!;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let o = lo;
+      while (i < mid && j < hi) {
+        const a = src[i]!;
+        const b = src[j]!;
+        const va = values[a]!;
+        const vb = values[b]!;
+        // a first when larger, or equal with the smaller index.
+        if (va > vb || (va === vb && a < b)) (dst[o++] = a), i++;
+        else (dst[o++] = b), j++;
+      }
+      while (i < mid) dst[o++] = src[i++]!;
+      while (j < hi) dst[o++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let k = 0; k < n; k++) ids[k] = src[k]!;
+}
