@@ -174,6 +174,8 @@ export class SparseAccumulator {
   private mags = new Float64Array(0);
   /** The touched terms' values, in touched order (take). */
   private vals = new Float64Array(0);
+  /** The ids take keeps, in touched order, before they are sorted. */
+  private picked = new Int32Array(0);
 
   constructor(size = 1024) {
     this.row = new Float64Array(Math.max(1, size));
@@ -220,33 +222,73 @@ export class SparseAccumulator {
   take(maxTerms: number): PackedVector {
     const n = this.count;
     if (n === 0) return EMPTY_VECTOR;
-    // The touched values copied out once, in touched order, and the row reset in
-    // the same pass: the passes below read the copy in sequence rather than
-    // jumping about the row again.
+    // One pass copies the touched values out in touched order, resets the row and,
+    // when there are more than maxTerms, finds the maxTerms-th largest magnitude
+    // (the value a quickselect of all n would give) with a min-heap of maxTerms.
     if (this.vals.length < n) this.vals = new Float64Array(Math.max(n, this.vals.length * 2));
     const vals = this.vals;
     const touched = this.touched;
     const row = this.row;
-    for (let k = 0; k < n; k++) {
-      const id = touched[k]!;
-      vals[k] = row[id]!;
-      row[id] = 0;
-    }
-    this.count = 0;
     let threshold = -1;
-    // The maxTerms-th largest magnitude (the value a quickselect of all n would give), by a min-heap of maxTerms.
-    if (n > maxTerms) threshold = this.kthLargestMagnitude(maxTerms, n);
-    // The first maxTerms (in touched order) at or above the threshold, their values put back in the
-    // row for a moment: the ids are then sorted as numbers (no comparator) and the values read back.
-    let m = 0;
-    for (let k = 0; k < n && m < maxTerms; k++) if (Math.abs(vals[k]!) >= threshold) m++;
-    const ids = new Int32Array(m);
-    for (let k = 0, j = 0; j < m; k++) {
-      if (Math.abs(vals[k]!) >= threshold) {
-        ids[j++] = touched[k]!;
-        row[touched[k]!] = vals[k]!;
+    if (n > maxTerms) {
+      if (this.mags.length < maxTerms) this.mags = new Float64Array(Math.max(maxTerms, this.mags.length * 2));
+      const heap = this.mags;
+      const k = maxTerms;
+      let size = 0;
+      for (let t = 0; t < n; t++) {
+        const id = touched[t]!;
+        const v = row[id]!;
+        vals[t] = v;
+        row[id] = 0;
+        const x = Math.abs(v);
+        if (size < k) {
+          // Sift up.
+          let i = size++;
+          while (i > 0) {
+            const parent = (i - 1) >> 1;
+            if (heap[parent]! <= x) break;
+            heap[i] = heap[parent]!;
+            i = parent;
+          }
+          heap[i] = x;
+        } else if (x > heap[0]!) {
+          // Replace the minimum and sift down.
+          let i = 0;
+          for (;;) {
+            const l = 2 * i + 1;
+            if (l >= k) break;
+            const r = l + 1;
+            const c = r < k && heap[r]! < heap[l]! ? r : l;
+            if (heap[c]! >= x) break;
+            heap[i] = heap[c]!;
+            i = c;
+          }
+          heap[i] = x;
+        }
+      }
+      threshold = heap[0]!;
+    } else {
+      for (let t = 0; t < n; t++) {
+        const id = touched[t]!;
+        vals[t] = row[id]!;
+        row[id] = 0;
       }
     }
+    this.count = 0;
+    // The first maxTerms (in touched order) at or above the threshold, their values put back in the
+    // row for a moment: the ids are then sorted as numbers (no comparator) and the values read back.
+    if (this.picked.length < maxTerms) this.picked = new Int32Array(Math.max(maxTerms, this.picked.length * 2));
+    const picked = this.picked;
+    let m = 0;
+    for (let t = 0; t < n && m < maxTerms; t++) {
+      const v = vals[t]!;
+      if (Math.abs(v) >= threshold) {
+        const id = touched[t]!;
+        picked[m++] = id;
+        row[id] = v;
+      }
+    }
+    const ids = picked.slice(0, m);
     ids.sort();
     const weights = new Float64Array(m);
     let sq = 0;
@@ -257,47 +299,6 @@ export class SparseAccumulator {
       sq += w * w;
     }
     return { ids, weights, norm: Math.sqrt(sq) };
-  }
-
-  /**
-   * The k-th largest |value| among the first n of `vals` (the touched
-   * terms' values, 1 ≤ k < n): one pass with a binary min-heap of the k largest seen, in the magnitude
-   * buffer. Most terms are below the heap's minimum once it fills, so this
-   * is about one comparison per term rather than a quickselect's passes.
-   */
-  private kthLargestMagnitude(k: number, n: number): number {
-    if (this.mags.length < k) this.mags = new Float64Array(Math.max(k, this.mags.length * 2));
-    const heap = this.mags;
-    const vals = this.vals;
-    let size = 0;
-    for (let t = 0; t < n; t++) {
-      const x = Math.abs(vals[t]!);
-      if (size < k) {
-        // Sift up.
-        let i = size++;
-        while (i > 0) {
-          const parent = (i - 1) >> 1;
-          if (heap[parent]! <= x) break;
-          heap[i] = heap[parent]!;
-          i = parent;
-        }
-        heap[i] = x;
-      } else if (x > heap[0]!) {
-        // Replace the minimum and sift down.
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= k) break;
-          const r = l + 1;
-          const c = r < k && heap[r]! < heap[l]! ? r : l;
-          if (heap[c]! >= x) break;
-          heap[i] = heap[c]!;
-          i = c;
-        }
-        heap[i] = x;
-      }
-    }
-    return heap[0]!;
   }
 }
 

@@ -32,6 +32,36 @@ describe('sparse vectors', () => {
     expect(dict.terms[top.ids[0]!]).toBe('y');
   });
 
+  it('take keeps the maxTerms largest magnitudes, the first in order of addition among equals, and resets', () => {
+    const r = seededRng(9);
+    const acc = new SparseAccumulator(4);
+    for (let round = 0; round < 200; round++) {
+      const sum = new Map<number, number>();
+      const order: number[] = [];
+      const vecs = Array.from({ length: 1 + Math.floor(r() * 6) }, () => {
+        const m = new Map<number, number>();
+        for (let k = 0; k < 1 + Math.floor(r() * 12); k++) m.set(Math.floor(r() * 40), Math.round((r() - 0.3) * 4) / 2 || 0.5);
+        return [...m].sort((x, y) => x[0] - y[0]);
+      });
+      for (const v of vecs) {
+        acc.add({ ids: Int32Array.from(v, (e) => e[0]), weights: Float64Array.from(v, (e) => e[1]), norm: 1 }, 1);
+        for (const [id, w] of v) {
+          if (!sum.has(id)) order.push(id);
+          sum.set(id, (sum.get(id) ?? 0) + w);
+        }
+      }
+      const maxTerms = 1 + Math.floor(r() * 10);
+      // Reference: the maxTerms-th largest magnitude, then the first maxTerms at or above it in order of addition.
+      const mags = order.map((id) => Math.abs(sum.get(id)!) || Number.MIN_VALUE).sort((x, y) => y - x);
+      const threshold = order.length > maxTerms ? mags[maxTerms - 1]! : -1;
+      const kept = order.filter((id) => (Math.abs(sum.get(id)!) || Number.MIN_VALUE) >= threshold).slice(0, maxTerms).sort((x, y) => x - y);
+      const got = acc.take(maxTerms);
+      expect(Array.from(got.ids)).toEqual(kept);
+      expect(Array.from(got.weights)).toEqual(kept.map((id) => sum.get(id) || Number.MIN_VALUE));
+      expect(acc.size).toBe(0);
+    }
+  });
+
   it('quickselect matches sorting; topTerms keeps the heaviest', () => {
     const r = seededRng(5);
     for (let t = 0; t < 300; t++) {
