@@ -624,6 +624,15 @@ export class MongoStore implements Store {
     return this.subscribers.many(filter, { sort: { _id: 1 }, limit: boundLimit(opts.limit, 'subscribers limit') });
   }
 
+  async listSubscriberIds(opts: { afterId?: string; limit?: number } = {}): Promise<string[]> {
+    const filter: Doc = {};
+    if (opts.afterId !== undefined) filter._id = { $gt: checkId(opts.afterId, 'afterId') };
+    const limit = boundLimit(opts.limit, 'subscribers limit');
+    if (limit === 0) return [];
+    const docs = await this.subscribers.c.find(filter, { sort: { _id: 1 }, limit, projection: { _id: 1 } }).toArray();
+    return docs.map((d) => d._id as string);
+  }
+
   async countSubscribers(): Promise<number> {
     return this.subscribers.c.countDocuments({});
   }

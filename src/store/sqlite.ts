@@ -636,6 +636,14 @@ export class SqliteStore implements Store {
     return this.read(() => this.many(T.subscribers, `${w.sql} ORDER BY id LIMIT ?`, ...w.params, limit));
   }
 
+  async listSubscriberIds(opts: { afterId?: string; limit?: number } = {}): Promise<string[]> {
+    const afterId = opts.afterId === undefined ? undefined : checkId(opts.afterId, 'afterId');
+    const limit = boundLimit(opts.limit, 'subscribers limit');
+    const w = where([['id > ?', afterId]]);
+    // From the primary key's index alone.
+    return this.read(() => (this.rawStmt(`SELECT /* raw */ id FROM subscribers ${w.sql} ORDER BY id LIMIT ?`).all(...w.params, limit) as [string][]).map((r) => r[0]));
+  }
+
   async countSubscribers(): Promise<number> {
     return this.read(() => this.count('subscribers', where([])));
   }

@@ -130,6 +130,8 @@ export interface Store {
   updateSubscriber(id: string, patch: SubscriberPatch): Promise<Subscriber>;
   /** Ordered by id, for stable paging and partitioning. */
   listSubscribers(opts?: { status?: Subscriber['status']; afterId?: string; limit?: number }): Promise<Subscriber[]>;
+  /** The ids alone, in the same order (a build cuts its partitions from them without reading every subscriber). */
+  listSubscriberIds(opts?: { afterId?: string; limit?: number }): Promise<string[]>;
   countSubscribers(): Promise<number>;
   /** Erasure: the subscriber, their editions, their send-ledger rows, and their clicks (clicks kept anonymised). */
   eraseSubscriber(id: string): Promise<void>;

@@ -228,6 +228,14 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect((await store.listSubscribers({ afterId: 's4' })).map((s) => s.id)).toEqual(['s5']);
         expect((await store.listSubscribers({ status: 'active' })).map((s) => s.id)).toEqual(['s1', 's3', 's4', 's5']);
         expect(await store.countSubscribers()).toBe(5);
+        // The ids alone, paged the same way.
+        expect(await store.listSubscriberIds({ limit: 2 })).toEqual(['s1', 's2']);
+        expect(await store.listSubscriberIds({ limit: 2, afterId: 's2' })).toEqual(['s3', 's4']);
+        expect(await store.listSubscriberIds({ afterId: 's4' })).toEqual(['s5']);
+        expect(await store.listSubscriberIds()).toEqual(['s1', 's2', 's3', 's4', 's5']);
+        expect(await store.listSubscriberIds({ limit: 0 })).toEqual([]);
+        await expect(store.listSubscriberIds({ limit: -1 })).rejects.toThrow(/subscribers limit must be a number/);
+        await expect(store.listSubscriberIds({ afterId: '' })).rejects.toThrow(UserError);
       });
 
       it('erases a subscriber: editions removed, clicks kept anonymised', async () => {
@@ -760,6 +768,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.countArticles()).toBe(2 + INJECTIONS.length);
         expect(await store.listArticles({ limit: 1e9 })).toHaveLength(2 + INJECTIONS.length);
         expect(await store.listSubscribers({ limit: 1e9 })).toHaveLength(INJECTIONS.length);
+        expect(await store.listSubscriberIds({ limit: 1e9 })).toHaveLength(INJECTIONS.length);
         expect(await store.listAudit({ limit: 1e9 })).toEqual([]);
         await expect(store.listArticles({ limit: Number.NaN })).rejects.toThrow(UserError);
         await expect(store.listArticles({ limit: '5; DROP TABLE articles' as never })).rejects.toThrow(UserError);
