@@ -206,17 +206,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const covisitRow = (key: string): Postings | undefined => {
     const known = rowCache.get(key);
     if (known !== undefined) return known ?? undefined;
-    const row = covisit.row(key, now);
-    const entries: [number, number][] = [];
-    for (const [b, v] of row) {
-      const i = clusterIndex.get(b);
-      if (i !== undefined && v > 0) entries.push([i, v]);
-    }
     // Sorted by candidate index, so one entry can be found by binary search.
-    entries.sort((x, y) => x[0] - y[0]);
-    const r = entries.length
-      ? { idx: Int32Array.from(entries, (e) => e[0]), w: Float64Array.from(entries, (e) => e[1]) }
-      : undefined;
+    const r = covisit.indexedRow(key, now, clusterIndex);
     rowCache.set(key, r ?? null);
     return r;
   };

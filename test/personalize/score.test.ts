@@ -73,6 +73,26 @@ describe('popularity and co-visitation', () => {
     expect(t.row('y', NOW).get('x')).toBeGreaterThan(0);
     expect(covisitScores(t, [{ key: 'x', weight: 1 }], NOW).get('y')).toBeGreaterThan(0);
   });
+
+  it('gives a row by candidate index: the same values as row(), sorted by index, unindexed stories left out', () => {
+    const t = new Covisitation({ halfLifeHours: 24, epochMs: NOW });
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (let u = 0; u < 40; u++) {
+      const clicks = keys.filter((_, k) => (u * 7 + k * 3) % 5 < 3).map((key, k) => ({ key, atMs: NOW - ((u + k) % 9) * 3_600_000 }));
+      t.addReader(clicks, 48);
+    }
+    const index = new Map([['f', 0], ['b', 7], ['c', 3], ['e', 12]]);
+    for (const a of keys) {
+      const want = [...t.row(a, NOW)].flatMap(([b, v]) => (index.has(b) && v > 0 ? [[index.get(b)!, v] as const] : [])).sort((x, y) => x[0] - y[0]);
+      const got = t.indexedRow(a, NOW, index);
+      if (!want.length) expect(got).toBeUndefined();
+      else {
+        expect(Array.from(got!.idx)).toEqual(want.map((e) => e[0]));
+        expect(Array.from(got!.w)).toEqual(want.map((e) => e[1]));
+      }
+    }
+    expect(t.indexedRow('nobody', NOW, index)).toBeUndefined();
+  });
 });
 
 describe('scoring', () => {
