@@ -43,7 +43,7 @@ import { editionMetrics } from './metrics.js';
 import { ctrPopularity, hourlyClickEvents, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
 import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
-import { DEFAULT_SETTINGS, LOCAL_TOPIC, RELEVANCE_PARTS, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
+import { DEFAULT_SETTINGS, LOCAL_TOPIC, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
 import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
@@ -775,12 +775,25 @@ function renderItem(build: PreparedBuild, i: number, o: RenderOpts): EditionItem
     others = all.filter((a) => a !== shown && !mutes.has(a.feedId));
   }
   const facts = candidateFacts(build, i);
-  const parts = {} as Record<string, number>;
-  const partVals = {} as Record<RelevancePart, number>;
-  for (const k of RELEVANCE_PARTS) {
-    partVals[k] = o.scored.parts[k][i]!;
-    parts[k] = r4(partVals[k]);
-  }
+  // Spelled out in RELEVANCE_PARTS order (the stored key order; a test holds them together):
+  // fixed-shape objects, where a loop over the part names made every access a keyed lookup.
+  const sp = o.scored.parts;
+  const partVals: Record<RelevancePart, number> = {
+    content: sp.content[i]!,
+    covisit: sp.covisit[i]!,
+    recency: sp.recency[i]!,
+    popularity: sp.popularity[i]!,
+    local: sp.local[i]!,
+    editorial: sp.editorial[i]!,
+  };
+  const parts: Record<RelevancePart, number> = {
+    content: r4(partVals.content),
+    covisit: r4(partVals.covisit),
+    recency: r4(partVals.recency),
+    popularity: r4(partVals.popularity),
+    local: r4(partVals.local),
+    editorial: r4(partVals.editorial),
+  };
   const topics = facts.topics.slice();
   const place = o.placeIdx >= 0 ? c.lead.places[o.placeIdx]?.name : undefined;
   const mainPlace = place ?? facts.mostConfidentPlace;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainItem } from '../../src/personalize/explain.js';
 import { planEdition, planForSubscriber, prepareBuild, toEdition } from '../../src/personalize/plan.js';
-import { DEFAULT_SETTINGS } from '../../src/personalize/settings.js';
+import { DEFAULT_SETTINGS, RELEVANCE_PARTS } from '../../src/personalize/settings.js';
 import { seededRng } from '../../src/util/random.js';
 import { article, corpus, hoursAgo, LYON, NOW, subscriber } from './fixtures.js';
 
@@ -65,6 +65,8 @@ describe('planEdition', () => {
     expect(plan.personalized).toBe(false);
     expect(plan.items).toHaveLength(DEFAULT_SETTINGS.editionSize);
     for (const it of plan.items) {
+      // Every relevance part, in RELEVANCE_PARTS order (how editions store and show them).
+      expect(Object.keys(it.scoreParts)).toEqual([...RELEVANCE_PARTS]);
       expect(it.scoreParts.content).toBe(0);
       expect(it.scoreParts.covisit).toBe(0);
       expect(it.reasons.every((r) => r.code !== 'because-you-read')).toBe(true);
