@@ -65,8 +65,10 @@ export function editionMetrics(
   }
   const keys = [...new Set([...opts.target.keys(), ...dist.keys()])];
   const tsum = [...opts.target.values()].reduce((a, b) => a + b, 0);
-  const p = keys.map((k) => (tsum > 0 ? (opts.target.get(k) ?? 0) / tsum : 0));
-  const q = keys.map((k) => dist.get(k) ?? 0);
+  // Typed arrays: plain arrays of numbers change V8 elements kind with their values (all integers or not),
+  // and klDivergence, compiled for one kind, would be thrown back to the interpreter by the other.
+  const p = Float64Array.from(keys, (k) => (tsum > 0 ? (opts.target.get(k) ?? 0) / tsum : 0));
+  const q = Float64Array.from(keys, (k) => dist.get(k) ?? 0);
   const n = items.length || 1;
   const share = (g: GeoClass) => items.filter((i) => i.geo === g).length / n;
   return {
