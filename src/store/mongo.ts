@@ -39,6 +39,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
 import type { ArticleQuery, ClickHistoryEntry, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import { EditionCopies, copyKeysOf, joinCopies } from './edition-copies.js';
 import {
   SUPPRESSION_REASONS,
   checkClaim,
@@ -305,6 +306,9 @@ export class MongoStore implements Store {
   private readonly audit: RecordCollection<AuditEntry>;
   private readonly leases: DocCollection;
   private readonly kv: DocCollection;
+  /** What editions show of each article, stored once (edition-copies.ts): `{ _id: key, ...fields }`. */
+  private readonly editionCopies: DocCollection;
+  private readonly copies = new EditionCopies();
 
   constructor(
     private readonly db: DocDatabase,
@@ -322,6 +326,7 @@ export class MongoStore implements Store {
     this.audit = coll(AUDIT);
     this.leases = db.collection('leases');
     this.kv = db.collection('kv');
+    this.editionCopies = db.collection('editionCopies');
   }
 
   /** Creates the indexes (idempotent: existing ones are left as they are). */
@@ -743,27 +748,48 @@ export class MongoStore implements Store {
    * checked first, so a batch naming an unknown one writes nothing.
    */
   async saveEditions(list: Edition[]): Promise<void> {
-    const recs = list.map((e) => checkRecord(EDITION, e, 'edition'));
+    const split = this.copies.split(list);
+    const recs = split.editions.map((e) => checkRecord(EDITION, e, 'edition'));
     const subscriberIds = [...new Set(recs.map((e) => e.subscriberId))];
     const known = new Set(
       subscriberIds.length ? (await this.subscribers.c.find({ _id: { $in: subscriberIds } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id as string) : [],
     );
     const unknown = recs.find((e) => !known.has(e.subscriberId));
     if (unknown) throw new UserError(`edition ${unknown.id}: unknown subscriber ${unknown.subscriberId}`);
+    // Copies first, so a stored edition never names a missing one. A duplicate is a copy another writer stored meanwhile.
+    await bulk(
+      this.editionCopies,
+      split.fresh.map((c): BulkOp => ({ updateOne: { filter: { _id: eq(c.key) }, update: { $setOnInsert: c.fields }, upsert: true } })),
+    );
     const refused = await this.replaceAll(this.editions, recs);
     if (refused.size) {
       const e = recs[[...refused][0]!]!;
       throw new UserError(`edition id ${e.id} is already used by another subscriber or date`);
     }
+    split.saved();
+  }
+
+  /** Stored editions with their items' article copies joined back (edition-copies.ts). */
+  private async withCopies(editions: Edition[]): Promise<Edition[]> {
+    const keys = copyKeysOf(editions);
+    if (!keys.length) return editions;
+    const copies = new Map<string, Record<string, unknown>>();
+    for (const d of await this.editionCopies.find({ _id: { $in: keys } }).toArray()) {
+      const { _id, ...fields } = d;
+      copies.set(_id as string, fields);
+    }
+    return joinCopies(editions, copies);
   }
 
   async getEdition(subscriberId: string, date: IsoDate): Promise<Edition | null> {
     const key = editionDocId({ subscriberId: checkId(subscriberId, 'subscriber id'), date: checkDate(date, 'edition date') });
-    return this.editions.one({ _id: eq(key) });
+    const e = await this.editions.one({ _id: eq(key) });
+    return e && (await this.withCopies([e]))[0]!;
   }
 
   async getEditionById(id: string): Promise<Edition | null> {
-    return this.editions.one({ id: eq(checkId(id, 'edition id')) });
+    const e = await this.editions.one({ id: eq(checkId(id, 'edition id')) });
+    return e && (await this.withCopies([e]))[0]!;
   }
 
   async listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]> {
@@ -771,7 +797,7 @@ export class MongoStore implements Store {
     const filter: Doc = {};
     if (c.subscriberId !== undefined) filter.subscriberId = eq(c.subscriberId);
     if (c.date !== undefined) filter.date = eq(c.date);
-    return this.editions.many(filter, { sort: { date: -1, subscriberId: 1 }, limit: c.limit });
+    return this.withCopies(await this.editions.many(filter, { sort: { date: -1, subscriberId: 1 }, limit: c.limit }));
   }
 
   async countEditions(opts: { date?: IsoDate } = {}): Promise<number> {

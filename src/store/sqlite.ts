@@ -37,6 +37,7 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
 import type { ArticleQuery, ClickHistoryEntry, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import { EditionCopies, copyKeysOf, joinCopies } from './edition-copies.js';
 import {
   SUPPRESSION_REASONS,
   applySendUpdate,
@@ -182,6 +183,11 @@ export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE INDEX clicks_history ON clicks(subscriber_id, at DESC, id DESC, article_id);
   DROP INDEX clicks_subscriber;
+  `,
+  // 5 → 6: what editions show of each article (title, link, source, summary), stored once and named by
+  // the items (src/store/edition-copies.ts). Editions saved before keep their items whole and read as they are.
+  `
+  CREATE TABLE edition_copies (key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
   `,
 ];
 
@@ -356,6 +362,8 @@ export class SqliteStore implements Store {
   private readonly clock: Clock;
   private readonly retries: number;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Article copies this instance has written (edition-copies.ts). */
+  private readonly copies = new EditionCopies();
   private readonly runInTx: Database.Transaction<(f: () => unknown) => unknown>;
   /** Transactions that had to be retried after SQLITE_BUSY (for tests and diagnostics). */
   busyRetries = 0;
@@ -774,9 +782,12 @@ export class SqliteStore implements Store {
 
   /** Saves many editions in one transaction (each replaces the one for its subscriber and date). */
   async saveEditions(editions: Edition[]): Promise<void> {
-    const rows = editions.map((e) => T.editions.toRow(checkRecord(EDITION, e, 'edition')));
+    const split = this.copies.split(editions);
+    const rows = split.editions.map((e) => T.editions.toRow(checkRecord(EDITION, e, 'edition')));
+    const copies = split.fresh.map((c) => [c.key, JSON.stringify(c.fields)]);
     const sql = T.editions.upsertSql(['subscriber_id', 'date']);
     await this.write(() => {
+      for (const c of copies) this.stmt('INSERT OR IGNORE INTO edition_copies (key, data) VALUES (?, ?)').run(...c);
       for (const row of rows) {
         try {
           this.stmt(sql).run(row);
@@ -787,17 +798,28 @@ export class SqliteStore implements Store {
         }
       }
     });
+    split.saved();
+  }
+
+  /** Stored editions with their items' article copies joined back (edition-copies.ts). */
+  private withCopies(editions: Edition[]): Edition[] {
+    const keys = copyKeysOf(editions);
+    if (!keys.length) return editions;
+    const copies = new Map<string, Record<string, unknown>>();
+    const sql = 'SELECT key, data FROM edition_copies WHERE key IN (SELECT value FROM json_each(?))';
+    for (const r of this.stmt(sql).all(JSON.stringify(keys)) as { key: string; data: string }[]) copies.set(r.key, JSON.parse(r.data) as Record<string, unknown>);
+    return joinCopies(editions, copies);
   }
 
   async getEdition(subscriberId: string, date: IsoDate): Promise<Edition | null> {
     const sid = checkId(subscriberId, 'subscriber id');
     const d = checkDate(date, 'edition date');
-    return this.read(() => this.one(T.editions, 'WHERE subscriber_id = ? AND date = ?', sid, d));
+    return this.read(() => this.withCopies([this.one(T.editions, 'WHERE subscriber_id = ? AND date = ?', sid, d)].filter((e) => e !== null))[0] ?? null);
   }
 
   async getEditionById(id: string): Promise<Edition | null> {
     const key = checkId(id, 'edition id');
-    return this.read(() => this.one(T.editions, 'WHERE id = ?', key));
+    return this.read(() => this.withCopies([this.one(T.editions, 'WHERE id = ?', key)].filter((e) => e !== null))[0] ?? null);
   }
 
   async listEditions(opts: { subscriberId?: string; date?: IsoDate; limit?: number }): Promise<Edition[]> {
@@ -806,7 +828,7 @@ export class SqliteStore implements Store {
       ['subscriber_id = ?', c.subscriberId],
       ['date = ?', c.date],
     ]);
-    return this.read(() => this.many(T.editions, `${w.sql} ORDER BY date DESC, subscriber_id LIMIT ?`, ...w.params, c.limit));
+    return this.read(() => this.withCopies(this.many(T.editions, `${w.sql} ORDER BY date DESC, subscriber_id LIMIT ?`, ...w.params, c.limit)));
   }
 
   async countEditions(opts: { date?: IsoDate } = {}): Promise<number> {

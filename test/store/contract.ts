@@ -383,6 +383,40 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.getEdition('s1', '2026-01-01')).toBeNull();
       });
 
+      it('reads back exactly what each edition showed of an article, even when two editions showed it differently', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2'));
+        const base = edition('x', 's1', '2026-11-22').items[0]!;
+        const also = { source: 'Autre', feedId: 'f2', articleId: 'a2', url: 'https://autre.fr/2', title: 'Le scrutin' };
+        const first = edition('e1', 's1', '2026-11-22', { items: [{ ...base, alsoCoveredBy: [also] }] });
+        // The same article with a corrected title and no link, its other source retitled.
+        const second = edition('e2', 's2', '2026-11-22', {
+          items: [{ ...base, title: 'Élections régionales (corrigé)', url: undefined, alsoCoveredBy: [{ ...also, title: 'Le scrutin, suite' }] }],
+        });
+        await store.saveEditions([first, second]);
+        // A third edition showing the first version again, saved on its own.
+        const third = edition('e3', 's2', '2026-11-21', { items: [{ ...base, alsoCoveredBy: [also] }] });
+        await store.saveEdition(third);
+        expect(await store.getEditionById('e1')).toEqual(first);
+        expect(await store.getEdition('s2', '2026-11-22')).toEqual(JSON.parse(JSON.stringify(second)));
+        expect(await store.listEditions({ subscriberId: 's2' })).toEqual([JSON.parse(JSON.stringify(second)), third]);
+        // The items come back with their fields in the order they were saved.
+        expect(Object.keys((await store.getEditionById('e1'))!.items[0]!)).toEqual(Object.keys(first.items[0]!));
+        // Items of another shape are stored as they are.
+        const odd = edition('e4', 's1', '2026-11-20', { items: [{ ...base, title: undefined as unknown as string, articleCopy: 'mine' } as never] });
+        await store.saveEdition(odd);
+        expect(await store.getEditionById('e4')).toEqual(JSON.parse(JSON.stringify(odd)));
+      });
+
+      it('a refused batch stores nothing, and a later save of the same articles reads back whole', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        const e = edition('e1', 's1', '2026-11-22', { items: [{ ...edition('x', 's1', '2026-11-22').items[0]!, title: 'Seulement ici' }] });
+        await expect(store.saveEditions([e, edition('e2', 'ghost', '2026-11-22')])).rejects.toThrow(/unknown subscriber ghost/);
+        expect(await store.countEditions()).toBe(0);
+        await store.saveEditions([e]);
+        expect(await store.getEditionById('e1')).toEqual(e);
+      });
+
       it('lists compact summaries of the latest editions before a date, per subscriber', async () => {
         await store.createSubscriber(subscriber('s1'));
         await store.createSubscriber(subscriber('s2'));

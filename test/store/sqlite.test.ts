@@ -160,6 +160,39 @@ describe('sqlite store specifics', () => {
     await store.close();
   });
 
+  it('stores what editions show of an article once (migration 6), and reads editions saved whole before it', async () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    migrate(raw, MIGRATIONS.slice(0, 5));
+    const data = (x: object) => JSON.stringify(x);
+    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
+    const old = edition('e0', 's1', '2026-11-20');
+    const { id, subscriberId, date, ...body } = old;
+    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data, article_ids, topic_entropy) VALUES (?, ?, ?, ?, ?, ?)').run(id, subscriberId, date, data(body), '["a1"]', 1.2);
+    raw.close();
+    const store = openSqliteStore(file);
+    expect(await store.getEditionById('e0')).toEqual(old);
+    // Fifty subscribers shown the same two stories: one copy each, and rows without them.
+    const item = old.items[0]!;
+    const items = [{ ...item, alsoCoveredBy: [{ source: 'Autre', feedId: 'f2', articleId: 'a2', url: 'https://autre.fr/2', title: 'Le scrutin' }] }, { ...item, articleId: 'a3', position: 2, title: 'Budget voté' }];
+    for (let s = 2; s <= 50; s++) await store.createSubscriber(subscriber(`s${s}`));
+    const editions = Array.from({ length: 50 }, (_, s) => edition(`e${s + 1}`, `s${s + 1}`, '2026-11-22', { items }));
+    await store.saveEditions(editions.slice(0, 25));
+    await store.saveEditions(editions.slice(25));
+    expect((store.db.prepare('SELECT count(*) AS n FROM edition_copies').get() as { n: number }).n).toBe(3);
+    const row = store.db.prepare("SELECT data FROM editions WHERE id = 'e7'").get() as { data: string };
+    expect(row.data).not.toContain('Budget voté');
+    expect(row.data).not.toContain('Le scrutin');
+    expect(await store.listEditions({ date: '2026-11-22', limit: 100 })).toEqual([...editions].sort((a, b) => (a.subscriberId < b.subscriberId ? -1 : 1)));
+    // A reopened store (another process, a later day) reuses the copies rather than adding any.
+    await store.close();
+    const again = openSqliteStore(file);
+    await again.saveEdition(edition('e51', 's1', '2026-11-22', { items }));
+    expect((again.db.prepare('SELECT count(*) AS n FROM edition_copies').get() as { n: number }).n).toBe(3);
+    expect(await again.getEdition('s1', '2026-11-22')).toEqual(edition('e51', 's1', '2026-11-22', { items }));
+    await again.close();
+  });
+
   it('creates new files with large pages (one page per edition row) and keeps the page size of existing files', async () => {
     const fresh = openSqliteStore(freshFile());
     expect(fresh.db.pragma('page_size', { simple: true })).toBe(NEW_FILE_PAGE_SIZE);
