@@ -5,7 +5,9 @@
  */
 import type { Store } from '../../store/store.js';
 
-export type StoreLocation = { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; db: string };
+export type StoreLocation =
+  /** autoCheckpoint: see SqliteStoreOptions (a build's workers open the file with it off). */
+  { kind: 'sqlite'; file: string; autoCheckpoint?: boolean } | { kind: 'mongodb'; uri: string; db: string };
 
 /** The location of an open store when it can be reopened elsewhere: SQLite files by their path, MongoDB from its environment. */
 export function storeLocationOf(store: Store, env: NodeJS.ProcessEnv = process.env): StoreLocation | undefined {
@@ -21,7 +23,7 @@ export function storeLocationOf(store: Store, env: NodeJS.ProcessEnv = process.e
 export async function openStoreAt(loc: StoreLocation): Promise<Store> {
   if (loc.kind === 'sqlite') {
     const { openSqliteStore } = await import('../../store/sqlite.js');
-    return openSqliteStore(loc.file);
+    return openSqliteStore(loc.file, loc.autoCheckpoint === false ? { autoCheckpoint: false } : {});
   }
   const { openMongoStore } = await import('../../store/mongo.js');
   return openMongoStore(loc.uri, loc.db);

@@ -26,6 +26,7 @@ import { currentSettings, type BuildDeps } from '../build.js';
 import { storeLocationOf, type StoreLocation } from './location.js';
 import { buildPartition, preparePartitionContext, type BuildSpec, type IdRange, type PartitionContext, type PartitionResult } from './partition.js';
 import { createWorkerPool, resolveWorkers, type PartitionRunner } from './pool.js';
+import { SqliteStore } from '../../store/sqlite.js';
 
 /** What the single-thread build needs too (src/edition/build.ts BuildDeps), less its options. */
 export type PartitionedBuildDeps = Pick<BuildDeps, 'store' | 'log' | 'clock' | 'editionsDir' | 'baseUrl' | 'secret'>;
@@ -167,7 +168,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
   const dates = new Set<string>();
   if (!(await isComplete(store, plan))) {
     const r0 = performance.now();
-    const runner = await createRunner(store, spec, opts);
+    const runner = await createRunner(store, spec, opts, log);
     report.threads = runner.slots;
     emit({ type: 'ready', threads: runner.slots, ms: Math.round(performance.now() - r0) });
     try {
@@ -359,9 +360,17 @@ async function settingsOf(store: Store, version: number, log: Logger): Promise<E
   return (await currentSettings(store, log)).settings;
 }
 
-async function createRunner(store: Store, spec: BuildSpec, opts: PartitionedBuildOptions): Promise<PartitionRunner> {
+/** How often the coordinating thread copies the write-ahead log of a SQLite store into the file during a build. */
+export const CHECKPOINT_MS = 1000;
+
+async function createRunner(store: Store, spec: BuildSpec, opts: PartitionedBuildOptions, log: Logger): Promise<PartitionRunner> {
   const location = opts.location ?? storeLocationOf(store);
-  if (!opts.inProcess && location) return createWorkerPool(resolveWorkers(opts.workers || undefined), { location, spec });
+  if (!opts.inProcess && location) {
+    const threads = resolveWorkers(opts.workers || undefined);
+    if (location.kind !== 'sqlite' || !(store instanceof SqliteStore)) return createWorkerPool(threads, { location, spec });
+    // The workers leave checkpoints to this thread, otherwise idle: see SqliteStoreOptions.autoCheckpoint.
+    return withCheckpoints(store, await createWorkerPool(threads, { location: { ...location, autoCheckpoint: false }, spec }), log);
+  }
   let ctx: PartitionContext | undefined;
   return {
     slots: 1,
@@ -370,5 +379,32 @@ async function createRunner(store: Store, spec: BuildSpec, opts: PartitionedBuil
       return buildPartition(ctx, range);
     },
     async close() {},
+  };
+}
+
+/** A runner whose store's write-ahead log is checkpointed every CHECKPOINT_MS while it runs, and once more when it closes. */
+function withCheckpoints(store: SqliteStore, runner: PartitionRunner, log: Logger): PartitionRunner {
+  let warned = false;
+  const checkpoint = () => {
+    try {
+      store.checkpoint();
+    } catch (e) {
+      // A failed copy loses nothing (the log keeps the pages); the next one, or SQLite's own, catches up.
+      if (!warned) log.warn(`checkpoint during the build failed: ${(e as Error).message}`);
+      warned = true;
+    }
+  };
+  const timer = setInterval(checkpoint, CHECKPOINT_MS);
+  return {
+    slots: runner.slots,
+    run: (slot, range) => runner.run(slot, range),
+    async close() {
+      clearInterval(timer);
+      try {
+        await runner.close();
+      } finally {
+        checkpoint();
+      }
+    },
   };
 }
