@@ -207,7 +207,7 @@ export async function seed(store: SqliteStore, o: { subscribers: number; article
   ];
   const insertClick = store.db.prepare("INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, NULL, ?, '{}')");
   // Two click indexes are rebuilt once at the end (one sort) rather than updated five million times; same definitions as the schema's.
-  const indexes = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('clicks_at', 'clicks_article')").all() as { name: string; sql: string }[];
+  const indexes = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('clicks_recent', 'clicks_article')").all() as { name: string; sql: string }[];
   for (const ix of indexes) store.db.exec(`DROP INDEX ${ix.name}`);
   // Subscribers too go in by statement in big transactions after the first went through the store (same row layout).
   const insertSub = store.db.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)');

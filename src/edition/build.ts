@@ -1,7 +1,7 @@
 import { loadSubscribers } from '../subscribers/list.js';
 import { join } from 'node:path';
-import type { Article, Click, Edition, EditionItem, Subscriber } from '../model.js';
-import type { Store } from '../store/store.js';
+import type { Article, Edition, EditionItem, Subscriber } from '../model.js';
+import type { RecentClick, Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { Progress } from '../util/progress.js';
@@ -179,10 +179,10 @@ export async function prepareFromStore(
   now: Date,
   /** Clicks read one by one (the newest); tests lower it to see a busy window. */
   clickListLimit = CLICK_LIST_LIMIT,
-): Promise<{ prepared: PreparedBuild; clicks: Click[] }> {
+): Promise<{ prepared: PreparedBuild; clicks: RecentClick[] }> {
   const since = new Date(now.getTime() - settings.candidateWindowHours * 3600_000).toISOString();
   const candidates = await store.listArticles({ since, limit: 50_000 });
-  const clicks = await store.listClicks({ since: new Date(now.getTime() - HISTORY_DAYS * 86400_000).toISOString(), limit: clickListLimit });
+  const clicks = await store.recentClicks({ since: new Date(now.getTime() - HISTORY_DAYS * 86400_000).toISOString(), limit: clickListLimit });
   // A full list is only the newest clicks of a busier window: popularity then counts every
   // click on a candidate by the hour, back to where a click weighs less than 1/256.
   const popularSince = now.getTime() - Math.min(HISTORY_DAYS * 24, POPULARITY_HALF_LIVES * settings.popularityHalfLifeHours) * 3_600_000;

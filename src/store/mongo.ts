@@ -38,7 +38,7 @@ import type {
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { UserError, oneLine } from '../util/errors.js';
-import type { ArticleQuery, ClickHistoryEntry, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, Store, SubscriberPatch, UpsertResult } from './store.js';
+import type { ArticleQuery, ClickHistoryEntry, ClickHourCount, ClickQuery, EditionSummary, EditionSummaryQuery, FeedPatch, RecentClick, Store, SubscriberPatch, UpsertResult } from './store.js';
 import { EditionCopies, copyKeysOf, joinCopies } from './edition-copies.js';
 import {
   SUPPRESSION_REASONS,
@@ -268,7 +268,8 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
   ],
   subscribers: [{ keys: { emailKey: 1 }, unique: true }, { keys: { status: 1, _id: 1 } }],
   // clickHistoriesOf is covered by the second (listClicksOf's sort too); it supersedes { subscriberId: 1, at: -1 } (OBSOLETE_INDEXES).
-  clicks: [{ keys: { at: -1 } }, { keys: { subscriberId: 1, at: -1, _id: -1, articleId: 1 } }, { keys: { articleId: 1, at: -1 } }],
+  // recentClicks is covered by the first; it supersedes { at: -1 } (OBSOLETE_INDEXES).
+  clicks: [{ keys: { at: -1, _id: -1, subscriberId: 1, articleId: 1 } }, { keys: { subscriberId: 1, at: -1, _id: -1, articleId: 1 } }, { keys: { articleId: 1, at: -1 } }],
   editions: [{ keys: { id: 1 }, unique: true }, { keys: { subscriberId: 1, date: -1 } }, { keys: { date: -1, subscriberId: 1 } }],
   audit: [{ keys: { at: -1, _id: -1 } }],
   sends: [{ keys: { editionDate: -1, subscriberId: 1 } }, { keys: { subscriberId: 1, editionDate: -1 } }, { keys: { state: 1, editionDate: -1 } }],
@@ -282,7 +283,7 @@ const INDEXES: Record<string, { keys: SortSpec; unique?: boolean }[]> = {
  * migrations drop theirs. Each costs a write per insert and buys nothing.
  */
 export const OBSOLETE_INDEXES: Record<string, string[]> = {
-  clicks: ['subscriberId_1_at_-1'],
+  clicks: ['subscriberId_1_at_-1', 'at_-1'],
 };
 
 export interface MongoStoreOptions {
@@ -677,6 +678,15 @@ export class MongoStore implements Store {
     if (c.articleId !== undefined) filter.articleId = eq(c.articleId);
     if (c.since !== undefined) filter.at = { $gte: c.since };
     return this.clicks.many(filter, { sort: { at: -1, _id: -1 }, limit: c.limit });
+  }
+
+  async recentClicks(q: { since: IsoTime; limit?: number }): Promise<RecentClick[]> {
+    const c = checkClickQuery({ since: q?.since, ...(q?.limit !== undefined ? { limit: q.limit } : {}) });
+    // Projected to indexed fields only: answered from the { at, _id, subscriberId, articleId } index.
+    const docs = await this.clicks.c
+      .find({ at: { $gte: c.since ?? '' } }, { sort: { at: -1, _id: -1 }, limit: c.limit, projection: { _id: 0, subscriberId: 1, articleId: 1, at: 1 } })
+      .toArray();
+    return docs.map((d) => ({ subscriberId: typeof d.subscriberId === 'string' ? d.subscriberId : null, articleId: d.articleId as string, at: d.at as string }));
   }
 
   async listClicksOf(subscriberIds: readonly string[], since: IsoTime): Promise<Click[]> {

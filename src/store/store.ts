@@ -68,6 +68,14 @@ export interface ClickHourCount {
   clicks: number;
 }
 
+/** What a build's co-visitation and popularity read of a click (Store.recentClicks). */
+export interface RecentClick {
+  /** Null once the click's subscriber was erased (the click is kept, anonymised). */
+  subscriberId: string | null;
+  articleId: string;
+  at: IsoTime;
+}
+
 /** What a build's profile reads of a click (Store.clickHistoriesOf). */
 export interface ClickHistoryEntry {
   articleId: string;
@@ -139,6 +147,12 @@ export interface Store {
   // clicks
   addClick(c: Click): Promise<void>;
   listClicks(q?: ClickQuery): Promise<Click[]>;
+  /**
+   * The same clicks as listClicks({ since, limit }) (newest first, then id
+   * descending), narrowed to who, what and when: a build reads the newest
+   * 100,000 of them from an index alone.
+   */
+  recentClicks(q: { since: IsoTime; limit?: number }): Promise<RecentClick[]>;
   /** Click counts per article since a time (popularity). */
   clickCounts(since: IsoTime): Promise<Map<string, number>>;
   /**

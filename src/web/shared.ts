@@ -1,11 +1,10 @@
 /** Helpers the subscriber and editor pages share: taxonomy labels, the build cache, places. */
 import type { HomePlace, Lang } from '../model.js';
-import type { Store } from '../store/store.js';
+import type { RecentClick, Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { currentSettings, prepareFromStore } from '../edition/build.js';
 import type { EditorSettings } from '../personalize/settings.js';
 import type { PreparedBuild } from '../personalize/plan.js';
-import type { Click } from '../model.js';
 import { topicLabel } from '../personalize/labels.js';
 import { currentTaxonomy, type Taxonomy } from '../tag/taxonomy.js';
 
@@ -27,7 +26,7 @@ export function labelFor(taxonomy: Taxonomy, lang: Lang): (id: string) => string
   return (id) => taxonomy.get(id)?.labels[lang] ?? topicLabel(id, lang);
 }
 
-type Prepared = { prepared: PreparedBuild; clicks: Click[] };
+type Prepared = { prepared: PreparedBuild; clicks: RecentClick[] };
 const builds = new Map<string, { at: number; value: Promise<Prepared> }>();
 
 /**

@@ -359,6 +359,33 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await expect(store.clickHistoriesOf([{ $gt: '' }] as unknown as string[], since)).rejects.toThrow(/subscriber ids/);
         await expect(store.clickHistoriesOf(Array.from({ length: 1001 }, (_, i) => `x${i}`), since)).rejects.toThrow(/at most 1000/);
       });
+
+      it('gives the newest clicks as listClicks does, who, what and when only, anonymised ones included', async () => {
+        await store.createSubscriber(subscriber('s1'));
+        await store.createSubscriber(subscriber('s2', { email: 's2@example.org' }));
+        await store.addClick(click('k1', { subscriberId: 's2', articleId: 'a1', at: '2026-11-20T09:00:00.000Z' }));
+        await store.addClick(click('k2', { subscriberId: 's1', articleId: 'a2', at: '2026-11-22T09:00:00.000Z' }));
+        await store.addClick(click('k3', { subscriberId: 's2', articleId: 'a3', at: '2026-11-22T09:00:00.000Z' }));
+        await store.addClick(click('k4', { subscriberId: null, editionId: undefined, articleId: 'a1', at: '2026-11-21T09:00:00.000Z' }));
+        await store.addClick(click('k5', { subscriberId: 's1', articleId: 'a9', at: '2026-11-01T09:00:00.000Z' }));
+        const since = '2026-11-10T00:00:00.000Z';
+        const recent = await store.recentClicks({ since });
+        // Newest first, the id breaking the tie (k3 before k2), descending, as listClicks.
+        expect(recent).toEqual([
+          { subscriberId: 's2', articleId: 'a3', at: '2026-11-22T09:00:00.000Z' },
+          { subscriberId: 's1', articleId: 'a2', at: '2026-11-22T09:00:00.000Z' },
+          { subscriberId: null, articleId: 'a1', at: '2026-11-21T09:00:00.000Z' },
+          { subscriberId: 's2', articleId: 'a1', at: '2026-11-20T09:00:00.000Z' },
+        ]);
+        for (const limit of [1, 2, 3, 10]) {
+          const full = await store.listClicks({ since, limit });
+          expect(await store.recentClicks({ since, limit })).toEqual(full.map((c) => ({ subscriberId: c.subscriberId, articleId: c.articleId, at: c.at })));
+        }
+        await store.eraseSubscriber('s2');
+        expect((await store.recentClicks({ since })).map((c) => c.subscriberId)).toEqual([null, 's1', null, null]);
+        await expect(store.recentClicks({ since: 'yesterday' })).rejects.toThrow(/since/);
+        await expect(store.recentClicks({ since, limit: -1 })).rejects.toThrow(/limit/);
+      });
     });
 
     describe('editions', () => {

@@ -160,6 +160,28 @@ describe('sqlite store specifics', () => {
     await store.close();
   });
 
+  it('upgrades a version-6 file to the recent-click index (migration 7): the newest clicks read from the index alone, unsorted', async () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    migrate(raw, MIGRATIONS.slice(0, 6));
+    const insert = raw.prepare('INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, ?, ?, ?)');
+    insert.run('k1', null, 'a1', null, '2026-11-20T09:00:00.000Z', '{}');
+    insert.run('k2', null, 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
+    raw.close();
+    const store = openSqliteStore(file);
+    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clicks'").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes).toContain('clicks_recent');
+    expect(indexes).not.toContain('clicks_at');
+    expect(await store.recentClicks({ since: '2026-11-01T00:00:00.000Z' })).toEqual([
+      { subscriberId: null, articleId: 'a2', at: '2026-11-21T09:00:00.000Z' },
+      { subscriberId: null, articleId: 'a1', at: '2026-11-20T09:00:00.000Z' },
+    ]);
+    const plan = (store.db.prepare("EXPLAIN QUERY PLAN SELECT subscriber_id, article_id, at FROM clicks WHERE at >= '' ORDER BY at DESC, id DESC LIMIT 10").all() as { detail: string }[]).map((p) => p.detail).join(' ');
+    expect(plan).toMatch(/COVERING INDEX clicks_recent/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    await store.close();
+  });
+
   it('stores what editions show of an article once (migration 6), and reads editions saved whole before it', async () => {
     const file = freshFile();
     const raw = new Database(file);
