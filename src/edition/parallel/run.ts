@@ -173,6 +173,10 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
     emit({ type: 'ready', threads: runner.slots, ms: Math.round(performance.now() - r0) });
     try {
       const active = new Set<number>();
+      // Partitions known to be done (marks are never removed within a run): skipped without
+      // reading their mark again, so taking the next partition does not re-read every earlier
+      // one (P²/2 reads over a run: half a million at a million subscribers).
+      const knownDone = new Set<number>();
       // Instances start at different partitions, so they rarely race for the same lease.
       const start = fnv1a(owner) % P;
       /** A partition to build, or whether any partition left is held by another instance (null: none is). */
@@ -180,10 +184,11 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
         let heldElsewhere = false;
         for (let k = 0; k < P; k++) {
           const p = (start + k) % P;
-          if (active.has(p)) continue;
+          if (active.has(p) || knownDone.has(p)) continue;
           // Marked before any await, so two threads of this instance never take the same partition.
           active.add(p);
           if (await store.getKv<DoneMark>(doneKey(plan.id, p))) {
+            knownDone.add(p);
             active.delete(p);
             continue;
           }
@@ -249,6 +254,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
           // Marked done only while the lease is still ours (fenced by its token).
           if (!lost && (await store.renewLease(lease, leaseMs))) {
             await store.setKv<DoneMark>(doneKey(plan.id, p), { by: owner, token: lease.token, editions: result.editions, at: deps.clock.now().toISOString() });
+            knownDone.add(p);
             report.built.push(p);
             if (lease.token > 1) report.takenOver.push(p);
             report.editions += result.editions;

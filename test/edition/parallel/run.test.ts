@@ -89,6 +89,37 @@ describe('threaded build', () => {
   }, 180_000);
 });
 
+describe('taking partitions', () => {
+  const file = join(dir, 'many.db');
+  beforeAll(() => seedFile(file, 60), 120_000);
+
+  it("reads each partition's done mark a bounded number of times, not once per partition taken after it", async () => {
+    const store = openSqliteStore(file);
+    try {
+      let doneReads = 0;
+      const counting = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === 'getKv')
+            return (k: string) => {
+              if (k.endsWith(':done')) doneReads++;
+              return target.getKv(k);
+            };
+          const v = Reflect.get(target, key, receiver);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const r = await runPartitionedBuild({ ...deps(store, 'many'), store: counting }, { date: DATE, partitionSize: 2, owner: 'solo', inProcess: true, render: false });
+      expect(r.partitions).toBe(30);
+      expect(r.editions).toBe(60);
+      // Per partition: the look before taking it and the look after its lease; then two completion checks
+      // of every partition at the end. Re-reading every done partition before each new one: 465 more.
+      expect(doneReads).toBeLessThanOrEqual(4 * r.partitions + 5);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
 describe('a failing partition', () => {
   const file = join(dir, 'failing.db');
   beforeAll(() => seedFile(file, 60), 120_000);
