@@ -31,6 +31,16 @@ const deps = (store: ReturnType<typeof openSqliteStore>, name: string) => ({
   baseUrl: 'http://localhost:3000',
   secret: 's'.repeat(32),
 });
+/** The store with some of its methods replaced; the others still act on it. */
+function withMethods<S extends object>(target: S, methods: Partial<Record<keyof S, unknown>>): S {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (Object.hasOwn(methods, key)) return methods[key as keyof S];
+      const v = Reflect.get(t, key, receiver);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
 /** What a reader sees: the items, in order, with their reasons (not the build time). */
 const shape = (e: Edition) => ({ id: e.id, sections: e.sections, items: e.items, metrics: e.metrics, personalized: e.personalized });
 
@@ -97,15 +107,10 @@ describe('taking partitions', () => {
     const store = openSqliteStore(file);
     try {
       let doneReads = 0;
-      const counting = new Proxy(store, {
-        get(target, key, receiver) {
-          if (key === 'getKv')
-            return (k: string) => {
-              if (k.endsWith(':done')) doneReads++;
-              return target.getKv(k);
-            };
-          const v = Reflect.get(target, key, receiver);
-          return typeof v === 'function' ? v.bind(target) : v;
+      const counting = withMethods(store, {
+        getKv: (k: string) => {
+          if (k.endsWith(':done')) doneReads++;
+          return store.getKv(k);
         },
       });
       const r = await runPartitionedBuild({ ...deps(store, 'many'), store: counting }, { date: DATE, partitionSize: 2, owner: 'solo', inProcess: true, render: false });
@@ -128,15 +133,10 @@ describe('a failing partition', () => {
     const store = openSqliteStore(file);
     try {
       let saves = 0;
-      const flaky = new Proxy(store, {
-        get(target, key, receiver) {
-          if (key === 'saveEditions')
-            return async (e: Edition[]) => {
-              if (++saves === 2) throw new Error('disk full');
-              return target.saveEditions(e);
-            };
-          const v = Reflect.get(target, key, receiver);
-          return typeof v === 'function' ? v.bind(target) : v;
+      const flaky = withMethods(store, {
+        saveEditions: async (e: Edition[]) => {
+          if (++saves === 2) throw new Error('disk full');
+          return store.saveEditions(e);
         },
       });
       const events: BuildEvent[] = [];
