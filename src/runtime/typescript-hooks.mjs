@@ -12,7 +12,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { transform } from 'esbuild';
+import { createRequire } from 'node:module';
+
+// Required, not imported: importing a CommonJS package from ESM first scans its whole source for
+// named exports (Node's cjs-module-lexer), 0.1 MB for esbuild, in every thread that registers these hooks.
+const { transform } = createRequire(import.meta.url)('esbuild');
 
 const isProjectFile = (url) => url.startsWith('file:') && !url.includes('/node_modules/');
 
