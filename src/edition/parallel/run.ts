@@ -373,7 +373,8 @@ async function createRunner(store: Store, spec: BuildSpec, opts: PartitionedBuil
   const location = opts.location ?? storeLocationOf(store);
   if (!opts.inProcess && location) {
     const threads = resolveWorkers(opts.workers || undefined);
-    if (location.kind !== 'sqlite' || !(store instanceof SqliteStore)) return createWorkerPool(threads, { location, spec });
+    // Only this store's own file: another file's log is not this thread's to copy.
+    if (location.kind !== 'sqlite' || !(store instanceof SqliteStore) || store.db.name !== location.file) return createWorkerPool(threads, { location, spec });
     // The workers leave checkpoints to this thread, otherwise idle: see SqliteStoreOptions.autoCheckpoint.
     return withCheckpoints(store, await createWorkerPool(threads, { location: { ...location, autoCheckpoint: false }, spec }), log);
   }
