@@ -16,6 +16,24 @@ const freshFile = () => join(dir, `t${++n}.db`);
 
 storeContract('sqlite', async () => openSqliteStore(freshFile()));
 
+/** A file as schema version `version` left it, with rows written by `fill` the way that version wrote them. */
+function fileAtVersion(version: number, fill: (raw: Database.Database) => void): string {
+  const file = freshFile();
+  const raw = new Database(file);
+  migrate(raw, MIGRATIONS.slice(0, version));
+  fill(raw);
+  raw.close();
+  return file;
+}
+const json = (x: object) => JSON.stringify(x);
+/** Subscriber `id` as the store writes it (id and status in their own columns). */
+const insertSubscriberRow = (raw: Database.Database, id: string) =>
+  raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run(id, `${id}@example.org`, 'active', json({ ...subscriber(id), id: undefined, status: undefined }));
+const insertClickRow = (raw: Database.Database, ...row: [id: string, subscriberId: string | null, articleId: string, editionId: string | null, at: string, data: string]) =>
+  raw.prepare('INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, ?, ?, ?)').run(...row);
+const clickIndexes = (store: ReturnType<typeof openSqliteStore>) =>
+  (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clicks'").all() as { name: string }[]).map((r) => r.name);
+
 describe('sqlite store specifics', () => {
   it('sets WAL, busy timeout, synchronous=NORMAL, foreign keys and the schema version', async () => {
     const store = openSqliteStore(freshFile());
@@ -109,17 +127,14 @@ describe('sqlite store specifics', () => {
   });
 
   it('fills the edition summary columns of editions stored before they existed (migration 4)', async () => {
-    const file = freshFile();
     // Rows as a version-3 store wrote them: no summary columns yet.
-    const raw = new Database(file);
-    migrate(raw, MIGRATIONS.slice(0, 3));
-    const e = edition('e1', 's1', '2026-11-20');
-    const data = (x: object) => JSON.stringify(x);
-    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
-    const rest = { lang: e.lang, personalized: e.personalized, settingsVersion: e.settingsVersion, createdAt: e.createdAt, sections: e.sections, metrics: e.metrics };
-    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e1', 's1', '2026-11-20', data({ ...rest, items: [e.items[0], { ...e.items[0], articleId: 'a2' }] }));
-    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e2', 's1', '2026-11-21', data({ ...rest, items: [], metrics: {} }));
-    raw.close();
+    const file = fileAtVersion(3, (raw) => {
+      const e = edition('e1', 's1', '2026-11-20');
+      insertSubscriberRow(raw, 's1');
+      const rest = { lang: e.lang, personalized: e.personalized, settingsVersion: e.settingsVersion, createdAt: e.createdAt, sections: e.sections, metrics: e.metrics };
+      raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e1', 's1', '2026-11-20', json({ ...rest, items: [e.items[0], { ...e.items[0], articleId: 'a2' }] }));
+      raw.prepare('INSERT INTO editions (id, subscriber_id, date, data) VALUES (?, ?, ?, ?)').run('e2', 's1', '2026-11-21', json({ ...rest, items: [], metrics: {} }));
+    });
     const store = openSqliteStore(file);
     expect(await store.listEditionSummaries(['s1'], { before: '2026-11-22' })).toEqual([
       { subscriberId: 's1', date: '2026-11-21', articleIds: [], topicEntropy: null },
@@ -132,18 +147,14 @@ describe('sqlite store specifics', () => {
   });
 
   it('upgrades a version-4 file to the click-history index without losing clicks (migration 5)', async () => {
-    const file = freshFile();
-    const raw = new Database(file);
-    migrate(raw, MIGRATIONS.slice(0, 4));
-    const data = (x: object) => JSON.stringify(x);
-    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
-    const insert = raw.prepare('INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, ?, ?, ?)');
-    insert.run('k1', 's1', 'a1', 'e1', '2026-11-20T09:00:00.000Z', data({ position: 2, section: 'une', reason: 'top-story' }));
-    insert.run('k2', 's1', 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
-    raw.close();
+    const file = fileAtVersion(4, (raw) => {
+      insertSubscriberRow(raw, 's1');
+      insertClickRow(raw, 'k1', 's1', 'a1', 'e1', '2026-11-20T09:00:00.000Z', json({ position: 2, section: 'une', reason: 'top-story' }));
+      insertClickRow(raw, 'k2', 's1', 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
+    });
     const store = openSqliteStore(file);
     expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clicks'").all() as { name: string }[]).map((r) => r.name);
+    const indexes = clickIndexes(store);
     expect(indexes).toContain('clicks_history');
     expect(indexes).not.toContain('clicks_subscriber');
     expect(await store.listClicksOf(['s1'], '2026-11-01T00:00:00.000Z')).toEqual([
@@ -161,15 +172,12 @@ describe('sqlite store specifics', () => {
   });
 
   it('upgrades a version-6 file to the recent-click index (migration 7): the newest clicks read from the index alone, unsorted', async () => {
-    const file = freshFile();
-    const raw = new Database(file);
-    migrate(raw, MIGRATIONS.slice(0, 6));
-    const insert = raw.prepare('INSERT INTO clicks (id, subscriber_id, article_id, edition_id, at, data) VALUES (?, ?, ?, ?, ?, ?)');
-    insert.run('k1', null, 'a1', null, '2026-11-20T09:00:00.000Z', '{}');
-    insert.run('k2', null, 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
-    raw.close();
+    const file = fileAtVersion(6, (raw) => {
+      insertClickRow(raw, 'k1', null, 'a1', null, '2026-11-20T09:00:00.000Z', '{}');
+      insertClickRow(raw, 'k2', null, 'a2', null, '2026-11-21T09:00:00.000Z', '{}');
+    });
     const store = openSqliteStore(file);
-    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clicks'").all() as { name: string }[]).map((r) => r.name);
+    const indexes = clickIndexes(store);
     expect(indexes).toContain('clicks_recent');
     expect(indexes).not.toContain('clicks_at');
     expect(await store.recentClicks({ since: '2026-11-01T00:00:00.000Z' })).toEqual([
@@ -183,15 +191,12 @@ describe('sqlite store specifics', () => {
   });
 
   it('stores what editions show of an article once (migration 6), and reads editions saved whole before it', async () => {
-    const file = freshFile();
-    const raw = new Database(file);
-    migrate(raw, MIGRATIONS.slice(0, 5));
-    const data = (x: object) => JSON.stringify(x);
-    raw.prepare('INSERT INTO subscribers (id, email_key, status, data) VALUES (?, ?, ?, ?)').run('s1', 's1@example.org', 'active', data({ ...subscriber('s1'), id: undefined, status: undefined }));
     const old = edition('e0', 's1', '2026-11-20');
-    const { id, subscriberId, date, ...body } = old;
-    raw.prepare('INSERT INTO editions (id, subscriber_id, date, data, article_ids, topic_entropy) VALUES (?, ?, ?, ?, ?, ?)').run(id, subscriberId, date, data(body), '["a1"]', 1.2);
-    raw.close();
+    const file = fileAtVersion(5, (raw) => {
+      insertSubscriberRow(raw, 's1');
+      const { id, subscriberId, date, ...body } = old;
+      raw.prepare('INSERT INTO editions (id, subscriber_id, date, data, article_ids, topic_entropy) VALUES (?, ?, ?, ?, ?, ?)').run(id, subscriberId, date, json(body), '["a1"]', 1.2);
+    });
     const store = openSqliteStore(file);
     expect(await store.getEditionById('e0')).toEqual(old);
     // Fifty subscribers shown the same two stories: one copy each, and rows without them.

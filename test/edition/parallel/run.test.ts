@@ -31,6 +31,21 @@ const deps = (store: ReturnType<typeof openSqliteStore>, name: string) => ({
   baseUrl: 'http://localhost:3000',
   secret: 's'.repeat(32),
 });
+/** A store file seeded with `subscribers` before the describe block's tests (call inside describe). */
+function seededFile(name: string, subscribers: number): string {
+  const file = join(dir, name);
+  beforeAll(() => seedFile(file, subscribers), 120_000);
+  return file;
+}
+/** Runs `fn` on the store of `file`, closed afterwards whatever happens. */
+async function withStore<T>(file: string, fn: (store: ReturnType<typeof openSqliteStore>) => Promise<T>, clock?: ReturnType<typeof fixedClock>): Promise<T> {
+  const store = openSqliteStore(file, clock ? { clock } : {});
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
 /** The store with some of its methods replaced; the others still act on it. */
 function withMethods<S extends object>(target: S, methods: Partial<Record<keyof S, unknown>>): S {
   return new Proxy(target, {
@@ -105,12 +120,10 @@ describe('threaded build', () => {
 });
 
 describe('taking partitions', () => {
-  const file = join(dir, 'many.db');
-  beforeAll(() => seedFile(file, 60), 120_000);
+  const file = seededFile('many.db', 60);
 
   it("reads each partition's done mark a bounded number of times, not once per partition taken after it", async () => {
-    const store = openSqliteStore(file);
-    try {
+    await withStore(file, async (store) => {
       let doneReads = 0;
       const counting = withMethods(store, {
         getKv: (k: string) => {
@@ -124,19 +137,15 @@ describe('taking partitions', () => {
       // Per partition: the look before taking it and the look after its lease; then two completion checks
       // of every partition at the end. Re-reading every done partition before each new one: 465 more.
       expect(doneReads).toBeLessThanOrEqual(4 * r.partitions + 5);
-    } finally {
-      await store.close();
-    }
+    });
   }, 120_000);
 });
 
 describe('a failing partition', () => {
-  const file = join(dir, 'failing.db');
-  beforeAll(() => seedFile(file, 60), 120_000);
+  const file = seededFile('failing.db', 60);
 
   it('stops the instance, frees its lease at once, and the next instance finishes the same run', async () => {
-    const store = openSqliteStore(file);
-    try {
+    await withStore(file, async (store) => {
       let saves = 0;
       const flaky = withMethods(store, {
         saveEditions: async (e: Edition[]) => {
@@ -159,15 +168,12 @@ describe('a failing partition', () => {
       expect(second.built).toContain(failedAt);
       expect(second.editions + events.filter((e) => e.type === 'done').length * 20).toBe(60);
       expect(await store.countEditions({ date: DATE })).toBe(60);
-    } finally {
-      await store.close();
-    }
+    });
   }, 120_000);
 });
 
 describe('run state', () => {
-  const file = join(dir, 'state.db');
-  beforeAll(() => seedFile(file, 30), 120_000);
+  const file = seededFile('state.db', 30);
 
   it('a new run forgets the plans, marks and leases of runs planned over a week before', async () => {
     const at = (days: number) => fixedClock(new Date(Date.parse(NOW) - days * 86_400_000).toISOString());
@@ -179,8 +185,9 @@ describe('run state', () => {
     const recent = openSqliteStore(file, { clock: at(2) });
     await recent.setKv('build:recent:0:done', { by: 'y' });
     await recent.close();
-    const store = openSqliteStore(file, { clock: fixedClock(NOW) });
-    try {
+    await withStore(
+      file,
+      async (store) => {
       const r = await runPartitionedBuild(deps(store, 'state'), { date: DATE, partitionSize: 10, owner: 'solo', inProcess: true, render: false });
       expect(r.editions).toBe(30);
       expect(await store.getKv('build:2026-11-12:run')).toBeNull();
@@ -188,9 +195,9 @@ describe('run state', () => {
       expect(store.db.prepare("SELECT count(*) AS n FROM leases WHERE name = 'build:old:0'").get()).toEqual({ n: 0 });
       expect(await store.getKv('build:recent:0:done')).toEqual({ by: 'y' });
       expect(await store.getKv(`build:${r.runId}:0:done`)).toMatchObject({ by: 'solo' });
-    } finally {
-      await store.close();
-    }
+      },
+      fixedClock(NOW),
+    );
   }, 120_000);
 });
 
@@ -202,8 +209,7 @@ function child(file: string, owner: string, leaseMs: number, partitionSize: numb
 }
 
 describe('several processes share one build', () => {
-  const file = join(dir, 'shared.db');
-  beforeAll(() => seedFile(file, 240), 120_000);
+  const file = seededFile('shared.db', 240);
 
   it('every subscriber ends with one edition; the survivors take over the partitions of a process SIGKILLed mid-build', async () => {
     const leaseMs = 1500;
