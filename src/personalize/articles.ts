@@ -6,7 +6,11 @@
 import type { Article, PlaceMention, TopicScore } from '../model.js';
 import { packVector, topTerms, type PackedVector, type TermDict } from './vectors.js';
 
-/** Terms kept for article-to-article similarity (redundancy, "because you read"). */
+/**
+ * Terms kept for similarity: between articles (redundancy, "because you read")
+ * and between a profile and the candidates. A profile is the sum of its clicks'
+ * heaviest terms, matched against the candidates' heaviest terms.
+ */
 export const SIM_TERMS = 32;
 
 export interface PreparedArticle {
@@ -16,7 +20,7 @@ export interface PreparedArticle {
   feedId: string;
   publishedMs: number;
   vec: PackedVector;
-  /** The vector cut to its heaviest terms, for article-to-article similarity. */
+  /** The vector cut to its heaviest terms (SIM_TERMS), for every similarity ranking computes. */
   simVec: PackedVector;
   /** Sorted by score, descending; scores in [0, 1]. */
   topics: TopicScore[];

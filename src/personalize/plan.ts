@@ -229,7 +229,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const ctx: ScoreContext = {
     n,
     vecs,
-    postings: buildPostings(vecs),
+    // Candidates are matched on their heaviest terms too (the postings of the rest are two thirds of the index).
+    postings: buildPostings(simVecs),
     features: buildFeaturePostings(topicsOf, placesOf, feedIds),
     topics: topicsOf,
     places: placesOf,

@@ -204,7 +204,9 @@ export function buildProfile(input: ProfileInput): Profile {
   for (const s of signals) {
     const w = s.weight;
     totalWeight += w;
-    if (s.article.vec.norm > 0) acc.add(s.article.vec, w / s.article.vec.norm);
+    // Each click's heaviest terms: the profile keeps its heaviest terms only, and
+    // these carry most of each article's weight for a third of the additions.
+    if (s.article.simVec.norm > 0) acc.add(s.article.simVec, w / s.article.simVec.norm);
     addTopicShares(topics, s.article.topics, w);
     const ps = s.article.places;
     for (let k = 0; k < ps.length; k++) {
