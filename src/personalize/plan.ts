@@ -42,6 +42,7 @@ import { SECTION_TITLES, topicLabel, type SectionId } from './labels.js';
 import { editionMetrics } from './metrics.js';
 import { ctrPopularity, hourlyClickEvents, normalizePopularity, popularityCounts } from './popularity.js';
 import { buildProfile, type Profile, type ProfileClickInput } from './profile.js';
+import { ProfileScratch } from './feature-sums.js';
 import { buildFeaturePostings, buildPostings, covisitRowOf, featuresByKind, recencyScore, scoreCandidates, type Postings, type ScoreContext } from './score.js';
 import { DEFAULT_SETTINGS, LOCAL_TOPIC, TAXONOMY_TOPICS, type EditorSettings, type RelevancePart } from './settings.js';
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
@@ -101,6 +102,8 @@ export interface PreparedBuild {
   /** The same for candidate-to-candidate similarity, remembering pairs across subscribers (diversity re-ranking). */
   simScratch: DenseScratch;
   accumulator: SparseAccumulator;
+  /** Numberings and sums of profiles' topics, places and sources, reused from one subscriber to the next. */
+  profileScratch: ProfileScratch;
   /** Main topic index per candidate (−1 none). */
   mainTopic: Int32Array;
   /** Language of each candidate's lead article: 1 + its index in LANGS, 0 unknown. */
@@ -278,6 +281,7 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
     scratch: new DenseScratch(dict.size),
     simScratch: new CachedSimilarity(dict.size, simVecs),
     accumulator: new SparseAccumulator(dict.size),
+    profileScratch: new ProfileScratch(),
     mainTopic,
     candidateLang,
     unpinnedPerLang,
@@ -368,6 +372,7 @@ export function profileFor(
     clicks,
     exposure,
     accumulator: build.accumulator,
+    scratch: build.profileScratch,
     lookup: (id) => build.articles.get(id),
     now: build.now,
     halfLifeDays: s.profileHalfLifeDays,
@@ -398,8 +403,8 @@ export function planForSubscriber(
   const exclude = (i: number | undefined) => {
     if (i !== undefined && !candidates[i]!.pinned) excluded[i] = 1;
   };
-  // Every clicked article the build knows has its story in clickedClusterIds (profileFor looks articles up in build.articles).
-  for (const c of profile.clickedClusterIds) exclude(build.clusterIndex.get(c));
+  // Every clicked article the build knows is in profile.clicked (profileFor looks articles up in build.articles).
+  for (const a of profile.clicked) exclude(candidateOfStory(build, a));
   for (const c of profile.dislikedClusterIds) exclude(build.clusterIndex.get(c));
   const byKind = featuresByKind(ctx.features);
   for (const f of profile.muteSources) {
@@ -614,6 +619,15 @@ function excludeUnreadLanguages(build: PreparedBuild, reads: readonly Lang[], ex
   }
   if (fillable < size) return;
   for (let i = 0; i < langOf.length; i++) if (!readable[langOf[i]!] && !candidates[i]!.pinned) excluded[i] = 1;
+}
+
+/** The candidate of the article's story in this build (undefined: none), kept on the article (it belongs to this build). */
+function candidateOfStory(build: PreparedBuild, a: PreparedArticle): number | undefined {
+  if (a.candidateOf !== build) {
+    a.candidateOf = build;
+    a.candidate = build.clusterIndex.get(a.clusterId) ?? -1;
+  }
+  return a.candidate! >= 0 ? a.candidate : undefined;
 }
 
 /** The profile's topic affinity (exposure-corrected when exposure is known) by topic index. */

@@ -8,6 +8,7 @@ import type { IsoTime, Lang, SubscriberPrefs } from '../model.js';
 import { sensitiveTopicsOf, type PreparedArticle } from './articles.js';
 import { SparseAccumulator, type PackedVector, EMPTY_VECTOR } from './vectors.js';
 import { topicLabel } from './labels.js';
+import { ProfileScratch } from './feature-sums.js';
 
 export interface ProfileClickInput {
   articleId: string;
@@ -42,6 +43,8 @@ export interface ProfileInput {
   exposurePrior?: number;
   /** Reusable accumulator (a build shares one across subscribers). */
   accumulator?: SparseAccumulator;
+  /** Reusable numberings and sums of topics, places and sources (a build shares one across subscribers). */
+  scratch?: ProfileScratch;
 }
 
 export interface ProfileClick {
@@ -67,9 +70,8 @@ export interface Profile {
   signals: ProfileClick[];
   /** Clicks kept out because their topic is sensitive and not followed. */
   excludedSensitive: { articleId: string; topics: string[] }[];
-  /** Every clicked article / cluster (sensitive ones too), never shown again. */
-  clickedArticleIds: Set<string>;
-  clickedClusterIds: Set<string>;
+  /** Every clicked article found (sensitive ones too): their stories are never shown again. */
+  clicked: PreparedArticle[];
   /** Clusters given "less like this". */
   dislikedClusterIds: Set<string>;
   followTopics: Set<string>;
@@ -122,23 +124,6 @@ export function parseIsoUtc(s: string): number {
   return Date.parse(s);
 }
 
-const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-
-/**
- * Adds w spread over the article's effective topics (the main one, and any
- * other scoring at least 0.2) in proportion to their scores — without the
- * filtered copy, summed in the same order.
- */
-function addTopicShares(m: Map<string, number>, topics: readonly { id: string; score: number }[], w: number): void {
-  let tsum = 0;
-  for (let i = 0; i < topics.length; i++) if (i === 0 || topics[i]!.score >= 0.2) tsum += topics[i]!.score;
-  if (!(tsum > 0)) return;
-  for (let i = 0; i < topics.length; i++) {
-    const t = topics[i]!;
-    if (i === 0 || t.score >= 0.2) add(m, t.id, (w * t.score) / tsum);
-  }
-}
-
 function scaleToMax(m: Map<string, number>): Map<string, number> {
   let max = 0;
   for (const v of m.values()) if (v > max) max = v;
@@ -164,13 +149,11 @@ export function buildProfile(input: ProfileInput): Profile {
 
   const signals: ProfileClick[] = [];
   const excludedSensitive: Profile['excludedSensitive'] = [];
-  const clickedArticleIds = new Set<string>();
-  const clickedClusterIds = new Set<string>();
+  const clicked: PreparedArticle[] = [];
   for (const c of input.clicks) {
-    clickedArticleIds.add(c.articleId);
     const a = c.article ?? input.lookup(c.articleId);
     if (!a) continue;
-    clickedClusterIds.add(a.clusterId);
+    clicked.push(a);
     const at = toMs(c.at);
     if (!Number.isFinite(at)) continue;
     const sens = sensitiveTopicsOf(a, sensitive, input.sensitiveMinScore);
@@ -197,9 +180,7 @@ export function buildProfile(input: ProfileInput): Profile {
   }
   signals.sort((x, y) => y.weight - x.weight);
 
-  const topics = new Map<string, number>();
-  const places = new Map<string, number>();
-  const sources = new Map<string, number>();
+  const scratch = input.scratch ?? new ProfileScratch();
   let totalWeight = 0;
   for (const s of signals) {
     const w = s.weight;
@@ -207,18 +188,18 @@ export function buildProfile(input: ProfileInput): Profile {
     // Each click's heaviest terms: the profile keeps its heaviest terms only, and
     // these carry most of each article's weight for a third of the additions.
     if (s.article.simVec.norm > 0) acc.add(s.article.simVec, w / s.article.simVec.norm);
-    addTopicShares(topics, s.article.topics, w);
-    const ps = s.article.places;
-    for (let k = 0; k < ps.length; k++) {
-      const p = ps[k]!;
-      add(places, p.geoId, w * (Number.isFinite(p.confidence) ? p.confidence : 0.5));
-    }
-    add(sources, s.article.feedId, w);
+    const f = scratch.facts(s.article);
+    scratch.addTopicShares(scratch.topics, f, w);
+    for (let k = 0; k < f.places.length; k++) scratch.places.add(f.places[k]!, w * f.placeWeights[k]!);
+    scratch.sources.add(f.source, w);
   }
+  const topics = scratch.topics.take(scratch.topicNumbers.ids);
+  const places = scratch.places.take(scratch.placeNumbers.ids);
+  const sources = scratch.sources.take(scratch.sourceNumbers.ids);
   // With exposure known, interest is a click rate per topic (exposure-corrected):
   // what the editions happened to show does not run away with the profile.
   let clickShares = new Map(topics);
-  const rates = input.exposure && input.exposure.length > 0 ? exposureRates(topics, input, decay, totalWeight) : null;
+  const rates = input.exposure && input.exposure.length > 0 ? exposureRates(topics, input, decay, totalWeight, scratch) : null;
   if (rates) {
     topics.clear();
     for (const [t, v] of rates.interest) topics.set(t, v);
@@ -257,8 +238,7 @@ export function buildProfile(input: ProfileInput): Profile {
     sourceAffinity,
     signals,
     excludedSensitive,
-    clickedArticleIds,
-    clickedClusterIds,
+    clicked,
     dislikedClusterIds,
     followTopics,
     followSources,
@@ -283,8 +263,8 @@ function exposureRates(
   input: ProfileInput,
   decay: (at: number) => number,
   totalClicks: number,
+  scratch: ProfileScratch,
 ): { interest: Map<string, number>; target: Map<string, number> } | null {
-  const shown = new Map<string, number>();
   let totalShown = 0;
   // An edition's items share its time: parsed and decayed once per run of equal times.
   let lastAt: IsoTime | number | undefined;
@@ -298,9 +278,10 @@ function exposureRates(
     }
     if (!a || Number.isNaN(lastW)) continue;
     const w = lastW;
-    addTopicShares(shown, a.topics, w);
+    scratch.addTopicShares(scratch.shown, scratch.facts(a), w);
     totalShown += w;
   }
+  const shown = scratch.shown.take(scratch.topicNumbers.ids);
   if (totalShown <= 0) return null;
   const k = input.exposurePrior ?? 3;
   const rate = Math.min(1, totalClicks / totalShown);
