@@ -48,7 +48,7 @@ import { DEFAULT_SETTINGS, LOCAL_TOPIC, TAXONOMY_TOPICS, type EditorSettings, ty
 import { DenseScratch, kthSmallest, SparseAccumulator, TermDict, type PackedVector } from './vectors.js';
 import { CachedSimilarity } from './simcache.js';
 import { FRESH_ARRAYS, ScratchArrays, type ArraySource } from './scratch.js';
-import { sortIndicesByValueDesc } from '../util/select.js';
+import { kthSmallestMany, sortIndicesByValueDesc } from '../util/select.js';
 
 /** Clicks considered when naming "because you read …". */
 const BECAUSE_SIGNALS = 25;
@@ -679,9 +679,13 @@ export function selectPool(
   if (live > head) {
     const vals = all.subarray(0, live);
     if (live > head * 5) {
-      wide = kthSmallest(vals, live - head * 5);
-      // The selection left the head × 5 largest values last: the narrower bound is among them.
-      threshold = kthSmallest(vals.subarray(live - head * 5), head * 4);
+      const bounds = arrays.float64('selectPool.bounds', 2);
+      kthSmallestMany(vals, [live - head * 5, live - head], bounds, {
+        counts: arrays.int32('selectPool.counts', 256),
+        vals: arrays.float64('selectPool.bucket', live),
+      });
+      wide = bounds[0]!;
+      threshold = bounds[1]!;
     } else threshold = kthSmallest(vals, live - head);
   }
   const take = arrays.uint8('selectPool.taken', n);
