@@ -5,29 +5,14 @@
  * hundred articles (clicks and past editions' items). With maps that is
  * several hundred string-hashed lookups per subscriber and a walk through
  * each article's topic and place objects. Instead, a build numbers the ids
- * once (FeatureNumbers), each article keeps its numbers and weights in typed
+ * once (a TermDict per kind), each article keeps its numbers and weights in typed
  * arrays (profileFacts, worked out on first use), and a profile sums into
  * dense rows (OrderedSums) that become maps only at the end, one entry per
  * distinct id. The maps come out as the string-keyed version made them: same
  * keys, same first-touch order, the same additions in the same order.
  */
 import type { PlaceMention, TopicScore } from '../model.js';
-
-/** Numbers 0, 1, 2 … for ids, in order of first sight. */
-export class FeatureNumbers {
-  readonly ids: string[] = [];
-  private readonly numbers = new Map<string, number>();
-
-  number(id: string): number {
-    let k = this.numbers.get(id);
-    if (k === undefined) {
-      k = this.ids.length;
-      this.numbers.set(id, k);
-      this.ids.push(id);
-    }
-    return k;
-  }
-}
+import { TermDict } from './vectors.js';
 
 /** Sums by number that remember which numbers were touched first (the order a Map would iterate in). */
 export class OrderedSums {
@@ -101,9 +86,10 @@ export interface FactsCarrier {
  * subscribers (planning is synchronous, one build per thread).
  */
 export class ProfileScratch {
-  readonly topicNumbers = new FeatureNumbers();
-  readonly placeNumbers = new FeatureNumbers();
-  readonly sourceNumbers = new FeatureNumbers();
+  /** Topic, place and source ids numbered in order of first sight. */
+  readonly topicNumbers = new TermDict();
+  readonly placeNumbers = new TermDict();
+  readonly sourceNumbers = new TermDict();
   readonly topics = new OrderedSums();
   readonly places = new OrderedSums();
   readonly sources = new OrderedSums();
@@ -124,17 +110,17 @@ export class ProfileScratch {
       const t = ts[i]!;
       if (i !== 0 && t.score < 0.2) continue;
       topicSum += t.score;
-      topics[j] = this.topicNumbers.number(t.id);
+      topics[j] = this.topicNumbers.id(t.id);
       topicScores[j++] = t.score;
     }
     const ps = a.places;
     const places = new Int32Array(ps.length);
     const placeWeights = new Float64Array(ps.length);
     for (let i = 0; i < ps.length; i++) {
-      places[i] = this.placeNumbers.number(ps[i]!.geoId);
+      places[i] = this.placeNumbers.id(ps[i]!.geoId);
       placeWeights[i] = Number.isFinite(ps[i]!.confidence) ? ps[i]!.confidence : 0.5;
     }
-    const facts: ProfileFacts = { owner: this, topics, topicScores, topicSum, places, placeWeights, source: this.sourceNumbers.number(a.feedId) };
+    const facts: ProfileFacts = { owner: this, topics, topicScores, topicSum, places, placeWeights, source: this.sourceNumbers.id(a.feedId) };
     a.profileFacts = facts;
     return facts;
   }

@@ -193,9 +193,9 @@ export function buildProfile(input: ProfileInput): Profile {
     for (let k = 0; k < f.places.length; k++) scratch.places.add(f.places[k]!, w * f.placeWeights[k]!);
     scratch.sources.add(f.source, w);
   }
-  const topics = scratch.topics.take(scratch.topicNumbers.ids);
-  const places = scratch.places.take(scratch.placeNumbers.ids);
-  const sources = scratch.sources.take(scratch.sourceNumbers.ids);
+  const topics = scratch.topics.take(scratch.topicNumbers.terms);
+  const places = scratch.places.take(scratch.placeNumbers.terms);
+  const sources = scratch.sources.take(scratch.sourceNumbers.terms);
   // With exposure known, interest is a click rate per topic (exposure-corrected):
   // what the editions happened to show does not run away with the profile.
   let clickShares = new Map(topics);
@@ -281,7 +281,7 @@ function exposureRates(
     scratch.addTopicShares(scratch.shown, scratch.facts(a), w);
     totalShown += w;
   }
-  const shown = scratch.shown.take(scratch.topicNumbers.ids);
+  const shown = scratch.shown.take(scratch.topicNumbers.terms);
   if (totalShown <= 0) return null;
   const k = input.exposurePrior ?? 3;
   const rate = Math.min(1, totalClicks / totalShown);
