@@ -1,10 +1,10 @@
 /**
  * What ranking needs from a stored article, computed once per build:
- * packed TF-IDF vector, effective topics (an editor's override wins) and
+ * its heaviest TF-IDF terms packed, effective topics (an editor's override wins) and
  * whether the article touches a sensitive topic.
  */
 import type { Article, PlaceMention, TopicScore } from '../model.js';
-import { packVector, topTerms, type PackedVector, type TermDict } from './vectors.js';
+import { packVector, type PackedVector, type TermDict } from './vectors.js';
 import type { ProfileFacts } from './feature-sums.js';
 
 /**
@@ -20,8 +20,7 @@ export interface PreparedArticle {
   clusterId: string;
   feedId: string;
   publishedMs: number;
-  vec: PackedVector;
-  /** The vector cut to its heaviest terms (SIM_TERMS), for every similarity ranking computes. */
+  /** Its TF-IDF vector cut to the heaviest terms (SIM_TERMS): every similarity ranking computes uses it. */
   simVec: PackedVector;
   /** Sorted by score, descending; scores in [0, 1]. */
   topics: TopicScore[];
@@ -62,15 +61,13 @@ export function effectiveTopics(a: Article): TopicScore[] {
 export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
   const topics = effectiveTopics(a);
   const ms = Date.parse(a.publishedAt);
-  const vec = packVector(a.tags?.vector, dict);
   return {
     article: a,
     id: a.id,
     clusterId: a.clusterId || a.id,
     feedId: a.feedId,
     publishedMs: Number.isFinite(ms) ? ms : 0,
-    vec,
-    simVec: topTerms(vec, SIM_TERMS),
+    simVec: packVector(a.tags?.vector, dict, SIM_TERMS),
     topics,
     mainTopic: topics[0]?.id,
     places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),
