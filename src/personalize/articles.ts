@@ -5,7 +5,6 @@
  */
 import type { Article, PlaceMention, TopicScore } from '../model.js';
 import { packVector, type PackedVector, type TermDict } from './vectors.js';
-import type { ProfileFacts } from './feature-sums.js';
 
 /**
  * Terms kept for similarity: between articles (redundancy, "because you read")
@@ -30,8 +29,9 @@ export interface PreparedArticle {
   /** The co-visitation row of the article's story and the scoring context it is from (score.ts covisitRowOf). */
   covisitOwner?: object;
   covisitRow?: CovisitRow;
-  /** Its topics, places and source by number, for profiles (feature-sums.ts ProfileScratch.facts). */
-  profileFacts?: ProfileFacts;
+  /** Its slot in the flat columns of the ProfileScratch named by profileOwner (feature-sums.ts). */
+  profileSlot?: number;
+  profileOwner?: object;
   /** The candidate index of its story (−1 none) in the build named by candidateOf (plan.ts candidateOfStory). */
   candidate?: number;
   candidateOf?: object;

@@ -150,16 +150,20 @@ export function buildProfile(input: ProfileInput): Profile {
   const signals: ProfileClick[] = [];
   const excludedSensitive: Profile['excludedSensitive'] = [];
   const clicked: PreparedArticle[] = [];
+  const scratch = input.scratch ?? new ProfileScratch();
+  scratch.useSensitive(input.sensitiveTopics, input.sensitiveMinScore);
   for (const c of input.clicks) {
     const a = c.article ?? input.lookup(c.articleId);
     if (!a) continue;
     clicked.push(a);
     const at = toMs(c.at);
     if (!Number.isFinite(at)) continue;
-    const sens = sensitiveTopicsOf(a, sensitive, input.sensitiveMinScore);
-    if (sens.some((t) => !followTopics.has(t))) {
-      excludedSensitive.push({ articleId: a.id, topics: sens });
-      continue;
+    if (scratch.isSensitive(scratch.slot(a))) {
+      const sens = sensitiveTopicsOf(a, sensitive, input.sensitiveMinScore);
+      if (sens.some((t) => !followTopics.has(t))) {
+        excludedSensitive.push({ articleId: a.id, topics: sens });
+        continue;
+      }
     }
     signals.push({ article: a, at, weight: decay(at), kind: 'click' });
   }
@@ -180,18 +184,17 @@ export function buildProfile(input: ProfileInput): Profile {
   }
   signals.sort((x, y) => y.weight - x.weight);
 
-  const scratch = input.scratch ?? new ProfileScratch();
   let totalWeight = 0;
   for (const s of signals) {
     const w = s.weight;
     totalWeight += w;
     // Each click's heaviest terms: the profile keeps its heaviest terms only, and
     // these carry most of each article's weight for a third of the additions.
-    if (s.article.simVec.norm > 0) acc.add(s.article.simVec, w / s.article.simVec.norm);
-    const f = scratch.facts(s.article);
-    scratch.addTopicShares(scratch.topics, f, w);
-    for (let k = 0; k < f.places.length; k++) scratch.places.add(f.places[k]!, w * f.placeWeights[k]!);
-    scratch.sources.add(f.source, w);
+    const slot = scratch.slot(s.article);
+    scratch.addTerms(acc, slot, w);
+    scratch.addTopicShares(scratch.topics, slot, w);
+    scratch.addPlaces(slot, w);
+    scratch.addSource(slot, w);
   }
   const topics = scratch.topics.take(scratch.topicNumbers.terms);
   const places = scratch.places.take(scratch.placeNumbers.terms);
@@ -278,7 +281,7 @@ function exposureRates(
     }
     if (!a || Number.isNaN(lastW)) continue;
     const w = lastW;
-    scratch.addTopicShares(scratch.shown, scratch.facts(a), w);
+    scratch.addTopicShares(scratch.shown, scratch.slot(a), w);
     totalShown += w;
   }
   const shown = scratch.shown.take(scratch.topicNumbers.terms);

@@ -205,11 +205,15 @@ export class SparseAccumulator {
   }
 
   add(v: PackedVector, scale: number): void {
-    const ids = v.ids;
-    const len = ids.length;
+    this.addRange(v.ids, v.weights, 0, v.ids.length, scale);
+  }
+
+  /** Adds entries start … end − 1 of a packed vector's ids and weights (sorted ids), times scale. */
+  addRange(ids: Int32Array, w: Float64Array, start: number, end: number, scale: number): void {
+    const len = end - start;
     // Grown once per vector (not checked per term): the largest id decides,
     // which is the last one, packed ids being sorted (packVector, fromMap, take).
-    const max = len > 0 ? ids[len - 1]! : -1;
+    const max = len > 0 ? ids[end - 1]! : -1;
     if (max >= this.row.length) {
       const next = new Float64Array(Math.max(max + 1, this.row.length * 2));
       next.set(this.row);
@@ -224,8 +228,7 @@ export class SparseAccumulator {
     const row = this.row;
     const touched = this.touched;
     let count = this.count;
-    const w = v.weights;
-    for (let k = 0; k < len; k++) {
+    for (let k = start; k < end; k++) {
       const id = ids[k]!;
       const cur = row[id]!;
       if (cur === 0) touched[count++] = id;

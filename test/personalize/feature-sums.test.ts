@@ -89,6 +89,21 @@ describe('ProfileScratch', () => {
     }
   });
 
+  it('keeps sensitive clicks out by the sensitive topics of each call, even when a shared scratch saw others before', () => {
+    const shared = new ProfileScratch();
+    const clicks = clicksOf([0, 1, 2, 3, 4, 5]);
+    const sportOut = buildProfile({ ...base, clicks, sensitiveTopics: [TOPICS[0]!], scratch: shared });
+    expect(sportOut.excludedSensitive.map((e) => e.articleId)).toEqual(['a0']);
+    const none = buildProfile({ ...base, clicks, scratch: shared });
+    expect(none.excludedSensitive).toEqual([]);
+    const twoOut = buildProfile({ ...base, clicks, sensitiveTopics: [TOPICS[1]!, TOPICS[2]!], scratch: shared });
+    expect(twoOut.excludedSensitive.map((e) => e.articleId).sort()).toEqual(['a1', 'a2']);
+    // a0 also has topic 1 (score 0.3): below the minimum score for a sensitive second topic.
+    const lowMin = buildProfile({ ...base, clicks, sensitiveTopics: [TOPICS[1]!], sensitiveMinScore: 0.25, scratch: shared });
+    expect(lowMin.excludedSensitive.map((e) => e.articleId).sort()).toEqual(['a0', 'a1']);
+    expect(shape(lowMin)).toEqual(shape(buildProfile({ ...base, clicks, sensitiveTopics: [TOPICS[1]!], sensitiveMinScore: 0.25 })));
+  });
+
   it('gives every subscriber the same profile whether a build shares one scratch or not, in any order', () => {
     const shared = new ProfileScratch();
     const exposure = clicksOf([10, 11, 12, 13, 14, 15]).map((e) => ({ ...e, at: hoursAgo(30) }));
