@@ -16,7 +16,7 @@ import { buildProfile } from '../personalize/profile.js';
 import { buildFeaturePostings, buildPostings, recencyScore, scoreCandidates, type Postings, type ScoreContext } from '../personalize/score.js';
 import { ctrPopularity } from '../personalize/popularity.js';
 import { DEFAULT_SETTINGS, type EditorSettings } from '../personalize/settings.js';
-import { EMPTY_VECTOR, packVector, TermDict, type PackedVector } from '../personalize/vectors.js';
+import { EMPTY_VECTOR, packVector, TermDict, topTerms } from '../personalize/vectors.js';
 import { SIM_TERMS } from '../personalize/articles.js';
 import { byTime, MetricAverager, readBehaviors, readNews, type MindImpression, type MindNews, type RankMetrics } from './mind.js';
 
@@ -45,7 +45,7 @@ function prepareNews(news: Map<string, MindNews>, dict: TermDict): Map<string, P
   }
   const out = new Map<string, PreparedArticle>();
   for (const n of news.values()) {
-    const vec = packVector(model.toSparseVector(model.weigh(LANG, counts.get(n.id)!), 100), dict, SIM_TERMS);
+    const vec = packVector(model.toSparseVector(model.weigh(LANG, counts.get(n.id)!), 100), dict);
     const topics = [
       ...(n.category ? [{ id: n.category, score: 1 }] : []),
       ...(n.subcategory ? [{ id: `${n.category}/${n.subcategory}`, score: 0.5 }] : []),
@@ -55,7 +55,7 @@ function prepareNews(news: Map<string, MindNews>, dict: TermDict): Map<string, P
   return out;
 }
 
-function stub(id: string, o: { vec?: PackedVector; topics?: PreparedArticle['topics']; title?: string } = {}): PreparedArticle {
+function stub(id: string, o: Partial<Pick<PreparedArticle, 'vec' | 'topics'>> & { title?: string } = {}): PreparedArticle {
   return {
     article: {
       id,
@@ -76,7 +76,8 @@ function stub(id: string, o: { vec?: PackedVector; topics?: PreparedArticle['top
     clusterId: id,
     feedId: 'mind',
     publishedMs: 0,
-    simVec: o.vec ?? EMPTY_VECTOR,
+    vec: o.vec ?? EMPTY_VECTOR,
+    simVec: topTerms(o.vec ?? EMPTY_VECTOR, SIM_TERMS),
     topics: o.topics ?? [],
     mainTopic: o.topics?.[0]?.id,
     places: [],
@@ -148,8 +149,8 @@ export async function evalRank(opts: EvalRankOptions): Promise<EvalRankReport> {
     );
     const ctx: ScoreContext = {
       n: ids.length,
-      vecs: arts.map((a) => a.simVec),
-      postings: buildPostings(arts.map((a) => a.simVec)),
+      vecs: arts.map((a) => a.vec),
+      postings: buildPostings(arts.map((a) => a.vec)),
       topics: arts.map((a) => a.topics),
       places: arts.map(() => []),
       feedIds: arts.map((a) => a.feedId),

@@ -1,10 +1,10 @@
 /**
  * What ranking needs from a stored article, computed once per build:
- * its heaviest TF-IDF terms packed, effective topics (an editor's override wins) and
+ * packed TF-IDF vector, effective topics (an editor's override wins) and
  * whether the article touches a sensitive topic.
  */
 import type { Article, PlaceMention, TopicScore } from '../model.js';
-import { packVector, type PackedVector, type TermDict } from './vectors.js';
+import { packVector, topTerms, type PackedVector, type TermDict } from './vectors.js';
 
 /**
  * Terms kept for similarity: between articles (redundancy, "because you read")
@@ -19,7 +19,8 @@ export interface PreparedArticle {
   clusterId: string;
   feedId: string;
   publishedMs: number;
-  /** Its TF-IDF vector cut to the heaviest terms (SIM_TERMS): every similarity ranking computes uses it. */
+  vec: PackedVector;
+  /** The vector cut to its heaviest terms (SIM_TERMS), for every similarity ranking computes. */
   simVec: PackedVector;
   /** Sorted by score, descending; scores in [0, 1]. */
   topics: TopicScore[];
@@ -61,13 +62,15 @@ export function effectiveTopics(a: Article): TopicScore[] {
 export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
   const topics = effectiveTopics(a);
   const ms = Date.parse(a.publishedAt);
+  const vec = packVector(a.tags?.vector, dict);
   return {
     article: a,
     id: a.id,
     clusterId: a.clusterId || a.id,
     feedId: a.feedId,
     publishedMs: Number.isFinite(ms) ? ms : 0,
-    simVec: packVector(a.tags?.vector, dict, SIM_TERMS),
+    vec,
+    simVec: topTerms(vec, SIM_TERMS),
     topics,
     mainTopic: topics[0]?.id,
     places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),

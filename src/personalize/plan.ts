@@ -147,6 +147,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const n = candidates.length;
   const clusterIds = candidates.map((c) => c.clusterId);
   const clusterIndex = new Map(clusterIds.map((c, i) => [c, i]));
+  const vecs = candidates.map((c) => c.lead.vec);
+  // Redundancy (MMR) and intra-list diversity only need the heaviest terms.
   const simVecs = candidates.map((c) => c.lead.simVec);
 
   const src = input.sources;
@@ -229,7 +231,8 @@ export function prepareBuild(input: BuildInput): PreparedBuild {
   const feedIds = candidates.map((c) => c.lead.feedId);
   const ctx: ScoreContext = {
     n,
-    vecs: simVecs,
+    vecs,
+    // Candidates are matched on their heaviest terms too (the postings of the rest are two thirds of the index).
     postings: buildPostings(simVecs),
     features: buildFeaturePostings(topicsOf, placesOf, feedIds),
     topics: topicsOf,

@@ -179,7 +179,7 @@ export function buildProfile(input: ProfileInput): Profile {
     if (f.signal === 1) signals.push({ article: a, at: Number.isFinite(at) ? at : input.now, weight: w * likeWeight, kind: 'like' });
     else if (f.signal === -1) {
       dislikedClusterIds.add(a.clusterId);
-      dislikeSignals.push({ vec: a.simVec, w });
+      dislikeSignals.push({ vec: a.vec, w });
     }
   }
   signals.sort((x, y) => y.weight - x.weight);

@@ -38,38 +38,16 @@ export class TermDict {
   }
 }
 
-/**
- * Packs a stored SparseVector; duplicate stems are summed, non-finite weights
- * dropped. With maxTerms, only the heaviest terms by magnitude are kept (of
- * equals, the first stored), and only they enter the dictionary: a build that
- * ranks on each article's heaviest terms keeps a dictionary, and the dense
- * rows over it, a fraction of the size.
- */
-export function packVector(v: SparseVector | undefined, dict: TermDict, maxTerms = Infinity): PackedVector {
+/** Packs a stored SparseVector; duplicate stems are summed, non-finite weights dropped. */
+export function packVector(v: SparseVector | undefined, dict: TermDict): PackedVector {
   if (!v || !Array.isArray(v.terms) || v.terms.length === 0) return EMPTY_VECTOR;
-  const sums = new Map<string, number>();
+  const acc = new Map<number, number>();
   const n = Math.min(v.terms.length, v.weights?.length ?? 0);
   for (let k = 0; k < n; k++) {
     const w = v.weights[k]!;
     if (!Number.isFinite(w) || w === 0) continue;
-    const t = v.terms[k]!;
-    sums.set(t, (sums.get(t) ?? 0) + w);
-  }
-  let threshold = -1;
-  let equalsLeft = 0;
-  if (sums.size > maxTerms) {
-    const mags = new Float64Array(sums.size);
-    let j = 0;
-    for (const w of sums.values()) mags[j++] = Math.abs(w);
-    threshold = kthSmallest(mags, sums.size - maxTerms);
-    let above = 0;
-    for (const w of sums.values()) if (Math.abs(w) > threshold) above++;
-    equalsLeft = maxTerms - above;
-  }
-  const acc = new Map<number, number>();
-  for (const [t, w] of sums) {
-    const m = Math.abs(w);
-    if (m > threshold || (m === threshold && equalsLeft-- > 0)) acc.set(dict.id(t), w);
+    const id = dict.id(v.terms[k]!);
+    acc.set(id, (acc.get(id) ?? 0) + w);
   }
   return fromMap(acc);
 }
@@ -212,7 +190,7 @@ export class SparseAccumulator {
   addRange(ids: Int32Array, w: Float64Array, start: number, end: number, scale: number): void {
     const len = end - start;
     // Grown once per vector (not checked per term): the largest id decides,
-    // which is the last one, packed ids being sorted (packVector, fromMap, take).
+    // which is the last one, packed ids being sorted (packVector, fromMap, take, topTerms).
     const max = len > 0 ? ids[end - 1]! : -1;
     if (max >= this.row.length) {
       const next = new Float64Array(Math.max(max + 1, this.row.length * 2));
@@ -330,4 +308,23 @@ export class SparseAccumulator {
 /** The k-th smallest value (0-based) by quickselect; reorders `a`. */
 export function kthSmallest(a: Float64Array, k: number): number {
   return kthSmallestInPlace(a, k);
+}
+
+/** The k heaviest terms of a vector (same ids, re-normed); the vector itself when it is short. */
+export function topTerms(v: PackedVector, k: number): PackedVector {
+  if (v.ids.length <= k) return v;
+  const mags = Float64Array.from(v.weights, Math.abs);
+  const threshold = kthSmallest(mags, v.ids.length - k);
+  const ids: number[] = [];
+  const ws: number[] = [];
+  for (let j = 0; j < v.ids.length && ids.length < k; j++) {
+    if (Math.abs(v.weights[j]!) > threshold) (ids.push(v.ids[j]!), ws.push(v.weights[j]!));
+  }
+  for (let j = 0; j < v.ids.length && ids.length < k; j++) {
+    if (Math.abs(v.weights[j]!) === threshold) (ids.push(v.ids[j]!), ws.push(v.weights[j]!));
+  }
+  const order = ids.map((_, j) => j).sort((a, b) => ids[a]! - ids[b]!);
+  const out = { ids: Int32Array.from(order, (j) => ids[j]!), weights: Float64Array.from(order, (j) => ws[j]!), norm: 0 };
+  out.norm = Math.sqrt(out.weights.reduce((a, w) => a + w * w, 0));
+  return out;
 }
