@@ -75,9 +75,14 @@ export function prepareArticle(a: Article, dict: TermDict): PreparedArticle {
     mainTopic: topics[0]?.id,
     places: (a.tags?.places ?? []).filter((p) => p && typeof p.geoId === 'string'),
     mainCountry: a.tags?.mainCountry,
-    // Declared up front so that memoizing a row later does not change the object's shape.
+    // Declared up front so that what is memoized later (co-visitation row, profile slot,
+    // candidate of its story) does not change the object's shape.
     covisitOwner: undefined,
     covisitRow: undefined,
+    profileSlot: undefined,
+    profileOwner: undefined,
+    candidate: undefined,
+    candidateOf: undefined,
   };
 }
 
