@@ -47,12 +47,17 @@ async function withStore<T>(file: string, fn: (store: ReturnType<typeof openSqli
   }
 }
 /** The store with some of its methods replaced; the others still act on it. */
-function withMethods<S extends object>(target: S, methods: Partial<Record<keyof S, unknown>>): S {
+/** The store, with `before` run ahead of every call of one method (to count calls, or to throw instead). */
+function beforeCall<S extends object, K extends keyof S>(target: S, method: K, before: (...args: unknown[]) => void): S {
   return new Proxy(target, {
     get(t, key, receiver) {
-      if (Object.hasOwn(methods, key)) return methods[key as keyof S];
       const v = Reflect.get(t, key, receiver);
-      return typeof v === 'function' ? v.bind(t) : v;
+      if (typeof v !== 'function') return v;
+      if (key !== method) return v.bind(t);
+      return (...args: unknown[]) => {
+        before(...args);
+        return v.apply(t, args);
+      };
     },
   });
 }
@@ -125,11 +130,8 @@ describe('taking partitions', () => {
   it("reads each partition's done mark a bounded number of times, not once per partition taken after it", async () => {
     await withStore(file, async (store) => {
       let doneReads = 0;
-      const counting = withMethods(store, {
-        getKv: (k: string) => {
-          if (k.endsWith(':done')) doneReads++;
-          return store.getKv(k);
-        },
+      const counting = beforeCall(store, 'getKv', (k) => {
+        if (String(k).endsWith(':done')) doneReads++;
       });
       const r = await runPartitionedBuild({ ...deps(store, 'many'), store: counting }, { date: DATE, partitionSize: 2, owner: 'solo', inProcess: true, render: false });
       expect(r.partitions).toBe(30);
@@ -147,11 +149,8 @@ describe('a failing partition', () => {
   it('stops the instance, frees its lease at once, and the next instance finishes the same run', async () => {
     await withStore(file, async (store) => {
       let saves = 0;
-      const flaky = withMethods(store, {
-        saveEditions: async (e: Edition[]) => {
-          if (++saves === 2) throw new Error('disk full');
-          return store.saveEditions(e);
-        },
+      const flaky = beforeCall(store, 'saveEditions', () => {
+        if (++saves === 2) throw new Error('disk full');
       });
       const events: BuildEvent[] = [];
       await expect(
