@@ -681,7 +681,7 @@ export function selectPool(
     if (live > head * 5) {
       const bounds = arrays.float64('selectPool.bounds', 2);
       kthSmallestMany(vals, [live - head * 5, live - head], bounds, {
-        counts: arrays.int32('selectPool.counts', 256),
+        counts: arrays.int32('selectPool.counts', 1024),
         vals: arrays.float64('selectPool.bucket', live),
       });
       wide = bounds[0]!;

@@ -140,7 +140,21 @@ export class DenseScratch {
     const w = v.weights;
     const len = row.length;
     let s = 0;
-    for (let k = 0; k < ids.length; k++) {
+    let k = 0;
+    // Four terms at a time, their row entries read before the sum (the same additions in the
+    // same order: a term past the row adds +0, which changes no sum that starts at +0).
+    for (; k + 3 < ids.length; k += 4) {
+      const a = ids[k]!;
+      const b = ids[k + 1]!;
+      const c = ids[k + 2]!;
+      const d = ids[k + 3]!;
+      const pa = a < len ? row[a]! * w[k]! : 0;
+      const pb = b < len ? row[b]! * w[k + 1]! : 0;
+      const pc = c < len ? row[c]! * w[k + 2]! : 0;
+      const pd = d < len ? row[d]! * w[k + 3]! : 0;
+      s = s + pa + pb + pc + pd;
+    }
+    for (; k < ids.length; k++) {
       const id = ids[k]!;
       if (id < len) s += row[id]! * w[k]!;
     }
@@ -206,7 +220,33 @@ export class SparseAccumulator {
     const row = this.row;
     const touched = this.touched;
     let count = this.count;
-    for (let k = start; k < end; k++) {
+    let k = start;
+    // Four terms at a time, their row entries read first: the same updates in the same order
+    // while the ids ascend (distinct, so no read can come before a write it depends on).
+    for (; k + 3 < end; k += 4) {
+      const a = ids[k]!;
+      const b = ids[k + 1]!;
+      const c = ids[k + 2]!;
+      const d = ids[k + 3]!;
+      if (!(a < b && b < c && c < d)) break;
+      const ra = row[a]!;
+      const rb = row[b]!;
+      const rc = row[c]!;
+      const rd = row[d]!;
+      const na = ra + w[k]! * scale;
+      const nb = rb + w[k + 1]! * scale;
+      const nc = rc + w[k + 2]! * scale;
+      const nd = rd + w[k + 3]! * scale;
+      if (ra === 0) touched[count++] = a;
+      row[a] = na === 0 ? Number.MIN_VALUE : na;
+      if (rb === 0) touched[count++] = b;
+      row[b] = nb === 0 ? Number.MIN_VALUE : nb;
+      if (rc === 0) touched[count++] = c;
+      row[c] = nc === 0 ? Number.MIN_VALUE : nc;
+      if (rd === 0) touched[count++] = d;
+      row[d] = nd === 0 ? Number.MIN_VALUE : nd;
+    }
+    for (; k < end; k++) {
       const id = ids[k]!;
       const cur = row[id]!;
       if (cur === 0) touched[count++] = id;

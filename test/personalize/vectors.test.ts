@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosine, DenseScratch, kthSmallest, packVector, SparseAccumulator, TermDict, topTerms } from '../../src/personalize/vectors.js';
+import { cosine, DenseScratch, fromMap, kthSmallest, packVector, SparseAccumulator, TermDict, topTerms, type PackedVector } from '../../src/personalize/vectors.js';
 import { seededRng } from '../../src/util/random.js';
 
 describe('sparse vectors', () => {
@@ -75,5 +75,46 @@ describe('sparse vectors', () => {
     const t2 = topTerms(v, 2);
     expect(t2.ids.length).toBe(2);
     expect([...t2.ids].map((i) => dict.terms[i]).sort()).toEqual(['b', 'c']);
+  });
+
+  it('dot products and accumulated sums come out as one term at a time makes them, bit for bit', () => {
+    const r = seededRng(23);
+    const vec = (terms: number, vocab: number): PackedVector => {
+      const m = new Map<number, number>();
+      for (let k = 0; k < terms; k++) m.set(Math.floor(r() * vocab), (r() - 0.3) * 2);
+      return fromMap(m);
+    };
+    const dense = new DenseScratch(4);
+    const acc = new SparseAccumulator(4);
+    for (let round = 0; round < 60; round++) {
+      const loaded = vec(1 + (round % 13), 50);
+      dense.load(loaded);
+      const row = new Map(Array.from(loaded.ids, (id, k) => [id, loaded.weights[k]!]));
+      // Ids past the loaded vector's (and past the row) add nothing.
+      const other = vec(round % 11, 50 + round * 5);
+      let want = 0;
+      for (let k = 0; k < other.ids.length; k++) if (row.has(other.ids[k]!)) want += row.get(other.ids[k]!)! * other.weights[k]!;
+      expect(dense.dot(other)).toBe(want);
+      dense.clear();
+      // Ranges of ascending ids, and of ids out of order (repeats included), which go one at a time.
+      const ids = round % 3 === 0 ? Int32Array.from({ length: 9 }, () => Math.floor(r() * 6)) : other.ids;
+      const w = round % 3 === 0 ? Float64Array.from({ length: 9 }, () => r() - 0.5) : other.weights;
+      const sums = new Map<number, number>();
+      const order: number[] = [];
+      for (const v of [loaded, { ids, weights: w }]) {
+        for (let k = 0; k < v.ids.length; k++) {
+          const id = v.ids[k]!;
+          if (!sums.get(id)) order.push(id);
+          const next = (sums.get(id) ?? 0) + v.weights[k]! * 0.7;
+          sums.set(id, next === 0 ? Number.MIN_VALUE : next);
+        }
+      }
+      acc.addRange(loaded.ids, loaded.weights, 0, loaded.ids.length, 0.7);
+      acc.addRange(ids, w, 0, ids.length, 0.7);
+      const got = acc.take(1000);
+      const byId = new Map(Array.from(got.ids, (id, k) => [id, got.weights[k]!]));
+      expect(got.ids.length).toBe(order.length);
+      for (const id of order) expect(byId.get(id)).toBe(sums.get(id));
+    }
   });
 });

@@ -49,9 +49,11 @@ describe('kthSmallestMany', () => {
       () => Math.pow(rng(), 8) * 3 - 1, // crowded at the bottom, sparse at the top, negatives
       (i) => i, // sorted
     ];
-    const work = { counts: new Int32Array(256), vals: new Float64Array(16) };
+    // Reused from call to call (as a build reuses them), too small (its own arrays then), or none.
+    const reused = { counts: new Int32Array(1024), vals: new Float64Array(16) };
+    const small = { counts: new Int32Array(256), vals: new Float64Array(4) };
     for (const shape of shapes) {
-      for (const n of [1, 2, 5, 60, 61, 300, 2000]) {
+      for (const [n, work] of [1, 2, 5, 60, 61, 300, 2000].flatMap((n) => [[n, reused], [n, small], [n, undefined]] as const)) {
         const a = Float64Array.from({ length: n }, (_, i) => shape(i));
         const before = Float64Array.from(a);
         const ks = [Math.floor(n / 2), n - 1, 0, Math.max(0, n - 80)];
