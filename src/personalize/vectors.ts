@@ -265,13 +265,38 @@ export class SparseAccumulator {
   take(maxTerms: number): PackedVector {
     const n = this.count;
     if (n === 0) return EMPTY_VECTOR;
-    // One pass copies the touched values out in touched order, resets the row and,
-    // when there are more than maxTerms, finds the maxTerms-th largest magnitude
-    // (the value a quickselect of all n would give) with a min-heap of maxTerms.
+    // The touched values are copied out in touched order and the row reset; then,
+    // when there are more than maxTerms, the maxTerms-th largest magnitude (the
+    // value a quickselect of all n would give) is found with a min-heap of maxTerms.
     if (this.vals.length < n) this.vals = new Float64Array(Math.max(n, this.vals.length * 2));
     const vals = this.vals;
     const touched = this.touched;
     const row = this.row;
+    // The values first, four at a time (touched ids are distinct: each read comes before any reset).
+    let g = 0;
+    for (; g + 3 < n; g += 4) {
+      const a = touched[g]!;
+      const b = touched[g + 1]!;
+      const c = touched[g + 2]!;
+      const d = touched[g + 3]!;
+      const va = row[a]!;
+      const vb = row[b]!;
+      const vc = row[c]!;
+      const vd = row[d]!;
+      vals[g] = va;
+      vals[g + 1] = vb;
+      vals[g + 2] = vc;
+      vals[g + 3] = vd;
+      row[a] = 0;
+      row[b] = 0;
+      row[c] = 0;
+      row[d] = 0;
+    }
+    for (; g < n; g++) {
+      const id = touched[g]!;
+      vals[g] = row[id]!;
+      row[id] = 0;
+    }
     let threshold = -1;
     if (n > maxTerms) {
       if (this.mags.length < maxTerms) this.mags = new Float64Array(Math.max(maxTerms, this.mags.length * 2));
@@ -279,11 +304,7 @@ export class SparseAccumulator {
       const k = maxTerms;
       let size = 0;
       for (let t = 0; t < n; t++) {
-        const id = touched[t]!;
-        const v = row[id]!;
-        vals[t] = v;
-        row[id] = 0;
-        const x = Math.abs(v);
+        const x = Math.abs(vals[t]!);
         if (size < k) {
           // Sift up.
           let i = size++;
@@ -310,12 +331,6 @@ export class SparseAccumulator {
         }
       }
       threshold = heap[0]!;
-    } else {
-      for (let t = 0; t < n; t++) {
-        const id = touched[t]!;
-        vals[t] = row[id]!;
-        row[id] = 0;
-      }
     }
     this.count = 0;
     // The first maxTerms (in touched order) at or above the threshold, their values put back in the
