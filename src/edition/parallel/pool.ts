@@ -37,8 +37,10 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
   const entry = new URL('./worker-entry.mjs', import.meta.url);
   let nextId = 1;
   const slots = Array.from({ length: Math.max(1, size) }, () => {
-    // A larger young generation: each partition page makes ~500 editions of short-lived objects (fewer, cheaper scavenges).
-    const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    // A larger young generation: each partition page makes ~500 editions of short-lived objects, and each scavenge
+    // copies what the page still holds. 128 MB halves the scavenges of 64 (192 measured 3 % less CPU per edition
+    // than 64 in paired benches; 128 costs less memory).
+    const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
     const pending = new Map<number, { resolve: (r: PartitionResult | null) => void; reject: (e: Error) => void }>();
     const failAll = (e: Error) => {
       for (const p of pending.values()) p.reject(e);
