@@ -98,7 +98,7 @@ export async function benchEditions(opts: EditionBenchOptions = {}): Promise<Edi
     const t0 = performance.now();
     const report = await runPartitionedBuild(
       { store, log: silentLogger, clock: fixedClock(NOW), editionsDir: join(dir, 'editions'), baseUrl: 'http://localhost:3000', secret: 'x'.repeat(32) },
-      { date: '2026-11-22', render: !!opts.files, onEvent: (e) => e.type === 'ready' && (readyMs = e.ms), ...(opts.workers !== undefined ? { workers: opts.workers } : {}), partitionSize: opts.partitionSize ?? 1000, owner: 'bench' },
+      { date: '2026-11-22', render: !!opts.files, onEvent: (e) => e.type === 'ready' && (readyMs = e.ms), ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.partitionSize !== undefined ? { partitionSize: opts.partitionSize } : {}), owner: 'bench' },
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);

@@ -40,7 +40,7 @@ export interface PartitionedBuildOptions {
   workers?: number;
   /** Build in this thread (no workers); forced when the store cannot be reopened by a thread (in-memory SQLite). */
   inProcess?: boolean;
-  /** Subscribers per partition (default 1000). */
+  /** Subscribers per partition (default DEFAULT_PARTITION_SIZE). */
   partitionSize?: number;
   /** Partition lease time to live (default 60 s); renewed every third of it. */
   leaseMs?: number;
@@ -109,6 +109,13 @@ interface DoneMark {
 /** How long a run's coordination state (plan, done marks, leases) is kept after it was planned. */
 export const RUN_STATE_DAYS = 7;
 
+/**
+ * Subscribers per partition. A thread that finishes its last partition while
+ * another is still building idles for up to one partition: smaller ones make
+ * that tail shorter (a page of PAGE subscribers is read at a time either way).
+ */
+export const DEFAULT_PARTITION_SIZE = 500;
+
 const runKey = (day: string) => `build:${day}:run`;
 const doneKey = (runId: string, p: number) => `build:${runId}:${p}:done`;
 const completeKey = (runId: string) => `build:${runId}:complete`;
@@ -133,7 +140,7 @@ export async function runPartitionedBuild(deps: PartitionedBuildDeps, opts: Part
   const owner = opts.owner ?? `${process.pid}-${randomId()}`;
   const leaseMs = opts.leaseMs ?? 60_000;
   const pollMs = opts.pollMs ?? Math.max(50, Math.floor(leaseMs / 4));
-  const partitionSize = opts.partitionSize ?? 1000;
+  const partitionSize = opts.partitionSize ?? DEFAULT_PARTITION_SIZE;
   if (!Number.isInteger(partitionSize) || partitionSize < 1) throw new UserError('partition size must be a positive integer');
   const emit = opts.onEvent ?? (() => undefined);
 
