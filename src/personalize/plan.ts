@@ -487,10 +487,7 @@ export function planForSubscriber(
       maxPerSource: settings.maxPerSource,
       seatLambda: 1 - (1 - settings.calibration.seatLambda) * f,
       exploreSlots: exploreOk ? stochasticRound(size * Math.min(0.5, settings.explorationShare * f + guard.extraExploration), rng) : 0,
-      exploreEligible: (i) => {
-        const main = ctx.topics[i]![0]?.id;
-        return main !== undefined && !profile.usualTopics.has(main);
-      },
+      exploreEligible: exploreOk ? outsideUsualTopics(build, profile, arrays) : undefined,
       rng,
       scratch: build.simScratch,
       floorBits: holdBits,
@@ -638,6 +635,21 @@ function interestByTopic(profile: Profile, topicIndex: ReadonlyMap<string, numbe
     if (i !== undefined) out[i] = v;
   }
   return out;
+}
+
+/**
+ * Whether a candidate's main topic is outside the profile's usual topics (an
+ * exploration slot may take it): by topic number, not by a string lookup per
+ * candidate. A topic the build has no number for is no candidate's main topic.
+ */
+function outsideUsualTopics(build: PreparedBuild, profile: Profile, arrays: ArraySource): (i: number) => boolean {
+  const usual = arrays.uint8('plan.usualTopic', build.topicIds.length);
+  for (const t of profile.usualTopics) {
+    const g = build.topicIndex.get(t);
+    if (g !== undefined) usual[g] = 1;
+  }
+  const main = build.mainTopic;
+  return (i) => main[i]! >= 0 && usual[main[i]!] === 0;
 }
 
 /** floor(x), plus one with probability frac(x): a share like 5 % of 10 slots means one slot every other edition. */
