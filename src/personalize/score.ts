@@ -14,7 +14,7 @@ import type { TopicScore, PlaceMention } from '../model.js';
 import type { Profile } from './profile.js';
 import { LOCAL_TOPIC, RELEVANCE_PARTS, type EditorSettings, type RelevancePart } from './settings.js';
 import type { PackedVector } from './vectors.js';
-import { scatterAdd, scatterMax, scatterSet } from '../util/scatter.js';
+import { scatter } from '../util/scatter.js';
 
 export interface Postings {
   idx: Int32Array;
@@ -151,7 +151,7 @@ export function cosineAll(ctx: Pick<ScoreContext, 'n' | 'postings' | 'buffers'>,
   for (let k = 0; k < ids.length; k++) {
     const id = ids[k]!;
     if (id >= terms) continue;
-    scatterAdd(out, idx, pw, start[id]!, start[id + 1]!, ws[k]! / v.norm);
+    scatter('add', out, idx, start[id]!, start[id + 1]!, ws[k]! / v.norm, pw);
   }
   return out;
 }
@@ -219,16 +219,16 @@ export function contentScores(ctx: ScoreContext, profile: Profile, localness: Fl
   for (const [t, aff] of profile.topicAffinity) {
     const p = byKind.topic.get(t);
     if (!p) continue;
-    if (t !== LOCAL_TOPIC) scatterAdd(topic, p.idx, p.w, 0, p.idx.length, aff);
+    if (t !== LOCAL_TOPIC) scatter('add', topic, p.idx, 0, p.idx.length, aff, p.w);
     else if (localness) for (let j = 0; j < p.idx.length; j++) topic[p.idx[j]!] += p.w[j]! * aff * localness[p.idx[j]!]!;
   }
   for (const [g, aff] of profile.placeAffinity) {
     const p = byKind.place.get(g);
-    if (p) scatterMax(place, p.idx, 0, p.idx.length, aff);
+    if (p) scatter('max', place, p.idx, 0, p.idx.length, aff);
   }
   for (const [f, aff] of profile.sourceAffinity) {
     const p = byKind.source.get(f);
-    if (p) scatterSet(source, p.idx, 0, p.idx.length, aff);
+    if (p) scatter('set', source, p.idx, 0, p.idx.length, aff);
   }
   for (let i = 0; i < n; i++) {
     let s =
@@ -285,7 +285,7 @@ export function covisitPart(
     const s = signals[k]!;
     const row = covisitRowOf(ctx, s.article);
     if (!row) continue;
-    scatterAdd(out, row.idx, row.w, 0, row.idx.length, s.weight);
+    scatter('add', out, row.idx, 0, row.idx.length, s.weight, row.w);
   }
   const scale = 1 / Math.max(maxOf(out), floor);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i]! * scale);
